@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "commands.h"
+#include "config.h"
+#include "report.h"
+
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_PARALLEL 8
+#define PROGRESS_MIN_ITEMS 200
+
+static const char audit_usage[] =
+    "usage: rootlock audit [OPTIONS]\n"
+    "\n"
+    "Check every container on a Docker engine (stopped ones too) for a read-only\n"
+    "root filesystem, say how each writes today, and what to change.\n"
+    "\n"
+    "Selection:\n"
+    "      --running            only running containers\n"
+    "      --filter KEY=VALUE   label=KEY[=VALUE], name=GLOB or image=GLOB; repeatable\n"
+    "                           (labels must all match; any name or image glob may)\n"
+    "      --config FILE        exemptions: {\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
+    "Output:\n"
+    "      --format FORMAT      table (default), json, jsonl, sarif, junit, csv\n"
+    "  -o, --output FILE        write the report to FILE instead of stdout\n"
+    "      --color WHEN         auto (default), always, never; NO_COLOR is honoured\n"
+    "      --strict             a warn fails the audit too (exit 1)\n"
+    "Engine:\n"
+    "  -H, --host HOST          unix:///path or tcp://HOST:PORT (default: DOCKER_HOST,\n"
+    "                           the current docker context, unix:///var/run/docker.sock)\n"
+    "      --context NAME       use a docker context\n"
+    "      --tls, --tlsverify   TLS, and verify the engine's certificate\n"
+    "      --tlscacert FILE, --tlscert FILE, --tlskey FILE\n"
+    "      --timeout SECONDS    per request (default 30; 0 waits forever)\n"
+    "      --parallel N         connections used to inspect (default 8)\n"
+    "\n"
+    "Verdicts: pass (read-only), fail (writable), warn (read-only but privileged or\n"
+    "with CAP_SYS_ADMIN, so it can be remounted), exempt (label rootlock.exempt=REASON\n"
+    "or a --config entry).\n"
+    "Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage error,\n"
+    "3 engine unreachable or I/O error. See rootlock-audit(1).\n";
+
+enum {
+	OPT_RUNNING = 256,
+	OPT_FILTER,
+	OPT_CONFIG,
+	OPT_FORMAT,
+	OPT_COLOR,
+	OPT_STRICT,
+	OPT_CONTEXT,
+	OPT_TLS,
+	OPT_TLSVERIFY,
+	OPT_TLSCACERT,
+	OPT_TLSCERT,
+	OPT_TLSKEY,
+	OPT_TIMEOUT,
+	OPT_PARALLEL,
+};
+
+static const struct option audit_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"host", required_argument, NULL, 'H'},
+    {"output", required_argument, NULL, 'o'},
+    {"running", no_argument, NULL, OPT_RUNNING},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"context", required_argument, NULL, OPT_CONTEXT},
+    {"tls", no_argument, NULL, OPT_TLS},
+    {"tlsverify", no_argument, NULL, OPT_TLSVERIFY},
+    {"tlscacert", required_argument, NULL, OPT_TLSCACERT},
+    {"tlscert", required_argument, NULL, OPT_TLSCERT},
+    {"tlskey", required_argument, NULL, OPT_TLSKEY},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {0},
+};
+
+struct audit_args {
+	struct audit_query query;
+	struct endpoint_options endpoint;
+	const char *config_path;
+	const char *format;
+	const char *output;
+	const char *color;
+	bool strict;
+	double timeout_s;
+	long parallel;
+};
+
+_printf_(1, 2) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	report_error("audit", msg);
+	fputs("run 'rootlock audit --help' for the options\n", stderr);
+	return RL_EXIT_USAGE;
+}
+
+static int add_filter(struct audit_query *q, const char *arg)
+{
+	if (str_startswith(arg, "label=") && arg[6])
+		strv_add(&q->labels, arg + 6);
+	else if (str_startswith(arg, "name=") && arg[5])
+		strv_add(&q->name_globs, arg + 5);
+	else if (str_startswith(arg, "image=") && arg[6])
+		strv_add(&q->image_globs, arg + 6);
+	else
+		return -1;
+	return 0;
+}
+
+static bool parse_number(const char *s, double *ret)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0 || v != v)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_args(int argc, char **argv, struct audit_args *a)
+{
+	a->format = "table";
+	a->color = "auto";
+	a->timeout_s = DEFAULT_TIMEOUT_S;
+	a->parallel = DEFAULT_PARALLEL;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hH:o:", audit_options, NULL)) != -1) {
+		double num;
+		switch (c) {
+		case 'h':
+			fputs(audit_usage, stdout);
+			return RL_EXIT_CLEAN;
+		case 'H':
+			a->endpoint.host = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_RUNNING:
+			a->query.running_only = true;
+			break;
+		case OPT_FILTER:
+			if (add_filter(&a->query, optarg) < 0)
+				return usage_error("--filter '%s' is not understood: use label=KEY[=VALUE], "
+						   "name=GLOB or image=GLOB",
+						   optarg);
+			break;
+		case OPT_CONFIG:
+			a->config_path = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!reporter_find(optarg))
+				return usage_error("--format '%s' is not one of table, json, jsonl, sarif, "
+						   "junit, csv",
+						   optarg);
+			a->format = optarg;
+			break;
+		case OPT_COLOR:
+			if (!streq(optarg, "auto") && !streq(optarg, "always") && !streq(optarg, "never"))
+				return usage_error("--color '%s' must be auto, always or never", optarg);
+			a->color = optarg;
+			break;
+		case OPT_STRICT:
+			a->strict = true;
+			break;
+		case OPT_CONTEXT:
+			a->endpoint.context = optarg;
+			break;
+		case OPT_TLS:
+			a->endpoint.tls = true;
+			break;
+		case OPT_TLSVERIFY:
+			a->endpoint.tls_verify = true;
+			break;
+		case OPT_TLSCACERT:
+			a->endpoint.tls_ca = optarg;
+			break;
+		case OPT_TLSCERT:
+			a->endpoint.tls_cert = optarg;
+			break;
+		case OPT_TLSKEY:
+			a->endpoint.tls_key = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (!parse_number(optarg, &num) || num > 86400)
+				return usage_error("--timeout '%s' must be a number of seconds (0 to 86400)",
+						   optarg);
+			a->timeout_s = num;
+			break;
+		case OPT_PARALLEL:
+			if (!parse_number(optarg, &num) || num < 1 || num > 64 || num != (long)num)
+				return usage_error("--parallel '%s' must be a whole number from 1 to 64",
+						   optarg);
+			a->parallel = (long)num;
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s' (audit takes options only)", argv[optind]);
+	return -1;
+}
+
+struct progress {
+	bool enabled;
+	long long last_ms;
+	bool shown;
+};
+
+static void show_progress(size_t done, size_t total, void *userdata)
+{
+	struct progress *p = userdata;
+	if (!p->enabled || total < PROGRESS_MIN_ITEMS)
+		return;
+	long long now = now_ms();
+	if (done < total && now - p->last_ms < 100)
+		return;
+	p->last_ms = now;
+	p->shown = true;
+	fprintf(stderr, "\rrootlock: inspected %zu of %zu containers", done, total);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+}
+
+static bool want_color(const char *when, const char *output)
+{
+	if (streq(when, "always"))
+		return true;
+	if (streq(when, "never") || output)
+		return false;
+	const char *no_color = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	return isatty(STDOUT_FILENO) && str_empty(no_color) && !streq(term, "dumb");
+}
+
+/* The report goes to FILE.tmp first, so a failed run never clobbers the last good one. */
+static FILE *open_output(const char *output, char **tmp_path)
+{
+	if (!output)
+		return stdout;
+	*tmp_path = xasprintf("%s.tmp", output);
+	return fopen(*tmp_path, "w");
+}
+
+static int close_output(FILE *out, const char *output, const char *tmp_path)
+{
+	if (!output)
+		return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+	bool ok = !ferror(out);
+	ok = fclose(out) == 0 && ok;
+	if (ok && rename(tmp_path, output) == 0)
+		return 0;
+	unlink(tmp_path);
+	return -1;
+}
+
+static int run_audit(struct audit_args *a)
+{
+	struct rl_error err = {0};
+	struct exemptions ex = {0};
+	struct endpoint ep = {0};
+	_cleanup_engine_ struct engine *engine = NULL;
+	struct audit_set set = {0};
+	_cleanup_free_ char *tmp_path = NULL;
+	int exit_code = RL_EXIT_ERROR;
+
+	if (a->config_path && config_load(a->config_path, &ex, &err) < 0) {
+		report_error("audit", err.msg);
+		exit_code = err.code == RL_EPARSE ? RL_EXIT_USAGE : RL_EXIT_ERROR;
+		goto out;
+	}
+	if (endpoint_resolve(&a->endpoint, &ep, &err) < 0) {
+		report_error("audit", err.msg);
+		exit_code = rl_error_exit_code(&err);
+		goto out;
+	}
+	struct engine_options eo = {
+	    .timeout_ms = (long)(a->timeout_s * 1000),
+	    .parallel = (int)a->parallel,
+	};
+	if (engine_open(&ep, &eo, &engine, &err) < 0 || engine_negotiate(engine, &err) < 0) {
+		report_error("audit", err.msg);
+		goto out;
+	}
+	struct progress progress = {.enabled = isatty(STDERR_FILENO)};
+	if (audit_collect(engine, &a->query, show_progress, &progress, &set, &err) < 0) {
+		if (progress.shown)
+			fputs("\r\033[K", stderr);
+		report_error("audit", err.msg);
+		goto out;
+	}
+
+	FILE *out = open_output(a->output, &tmp_path);
+	if (!out) {
+		_cleanup_free_ char *msg = xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
+		report_error("audit", msg);
+		goto out;
+	}
+	const struct reporter *rep = reporter_find(a->format);
+	struct report r = {
+	    .out = out,
+	    .color = want_color(a->color, a->output),
+	    .strict = a->strict,
+	    .command = "audit",
+	    .source = engine_host(engine),
+	};
+	struct report_summary summary = {0};
+	size_t errors = 0;
+	rep->begin(&r);
+	for (size_t i = 0; i < set.n; i++) {
+		struct audit_item *item = &set.items[i];
+		if (item->status == AUDIT_ITEM_GONE) {
+			summary.skipped++;
+			continue;
+		}
+		if (item->status == AUDIT_ITEM_ERROR) {
+			report_error("audit", item->error);
+			errors++;
+			continue;
+		}
+		struct judgement j;
+		rule_judge(&item->w, &ex, &j);
+		summary.counts[j.verdict]++;
+		summary.total++;
+		rep->result(&r, &item->w, &j);
+		judgement_release(&j);
+	}
+	rep->end(&r, &summary);
+	if (close_output(out, a->output, tmp_path) < 0) {
+		_cleanup_free_ char *msg = xasprintf("cannot write the report to '%s': %s",
+						     a->output ? a->output : "stdout", strerror(errno));
+		report_error("audit", msg);
+		goto out;
+	}
+
+	if (errors)
+		exit_code = RL_EXIT_ERROR;
+	else if (summary.counts[VERDICT_FAIL] || (a->strict && summary.counts[VERDICT_WARN]))
+		exit_code = RL_EXIT_FINDINGS;
+	else
+		exit_code = RL_EXIT_CLEAN;
+out:
+	audit_set_release(&set);
+	exemptions_release(&ex);
+	endpoint_release(&ep);
+	return exit_code;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	struct audit_args a = {0};
+	int r = parse_args(argc, argv, &a);
+	if (r < 0)
+		r = run_audit(&a);
+	audit_query_release(&a.query);
+	return r;
+}

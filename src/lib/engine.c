@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct engine {
+	struct endpoint ep;
+	struct engine_options opt;
+	CURL *curl; /* one keep-alive connection for sequential requests */
+	char api_version[16];
+	char *server_version;
+};
+
+/* Where an answer goes: in memory (capped) or to a caller's sink. */
+struct body {
+	struct strbuf buf;
+	size_t max;
+	bool too_big;
+	engine_sink_fn sink;
+	void *sink_data;
+	struct rl_error sink_err;
+	bool sink_failed;
+};
+
+static size_t body_write(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct body *b = userdata;
+	size_t len = size * nmemb;
+	if (b->sink) {
+		if (!b->sink(data, len, b->sink_data, &b->sink_err)) {
+			b->sink_failed = true;
+			return 0;
+		}
+		return len;
+	}
+	if (b->buf.len + len > b->max) {
+		b->too_big = true;
+		return 0;
+	}
+	strbuf_add(&b->buf, data, len);
+	return len;
+}
+
+static void body_reset(struct body *b)
+{
+	strbuf_reset(&b->buf);
+	b->too_big = false;
+	b->sink_failed = false;
+	rl_error_clear(&b->sink_err);
+}
+
+static int global_init_done;
+
+int engine_open(struct endpoint *ep, const struct engine_options *opt, struct engine **ret,
+		struct rl_error *err)
+{
+	if (!global_init_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return rl_error_set(err, RL_EIO, "cannot initialise libcurl");
+		global_init_done = 1;
+	}
+	struct engine *e = xcalloc(1, sizeof(*e));
+	e->ep = *ep;
+	memset(ep, 0, sizeof(*ep));
+	e->opt = *opt;
+	if (e->opt.max_body == 0)
+		e->opt.max_body = 64 << 20;
+	if (e->opt.parallel < 1)
+		e->opt.parallel = 1;
+	snprintf(e->api_version, sizeof(e->api_version), "%s", ENGINE_CLIENT_API_VERSION);
+	e->curl = curl_easy_init();
+	if (!e->curl) {
+		engine_free(e);
+		return rl_error_set(err, RL_EIO, "cannot create a libcurl handle");
+	}
+	*ret = e;
+	return 0;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->curl)
+		curl_easy_cleanup(e->curl);
+	endpoint_release(&e->ep);
+	free(e->server_version);
+	free(e);
+}
+
+const char *engine_api_version(const struct engine *e) { return e->api_version; }
+const char *engine_server_version(const struct engine *e) { return e->server_version; }
+const char *engine_host(const struct engine *e) { return e->ep.host; }
+
+static void setup_handle(struct engine *e, CURL *h, const char *url, struct body *b)
+{
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "rootlock/" ROOTLOCK_VERSION);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (e->opt.timeout_ms > 0) {
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->opt.timeout_ms);
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, e->opt.timeout_ms);
+	}
+	if (e->ep.unix_path)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->ep.unix_path);
+	if (e->ep.tls) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, e->ep.tls_verify ? 1L : 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, e->ep.tls_verify ? 2L : 0L);
+		if (e->ep.tls_ca)
+			curl_easy_setopt(h, CURLOPT_CAINFO, e->ep.tls_ca);
+		if (e->ep.tls_cert)
+			curl_easy_setopt(h, CURLOPT_SSLCERT, e->ep.tls_cert);
+		if (e->ep.tls_key)
+			curl_easy_setopt(h, CURLOPT_SSLKEY, e->ep.tls_key);
+	}
+}
+
+/* Turn a failed transfer into one plain sentence naming the engine. */
+static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct body *b,
+			  const char *path, struct rl_error *err)
+{
+	const char *host = e->ep.host;
+	if (b->sink_failed) {
+		*err = b->sink_err;
+		return err->code ? err->code : RL_EENGINE;
+	}
+	if (b->too_big)
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine's answer to GET %s is larger than %zu MiB; refusing it",
+				    path, e->opt.max_body >> 20);
+	long os_errno = 0;
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		if (os_errno == ENOENT)
+			return rl_error_set(err, RL_EENGINE,
+					    "no engine at %s: the socket does not exist (is dockerd "
+					    "running? choose another with -H or DOCKER_HOST)",
+					    host);
+		if (os_errno == EACCES || os_errno == EPERM)
+			return rl_error_set(err, RL_EENGINE,
+					    "permission denied on %s: run as root or as a member of "
+					    "the docker group",
+					    host);
+		return rl_error_set(err, RL_EENGINE,
+				    "cannot connect to the engine at %s: %s (is dockerd running?)",
+				    host, os_errno ? strerror((int)os_errno) : curl_easy_strerror(rc));
+	case CURLE_OPERATION_TIMEDOUT:
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine at %s did not answer GET %s within %ld ms (raise "
+				    "--timeout if it is just slow)",
+				    host, path, e->opt.timeout_ms);
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SEND_ERROR:
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine at %s broke off its answer to GET %s: %s", host,
+				    path, curl_easy_strerror(rc));
+	default:
+		return rl_error_set(err, RL_EENGINE, "talking to the engine at %s (GET %s): %s",
+				    host, path, curl_easy_strerror(rc));
+	}
+}
+
+/* Check status and parse; the body must be complete. */
+static int parse_answer(struct engine *e, CURL *h, const struct body *b, const char *path,
+			json_t **ret, struct rl_error *err)
+{
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	json_error_t jerr;
+	json_t *root = json_loadb(strbuf_str(&b->buf), b->buf.len, 0, &jerr);
+	if (status < 200 || status > 299) {
+		const char *msg = json_string_value(json_object_get(root, "message"));
+		int code = status == 404 ? RL_ENOTFOUND : RL_EENGINE;
+		_cleanup_free_ char *safe = NULL;
+		if (msg) {
+			/* Engine messages can quote names; keep them to one printable line. */
+			safe = xstrndup(msg, 300);
+			for (char *p = safe; *p; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = ' ';
+		}
+		rl_error_set(err, code, "the engine at %s answered %ld to GET %s%s%s", e->ep.host,
+			     status, path, safe ? ": " : "", safe ? safe : "");
+		json_decref(root);
+		return code;
+	}
+	if (!root)
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine at %s sent invalid JSON for GET %s (%s at byte %d)",
+				    e->ep.host, path, jerr.text, jerr.position);
+	*ret = root;
+	return 0;
+}
+
+static char *versioned_url(const struct engine *e, const char *path)
+{
+	return xasprintf("%s/v%s%s", e->ep.base_url, e->api_version, path);
+}
+
+static int get(struct engine *e, const char *url, const char *path, struct body *b,
+	       struct rl_error *err)
+{
+	setup_handle(e, e->curl, url, b);
+	CURLcode rc = curl_easy_perform(e->curl);
+	if (rc != CURLE_OK)
+		return transfer_error(e, e->curl, rc, b, path, err);
+	return 0;
+}
+
+int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_error *err)
+{
+	_cleanup_free_ char *url = versioned_url(e, path);
+	struct body b = {.max = e->opt.max_body};
+	int r = get(e, url, path, &b, err);
+	if (r == 0)
+		r = parse_answer(e, e->curl, &b, path, ret, err);
+	strbuf_release(&b.buf);
+	return r;
+}
+
+int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, void *userdata,
+		      struct rl_error *err)
+{
+	_cleanup_free_ char *url = versioned_url(e, path);
+	struct body b = {.sink = sink, .sink_data = userdata};
+	int r = get(e, url, path, &b, err);
+	if (r < 0)
+		return r;
+	long status = 0;
+	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return rl_error_set(err, status == 404 ? RL_ENOTFOUND : RL_EENGINE,
+				    "the engine at %s answered %ld to GET %s", e->ep.host, status,
+				    path);
+	return 0;
+}
+
+int api_version_cmp(const char *a, const char *b)
+{
+	unsigned amaj = 0, amin = 0, bmaj = 0, bmin = 0;
+	sscanf(a, "%u.%u", &amaj, &amin);
+	sscanf(b, "%u.%u", &bmaj, &bmin);
+	if (amaj != bmaj)
+		return amaj < bmaj ? -1 : 1;
+	return amin < bmin ? -1 : amin > bmin;
+}
+
+int engine_negotiate(struct engine *e, struct rl_error *err)
+{
+	/* /version is unversioned so that any engine can answer it. */
+	_cleanup_free_ char *url = xasprintf("%s/version", e->ep.base_url);
+	struct body b = {.max = 1 << 20};
+	json_t *v = NULL;
+	int r = get(e, url, "/version", &b, err);
+	if (r == 0)
+		r = parse_answer(e, e->curl, &b, "/version", &v, err);
+	strbuf_release(&b.buf);
+	if (r < 0)
+		return r;
+	const char *server_api = json_string_value(json_object_get(v, "ApiVersion"));
+	const char *version = json_string_value(json_object_get(v, "Version"));
+	if (version)
+		e->server_version = xstrdup(version);
+	if (!server_api || sscanf(server_api, "%*u.%*u") != 0 ||
+	    strspn(server_api, "0123456789.") != strlen(server_api) || strlen(server_api) > 10) {
+		json_decref(v);
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine at %s did not say which API version it speaks; "
+				    "is it a Docker engine?",
+				    e->ep.host);
+	}
+	if (api_version_cmp(server_api, ENGINE_MIN_API_VERSION) < 0) {
+		rl_error_set(err, RL_EENGINE,
+			     "the engine at %s speaks API %s; rootlock needs %s or newer",
+			     e->ep.host, server_api, ENGINE_MIN_API_VERSION);
+		json_decref(v);
+		return RL_EENGINE;
+	}
+	if (api_version_cmp(server_api, ENGINE_CLIENT_API_VERSION) < 0)
+		snprintf(e->api_version, sizeof(e->api_version), "%s", server_api);
+	json_decref(v);
+	return 0;
+}
+
+struct slot {
+	CURL *h;
+	struct body body;
+	size_t index;
+	bool busy;
+};
+
+int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_fn done,
+		    void *userdata, struct rl_error *err)
+{
+	size_t nslots = (size_t)e->opt.parallel < n ? (size_t)e->opt.parallel : n;
+	if (nslots == 0)
+		return 0;
+	CURLM *multi = curl_multi_init();
+	if (!multi)
+		return rl_error_set(err, RL_EIO, "cannot create a libcurl multi handle");
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)nslots);
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)nslots);
+	struct slot *slots = xcalloc(nslots, sizeof(*slots));
+	int r = 0;
+	size_t next = 0, finished = 0, unreachable = 0;
+
+	for (size_t i = 0; i < nslots; i++) {
+		slots[i].h = curl_easy_init();
+		slots[i].body.max = e->opt.max_body;
+		if (!slots[i].h) {
+			r = rl_error_set(err, RL_EIO, "cannot create a libcurl handle");
+			goto out;
+		}
+		curl_easy_setopt(slots[i].h, CURLOPT_PRIVATE, &slots[i]);
+	}
+
+	while (finished < n) {
+		for (size_t i = 0; i < nslots && next < n; i++) {
+			struct slot *s = &slots[i];
+			if (s->busy)
+				continue;
+			_cleanup_free_ char *url = versioned_url(e, paths[next]);
+			body_reset(&s->body);
+			setup_handle(e, s->h, url, &s->body);
+			curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+			s->index = next++;
+			s->busy = true;
+			curl_multi_add_handle(multi, s->h);
+		}
+		int running = 0;
+		if (curl_multi_perform(multi, &running) != CURLM_OK) {
+			r = rl_error_set(err, RL_EIO, "libcurl failed while talking to %s",
+					 e->ep.host);
+			goto out;
+		}
+		CURLMsg *msg;
+		int left;
+		while ((msg = curl_multi_info_read(multi, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct slot *s = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			CURLcode rc = msg->data.result;
+			curl_multi_remove_handle(multi, s->h);
+			s->busy = false;
+			finished++;
+			struct rl_error item_err = {0};
+			json_t *answer = NULL;
+			const char *path = paths[s->index];
+			if (rc != CURLE_OK) {
+				transfer_error(e, s->h, rc, &s->body, path, &item_err);
+				/* A dead engine fails every request: stop at the first sign. */
+				if (rc == CURLE_COULDNT_CONNECT && ++unreachable) {
+					*err = item_err;
+					r = item_err.code;
+					goto out;
+				}
+			} else {
+				parse_answer(e, s->h, &s->body, path, &answer, &item_err);
+			}
+			done(s->index, answer, &item_err, userdata);
+			json_decref(answer);
+		}
+		if (finished < n && running > 0)
+			curl_multi_poll(multi, NULL, 0, 1000, NULL);
+	}
+out:
+	for (size_t i = 0; i < nslots; i++) {
+		if (!slots[i].h)
+			continue;
+		if (slots[i].busy)
+			curl_multi_remove_handle(multi, slots[i].h);
+		curl_easy_cleanup(slots[i].h);
+		strbuf_release(&slots[i].body.buf);
+	}
+	free(slots);
+	curl_multi_cleanup(multi);
+	return r;
+}
+
+char *url_escape(const char *s)
+{
+	char *esc = curl_easy_escape(NULL, s, 0);
+	if (!esc)
+		die_oom();
+	char *ret = xstrdup(esc);
+	curl_free(esc);
+	return ret;
+}

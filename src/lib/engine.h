@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <jansson.h>
+
+#include "endpoint.h"
+#include "error.h"
+
+/*
+ * A client for the Docker Engine API (also Podman's compatible API) over a
+ * unix socket or TCP with TLS. Requests are GETs; nothing here changes the
+ * engine's state.
+ */
+
+#define ENGINE_CLIENT_API_VERSION "1.43"
+#define ENGINE_MIN_API_VERSION "1.24"
+
+struct engine;
+
+struct engine_options {
+	long timeout_ms;     /* per request; 0 = no limit */
+	size_t max_body;     /* the largest single answer accepted */
+	int parallel;        /* connections for engine_get_many() */
+};
+
+/* Takes ownership of *ep (it is cleared). */
+int engine_open(struct endpoint *ep, const struct engine_options *opt, struct engine **ret,
+		struct rl_error *err);
+void engine_free(struct engine *e);
+static inline void engine_freep(struct engine **e) { engine_free(*e); }
+#define _cleanup_engine_ _cleanup_(engine_freep)
+
+/* Ask the engine which API version to speak; the lower of its and ours. */
+int engine_negotiate(struct engine *e, struct rl_error *err);
+const char *engine_api_version(const struct engine *e); /* borrowed */
+const char *engine_server_version(const struct engine *e); /* borrowed, may be NULL */
+const char *engine_host(const struct engine *e);           /* borrowed */
+
+/* GET a versioned path ("/containers/json") and parse its JSON answer. */
+int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_error *err);
+
+/*
+ * GET a versioned path and hand its body to sink in chunks as it arrives,
+ * so a big answer need not sit in memory. sink returns false to abort,
+ * having filled err.
+ */
+typedef bool (*engine_sink_fn)(const char *data, size_t len, void *userdata, struct rl_error *err);
+int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, void *userdata,
+		      struct rl_error *err);
+
+/*
+ * GET n paths over several connections at once. done() is called once per
+ * path, in completion order, with the parsed answer (borrowed; NULL on
+ * error) and the error for that path (code RL_ENOTFOUND for a 404).
+ * Returns an error only when the engine cannot be reached at all.
+ */
+typedef void (*engine_done_fn)(size_t index, json_t *answer, const struct rl_error *err,
+			       void *userdata);
+int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_fn done,
+		    void *userdata, struct rl_error *err);
+
+/* Compare API versions "1.41" and "1.43": <0, 0, >0. */
+int api_version_cmp(const char *a, const char *b);
+
+/* Percent-encode s for a query string. */
+char *url_escape(const char *s);

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "inspect.h"
+
+#include <string.h>
+#include <strings.h>
+
+static char *dup_or_null(json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s ? xstrdup(s) : NULL;
+}
+
+static bool cap_is_sys_admin(const char *cap)
+{
+	if (str_casestartswith(cap, "CAP_"))
+		cap += 4;
+	return strcasecmp(cap, "SYS_ADMIN") == 0 || strcasecmp(cap, "ALL") == 0;
+}
+
+/* "apparmor=unconfined" and the older "apparmor:unconfined" */
+static bool security_opt_is(const char *opt, const char *what)
+{
+	size_t n = strlen(what);
+	return strncmp(opt, what, n) == 0 && (opt[n] == '=' || opt[n] == ':') &&
+	       streq(opt + n + 1, "unconfined");
+}
+
+static bool looks_anonymous(const char *name)
+{
+	if (!name || strlen(name) != 64)
+		return false;
+	return strspn(name, "0123456789abcdef") == 64;
+}
+
+/* Size and mode of a --mount type=tmpfs live in HostConfig.Mounts. */
+static json_t *host_mount_for(json_t *host_config, const char *target)
+{
+	json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(host_config, "Mounts"), i, m)
+	{
+		if (streq(json_string_value(json_object_get(m, "Target")), target))
+			return m;
+	}
+	return NULL;
+}
+
+static void read_mounts(json_t *c, json_t *host_config, struct workload *w)
+{
+	json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(c, "Mounts"), i, m)
+	{
+		const char *type = json_string_value(json_object_get(m, "Type"));
+		const char *dest = json_string_value(json_object_get(m, "Destination"));
+		if (!dest || !type)
+			continue;
+		struct mount mt = {.target = (char *)dest, .writable = true};
+		json_t *rw = json_object_get(m, "RW");
+		if (json_is_boolean(rw))
+			mt.writable = json_is_true(rw);
+		if (streq(type, "volume")) {
+			const char *name = json_string_value(json_object_get(m, "Name"));
+			mt.kind = looks_anonymous(name) ? MOUNT_ANONYMOUS : MOUNT_VOLUME;
+			mt.source = (char *)name;
+		} else if (streq(type, "bind")) {
+			mt.kind = MOUNT_BIND;
+			mt.source = (char *)json_string_value(json_object_get(m, "Source"));
+		} else if (streq(type, "tmpfs")) {
+			mt.kind = MOUNT_TMPFS;
+			json_t *hm = host_mount_for(host_config, dest);
+			json_t *opts = json_object_get(hm, "TmpfsOptions");
+			json_t *size = json_object_get(opts, "SizeBytes");
+			if (json_is_integer(size) && json_integer_value(size) > 0)
+				mt.size_bytes = json_integer_value(size);
+			/* The engine mounts these without noexec. */
+			mt.exec = true;
+		} else {
+			mt.kind = MOUNT_OTHER;
+			mt.source = (char *)json_string_value(json_object_get(m, "Source"));
+		}
+		workload_add_mount(w, &mt);
+	}
+
+	const char *path;
+	json_t *opts;
+	json_object_foreach(json_object_get(host_config, "Tmpfs"), path, opts)
+	{
+		struct mount mt = {.kind = MOUNT_TMPFS, .target = (char *)path};
+		mount_parse_tmpfs_options(&mt, json_string_value(opts));
+		workload_add_mount(w, &mt);
+	}
+}
+
+static void read_labels(json_t *labels, struct workload *w)
+{
+	json_t *exempt = json_object_get(labels, LABEL_EXEMPT);
+	if (exempt) {
+		w->has_exempt_label = true;
+		w->exempt_reason = dup_or_null(exempt);
+	}
+	w->origin.compose_project = dup_or_null(json_object_get(labels, LABEL_COMPOSE_PROJECT));
+	w->origin.compose_service = dup_or_null(json_object_get(labels, LABEL_COMPOSE_SERVICE));
+	w->origin.compose_files = dup_or_null(json_object_get(labels, LABEL_COMPOSE_FILES));
+	w->origin.compose_workdir = dup_or_null(json_object_get(labels, LABEL_COMPOSE_WORKDIR));
+}
+
+int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
+{
+	if (!json_is_object(c))
+		return rl_error_set(err, RL_EPARSE, "container description is not a JSON object");
+	const char *id = json_string_value(json_object_get(c, "Id"));
+	json_t *host_config = json_object_get(c, "HostConfig");
+	json_t *config = json_object_get(c, "Config");
+	if (str_empty(id) || !json_is_object(host_config))
+		return rl_error_set(err, RL_EPARSE,
+				    "container description lacks Id or HostConfig: not an "
+				    "answer to /containers/{id}/json");
+
+	struct workload w;
+	workload_init(&w);
+	w.id = xstrdup(id);
+	const char *name = json_string_value(json_object_get(c, "Name"));
+	if (name)
+		w.name = xstrdup(name[0] == '/' ? name + 1 : name);
+	w.image = dup_or_null(json_object_get(config, "Image"));
+	if (!w.image)
+		w.image = dup_or_null(json_object_get(c, "Image"));
+	w.state = dup_or_null(json_object_get(json_object_get(c, "State"), "Status"));
+
+	w.readonly_rootfs = json_is_true(json_object_get(host_config, "ReadonlyRootfs"));
+	w.privileged = json_is_true(json_object_get(host_config, "Privileged"));
+	json_t *v;
+	size_t i;
+	json_array_foreach(json_object_get(host_config, "CapAdd"), i, v)
+	{
+		if (json_is_string(v) && cap_is_sys_admin(json_string_value(v)))
+			w.cap_sys_admin = true;
+	}
+	json_array_foreach(json_object_get(host_config, "SecurityOpt"), i, v)
+	{
+		const char *opt = json_string_value(v);
+		if (!opt)
+			continue;
+		if (security_opt_is(opt, "apparmor"))
+			w.apparmor_unconfined = true;
+		if (security_opt_is(opt, "seccomp"))
+			w.seccomp_unconfined = true;
+	}
+	if (streq(json_string_value(json_object_get(c, "AppArmorProfile")), "unconfined"))
+		w.apparmor_unconfined = true;
+
+	read_mounts(c, host_config, &w);
+	read_labels(json_object_get(config, "Labels"), &w);
+	*ret = w;
+	return 0;
+}
+
+void list_entry_release(struct list_entry *le)
+{
+	if (!le)
+		return;
+	free(le->id);
+	free(le->name);
+	free(le->image);
+	free(le->state);
+	memset(le, 0, sizeof(*le));
+}
+
+int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struct rl_error *err)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(text, len, 0, &jerr);
+	if (!o)
+		return rl_error_set(err, RL_EPARSE, "invalid container list entry: %s", jerr.text);
+	const char *id = json_string_value(json_object_get(o, "Id"));
+	/* The id goes into request paths: accept only what engines produce. */
+	if (str_empty(id) || strlen(id) > 128 ||
+	    strspn(id, "0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz_.-") !=
+		strlen(id)) {
+		json_decref(o);
+		return rl_error_set(err, RL_EPARSE, "container list entry has no valid Id");
+	}
+	struct list_entry le = {.id = xstrdup(id)};
+	const char *name = json_string_value(json_array_get(json_object_get(o, "Names"), 0));
+	if (name)
+		le.name = xstrdup(name[0] == '/' ? name + 1 : name);
+	le.image = dup_or_null(json_object_get(o, "Image"));
+	le.state = dup_or_null(json_object_get(o, "State"));
+	json_decref(o);
+	*ret = le;
+	return 0;
+}

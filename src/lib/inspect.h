@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <jansson.h>
+
+#include "error.h"
+#include "workload.h"
+
+/*
+ * Engine JSON to workload: the answer of GET /containers/{id}/json (Docker
+ * or Podman) into the normalized description the rule reads.
+ */
+int workload_from_inspect(json_t *inspect, struct workload *ret, struct rl_error *err);
+
+/* The fields audit needs from one entry of GET /containers/json. */
+struct list_entry {
+	char *id;
+	char *name; /* without the leading '/' */
+	char *image;
+	char *state;
+};
+int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struct rl_error *err);
+void list_entry_release(struct list_entry *le);
+
+/* Labels that change the verdict or the advice. */
+#define LABEL_EXEMPT "rootlock.exempt"
+#define LABEL_COMPOSE_PROJECT "com.docker.compose.project"
+#define LABEL_COMPOSE_SERVICE "com.docker.compose.service"
+#define LABEL_COMPOSE_FILES "com.docker.compose.project.config_files"
+#define LABEL_COMPOSE_WORKDIR "com.docker.compose.project.working_dir"

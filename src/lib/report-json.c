@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#include "report.h"
+
+#include <string.h>
+
+/*
+ * ENSURE_ASCII: every non-ASCII character leaves as \uXXXX, so JSON piped
+ * to a terminal carries no raw C1 controls either.
+ */
+#define JSON_OUT_FLAGS (JSON_ENSURE_ASCII | JSON_COMPACT)
+
+struct json_state {
+	size_t emitted;
+};
+
+static void json_begin(struct report *r)
+{
+	r->state = xcalloc(1, sizeof(struct json_state));
+	json_t *head = json_pack("{s:s, s:s, s:s?}", "tool", "rootlock", "command", r->command,
+				 "source", r->source);
+	/* Print the header object without its closing brace, then stream results. */
+	char *text = json_dumps(head, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	json_decref(head);
+	if (!text)
+		die_oom();
+	size_t len = strlen(text);
+	fprintf(r->out, "%.*s,\"results\":[", (int)(len - 1), text);
+	free(text);
+}
+
+static void json_result(struct report *r, const struct workload *w, const struct judgement *j)
+{
+	struct json_state *st = r->state;
+	json_t *o = result_to_json(w, j);
+	fputs(st->emitted++ ? ",\n" : "\n", r->out);
+	json_dumpf(o, r->out, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	json_decref(o);
+}
+
+static json_t *summary_to_json(const struct report_summary *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "total", json_integer((json_int_t)s->total));
+	for (int v = 0; v < VERDICT_MAX; v++)
+		json_object_set_new(o, verdict_name(v), json_integer((json_int_t)s->counts[v]));
+	json_object_set_new(o, "skipped", json_integer((json_int_t)s->skipped));
+	return o;
+}
+
+static void json_end(struct report *r, const struct report_summary *s)
+{
+	json_t *o = summary_to_json(s);
+	fputs("\n],\"summary\":", r->out);
+	json_dumpf(o, r->out, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	fputs("}\n", r->out);
+	json_decref(o);
+	free(r->state);
+	r->state = NULL;
+}
+
+const struct reporter reporter_json = {
+    .name = "json",
+    .begin = json_begin,
+    .result = json_result,
+    .end = json_end,
+};
+
+static void jsonl_begin(struct report *r) { (void)r; }
+
+static void jsonl_result(struct report *r, const struct workload *w, const struct judgement *j)
+{
+	json_t *o = result_to_json(w, j);
+	json_dumpf(o, r->out, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	fputc('\n', r->out);
+	json_decref(o);
+}
+
+static void jsonl_end(struct report *r, const struct report_summary *s)
+{
+	(void)r;
+	(void)s;
+}
+
+const struct reporter reporter_jsonl = {
+    .name = "jsonl",
+    .begin = jsonl_begin,
+    .result = jsonl_result,
+    .end = jsonl_end,
+};

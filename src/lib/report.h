@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <jansson.h>
+
+#include "error.h"
+#include "rule.h"
+
+/*
+ * Reporters turn judged workloads into one output format. They are fed
+ * results in order (begin, result..., end) so that big audits stream.
+ * Every string from a container, label or file goes through the format's
+ * own escaping; the text formats use term_sanitize().
+ */
+
+struct report_summary {
+	size_t counts[VERDICT_MAX];
+	size_t total;
+	size_t skipped; /* vanished between list and inspect */
+};
+
+struct report {
+	FILE *out;
+	bool color;  /* text formats only: ANSI colour */
+	bool strict; /* warn counts as a failure (JUnit, SARIF level) */
+	const char *command; /* "audit", "lint" */
+	const char *source;  /* what was audited, e.g. the engine address */
+	void *state;         /* the reporter's own */
+};
+
+struct reporter {
+	const char *name;
+	void (*begin)(struct report *r);
+	void (*result)(struct report *r, const struct workload *w, const struct judgement *j);
+	void (*end)(struct report *r, const struct report_summary *s);
+};
+
+/* The reporter for a --format name, or NULL. */
+const struct reporter *reporter_find(const char *name);
+/* "table, json, jsonl, sarif, junit, csv" */
+const char *reporter_names(void);
+
+/* The result object shared by json, jsonl (see rootlock-audit(1)). */
+json_t *result_to_json(const struct workload *w, const struct judgement *j);
+
+extern const struct reporter reporter_table;
+extern const struct reporter reporter_json;
+extern const struct reporter reporter_jsonl;
+extern const struct reporter reporter_sarif;
+extern const struct reporter reporter_junit;
+extern const struct reporter reporter_csv;

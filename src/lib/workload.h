@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "util.h"
+
+/*
+ * The normalized description of one container, whatever it came from: a
+ * live engine (audit), a configuration file (lint) or a create request
+ * (authz). Every door fills one of these and asks rule_judge() about it, so
+ * the doors cannot disagree.
+ */
+
+enum mount_kind {
+	MOUNT_TMPFS,
+	MOUNT_VOLUME,    /* named volume */
+	MOUNT_ANONYMOUS, /* anonymous volume, e.g. from the image's VOLUME */
+	MOUNT_BIND,
+	MOUNT_OTHER,
+	MOUNT_KIND_MAX,
+};
+
+struct mount {
+	enum mount_kind kind;
+	char *target; /* path inside the container */
+	char *source; /* volume name or host path; NULL for tmpfs */
+	bool writable;
+	bool exec;              /* tmpfs only: programs may run from it */
+	long long size_bytes;   /* tmpfs only: 0 when unlimited */
+};
+
+/* Where the workload is defined, so the report can say where to fix it. */
+struct origin {
+	char *compose_project;
+	char *compose_service;
+	char *compose_files; /* comma-separated, as Compose records them */
+	char *compose_workdir;
+	char *file; /* lint: the file and position of the key to change */
+	int line;
+	int column;
+};
+
+struct workload {
+	char *id;
+	char *name;
+	char *image;
+	char *state; /* running, exited, created, ...; NULL when not known */
+
+	bool readonly_rootfs;
+	bool privileged;
+	bool cap_sys_admin; /* SYS_ADMIN or ALL added */
+	bool apparmor_unconfined;
+	bool seccomp_unconfined;
+
+	struct mount *mounts;
+	size_t n_mounts;
+
+	bool has_exempt_label;
+	char *exempt_reason; /* from the rootlock.exempt label; may be empty */
+
+	struct origin origin;
+};
+
+void workload_init(struct workload *w);
+void workload_release(struct workload *w);
+void workload_add_mount(struct workload *w, const struct mount *m); /* copies */
+const char *mount_kind_name(enum mount_kind k);
+
+/* Parse a tmpfs option string such as "rw,exec,size=64m" into m. */
+void mount_parse_tmpfs_options(struct mount *m, const char *options);
+
+/* Parse a size such as "64m", "1g", "65536"; -1 when invalid. */
+long long parse_size(const char *s);
+
+/* A human size: "64M", "1.5G". Writes into buf. */
+const char *format_size(long long bytes, char *buf, size_t len);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "error.h"
+#include "term.h"
+#include "util.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+    {"audit", cmd_audit, "check every container on a Docker engine for a read-only root filesystem"},
+};
+
+void report_error(const char *cmd, const char *msg)
+{
+	_cleanup_free_ char *safe = term_sanitize(msg);
+	fprintf(stderr, "rootlock%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", safe);
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: rootlock COMMAND [OPTIONS]\n"
+	      "       rootlock --version\n\n"
+	      "Make container root filesystems read-only and keep them that way.\n\n"
+	      "Commands:\n",
+	      out);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun 'rootlock COMMAND --help' for a command's options; man rootlock(1).\n"
+	      "Exit codes: 0 nothing failed, 1 findings, 2 usage error, 3 engine or I/O error.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return RL_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (streq(name, "--help") || streq(name, "-h") || streq(name, "help")) {
+		usage(stdout);
+		return RL_EXIT_CLEAN;
+	}
+	if (streq(name, "--version") || streq(name, "version")) {
+		printf("rootlock %s\n", ROOTLOCK_VERSION);
+		return RL_EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (streq(commands[i].name, name))
+			return commands[i].fn(argc - 1, argv + 1);
+	_cleanup_free_ char *msg =
+	    xasprintf("unknown command '%s'; run 'rootlock --help' for the list", name);
+	report_error(NULL, msg);
+	return RL_EXIT_USAGE;
+}
