@@ -16,8 +16,10 @@ struct json_state {
 static void json_begin(struct report *r)
 {
 	r->state = xcalloc(1, sizeof(struct json_state));
-	json_t *head = json_pack("{s:s, s:s, s:s?}", "tool", "rootlock", "command", r->command,
-				 "source", r->source);
+	json_t *head = json_object();
+	json_object_set_new(head, "tool", json_string("rootlock"));
+	json_object_set_new(head, "command", json_string_safe(r->command));
+	json_object_set_new(head, "source", json_string_safe(r->source));
 	/* Print the header object without its closing brace, then stream results. */
 	char *text = json_dumps(head, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
 	json_decref(head);

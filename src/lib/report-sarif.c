@@ -192,11 +192,15 @@ static json_t *sarif_locations(const struct workload *w)
  */
 static json_t *sarif_fingerprints(const struct workload *w)
 {
+	/* Compose recreates containers with new ids: key on what the user named. */
 	_cleanup_free_ char *fp = NULL;
-	if (!str_empty(w->id))
-		fp = xstrdup(w->id);
+	const struct origin *org = &w->origin;
+	if (org->compose_project && org->compose_service)
+		fp = xasprintf("compose|%s|%s", org->compose_project, org->compose_service);
+	else if (!str_empty(w->name))
+		fp = xasprintf("name|%s", w->name);
 	else
-		fp = xasprintf("%s|%s", w->name ? w->name : "", w->image ? w->image : "");
+		fp = xasprintf("id|%s", w->id ? w->id : "");
 	json_t *o = json_object();
 	json_object_set_new(o, SARIF_FINGERPRINT, sarif_string(fp));
 	return o;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "term.h"
+
 static const struct reporter *const reporters[] = {
     &reporter_table, &reporter_json, &reporter_jsonl,
     &reporter_sarif, &reporter_junit, &reporter_csv,
@@ -18,13 +20,26 @@ const struct reporter *reporter_find(const char *name)
 
 const char *reporter_names(void) { return "table, json, jsonl, sarif, junit, csv"; }
 
-static json_t *string_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+/* Invalid UTF-8 (from a file, say) is kept visible as \xNN text, not dropped. */
+json_t *json_string_safe(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *v = json_string(s);
+	if (!v) {
+		_cleanup_free_ char *safe = term_sanitize(s);
+		v = json_string(safe);
+	}
+	return v;
+}
+
+static json_t *string_or_null(const char *s) { return json_string_safe(s); }
 
 static json_t *mount_to_json(const struct mount *m)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "type", json_string(mount_kind_name(m->kind)));
-	json_object_set_new(o, "target", json_string(m->target));
+	json_object_set_new(o, "target", json_string_safe(m->target));
 	json_object_set_new(o, "source", string_or_null(m->source));
 	json_object_set_new(o, "writable", json_boolean(m->writable));
 	if (m->kind == MOUNT_TMPFS) {
@@ -42,7 +57,7 @@ static json_t *split_files(const char *files)
 	_cleanup_free_ char *copy = xstrdup(files);
 	char *save = NULL;
 	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save))
-		json_array_append_new(a, json_string(f));
+		json_array_append_new(a, json_string_safe(f));
 	return a;
 }
 
@@ -61,7 +76,7 @@ json_t *result_to_json(const struct workload *w, const struct judgement *j)
 	json_object_set_new(o, "verdict", json_string(verdict_name(j->verdict)));
 	json_t *reasons = json_array();
 	for (size_t i = 0; i < j->reasons.n; i++)
-		json_array_append_new(reasons, json_string(j->reasons.v[i]));
+		json_array_append_new(reasons, json_string_safe(j->reasons.v[i]));
 	json_object_set_new(o, "reasons", reasons);
 	json_object_set_new(o, "exempt_reason", string_or_null(j->exempt_reason));
 	json_object_set_new(o, "exempt_source", string_or_null(j->exempt_source));
@@ -82,7 +97,7 @@ json_t *result_to_json(const struct workload *w, const struct judgement *j)
 		json_object_set_new(o, "compose", json_null());
 	}
 	if (or->file) {
-		json_object_set_new(o, "file", json_string(or->file));
+		json_object_set_new(o, "file", json_string_safe(or->file));
 		json_object_set_new(o, "line", json_integer(or->line));
 		json_object_set_new(o, "column", json_integer(or->column));
 	}

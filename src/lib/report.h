@@ -40,6 +40,9 @@ const struct reporter *reporter_find(const char *name);
 /* "table, json, jsonl, sarif, junit, csv" */
 const char *reporter_names(void);
 
+/* A JSON string for s (null for NULL); invalid UTF-8 becomes \xNN text. */
+json_t *json_string_safe(const char *s);
+
 /* The result object shared by json, jsonl (see rootlock-audit(1)). */
 json_t *result_to_json(const struct workload *w, const struct judgement *j);
 

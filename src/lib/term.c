@@ -58,7 +58,7 @@ void strbuf_add_sanitized(struct strbuf *sb, const char *s)
 		strbuf_add(sb, p, n);
 		p += n;
 	}
-	strbuf_grow(sb, 0);
+	strbuf_add(sb, "", 0); /* an empty input still yields a terminated string */
 }
 
 char *term_sanitize(const char *s)

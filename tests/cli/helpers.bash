@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: MIT
+# Shared by the bats files: the binary under test and small waiting helpers.
+
+ROOTLOCK=${ROOTLOCK_BIN:-$BATS_TEST_DIRNAME/../../build/rootlock}
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+
+rootlock() { "$ROOTLOCK" "$@"; }
+
+# Wait (bounded) until a file exists: a condition, not a sleep.
+wait_for_file() {
+	local f=$1 i
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$f" ] && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for $f" >&2
+	return 1
+}
+
+# Start the fake engine in MODE on a fresh socket; sets FAKE_SOCK and FAKE_PID.
+start_fake_engine() {
+	FAKE_SOCK=$BATS_TEST_TMPDIR/fake.sock
+	rm -f "$FAKE_SOCK" "$FAKE_SOCK.ready"
+	python3 "$REPO/tests/helpers/fake-engine" "$FAKE_SOCK" "$1" 3>&- &
+	FAKE_PID=$!
+	wait_for_file "$FAKE_SOCK.ready"
+}
+
+stop_fake_engine() {
+	if [ -n "${FAKE_PID:-}" ]; then
+		kill "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+	fi
+}
+
+# The sandbox engine's socket, started by tests/run-all (or by hand).
+engine_sock() {
+	echo "${ROOTLOCK_ENGINE_DIR:-/var/tmp/rootlock-test-engine}/docker.sock"
+}
+
+# Fail with a clear message when a control character reached the output.
+assert_no_raw_control() {
+	if printf '%s' "$1" | LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]'; then
+		echo "raw control character in output:" >&2
+		printf '%s' "$1" | od -c | head -20 >&2
+		return 1
+	fi
+}
