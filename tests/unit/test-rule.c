@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "rule.h"
+
+#define CONFIG_SRC "/etc/rootlock/exempt.json"
+
+static void make(struct workload *w, const char *name, const char *image, bool readonly)
+{
+	workload_init(w);
+	w->id = xstrdup("cd1dd538721f0e4c1f5e2b4a9d7c3e6f8a1b2c3d4e5f60718293a4b5c6d7e8f9");
+	w->name = xstrdup(name);
+	w->image = xstrdup(image);
+	w->state = xstrdup("running");
+	w->readonly_rootfs = readonly;
+}
+
+static void make_compose(struct workload *w, const char *files)
+{
+	make(w, "shop-cart-1", "shop/cart:3", false);
+	w->origin.compose_project = xstrdup("shop");
+	w->origin.compose_service = xstrdup("cart");
+	w->origin.compose_files = files ? xstrdup(files) : NULL;
+	w->origin.compose_workdir = xstrdup("/srv/shop");
+}
+
+static bool has_reason(const struct judgement *j, const char *part)
+{
+	for (size_t i = 0; i < j->reasons.n; i++)
+		if (strstr(j->reasons.v[i], part))
+			return true;
+	return false;
+}
+
+static void expect_reason(const struct judgement *j, const char *part)
+{
+	if (!has_reason(j, part))
+		fail_msg("no reason mentions \"%s\" (%zu reasons, first \"%s\")", part, j->reasons.n,
+			 j->reasons.n ? j->reasons.v[0] : "");
+}
+
+static void expect_remedy(const struct judgement *j, const char *part)
+{
+	assert_non_null(j->remediation);
+	if (!strstr(j->remediation, part))
+		fail_msg("remediation \"%s\" lacks \"%s\"", j->remediation, part);
+}
+
+static void expect_no_remedy_part(const struct judgement *j, const char *part)
+{
+	if (j->remediation && strstr(j->remediation, part))
+		fail_msg("remediation \"%s\" should not say \"%s\"", j->remediation, part);
+}
+
+static void add_exemption(struct exemptions *ex, const char *name, const char *image,
+			  const char *id, const char *reason)
+{
+	ex->v = xrealloc(ex->v, (ex->n + 1) * sizeof(*ex->v));
+	struct exemption *e = &ex->v[ex->n++];
+	e->name = name ? xstrdup(name) : NULL;
+	e->image = image ? xstrdup(image) : NULL;
+	e->id = id ? xstrdup(id) : NULL;
+	e->reason = xstrdup(reason);
+	if (!ex->source)
+		ex->source = xstrdup(CONFIG_SRC);
+}
+
+/* --- the four verdicts --- */
+
+static void test_pass(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "api", "app/api:1", true);
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	assert_string_equal(verdict_name(j.verdict), "pass");
+	expect_reason(&j, "read-only");
+	assert_null(j.remediation);
+	assert_null(j.exempt_reason);
+	assert_null(j.exempt_source);
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_fail_plain(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "web", "nginx:1.25", false);
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_FAIL);
+	assert_string_equal(verdict_name(j.verdict), "fail");
+	expect_reason(&j, "writable");
+	expect_remedy(&j, "--read-only");
+	expect_remedy(&j, "--tmpfs /tmp");
+	expect_no_remedy_part(&j, "read_only: true");
+	expect_no_remedy_part(&j, "Compose");
+	assert_null(j.exempt_reason);
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_fail_compose(void **state)
+{
+	(void)state;
+	struct workload w;
+	make_compose(&w, "/srv/shop/compose.yaml,/srv/shop/compose.prod.yaml");
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_FAIL);
+	expect_remedy(&j, "read_only: true");
+	expect_remedy(&j, "/srv/shop/compose.yaml,/srv/shop/compose.prod.yaml");
+	expect_remedy(&j, "\"cart\"");
+	expect_remedy(&j, "tmpfs: [/tmp]");
+	expect_no_remedy_part(&j, "--read-only");
+	expect_no_remedy_part(&j, "--tmpfs");
+	judgement_release(&j);
+	workload_release(&w);
+
+	/* Labels without the file list still get Compose advice. */
+	make_compose(&w, NULL);
+	rule_judge(&w, NULL, &j);
+	expect_remedy(&j, "read_only: true");
+	expect_remedy(&j, "the Compose file");
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_fail_with_tmp_already(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "web", "nginx:1.25", false);
+	struct mount ro = {.kind = MOUNT_TMPFS, .target = "/tmp", .writable = false};
+	workload_add_mount(&w, &ro);
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	/* A read-only /tmp does not count as scratch space. */
+	expect_remedy(&j, "--tmpfs /tmp");
+	judgement_release(&j);
+
+	struct mount rw = {.kind = MOUNT_TMPFS, .target = "/tmp", .writable = true};
+	workload_add_mount(&w, &rw);
+	rule_judge(&w, NULL, &j);
+	expect_remedy(&j, "already have /tmp");
+	expect_no_remedy_part(&j, "--tmpfs /tmp");
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_warn_privileged(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "db", "postgres:16", true);
+	w.privileged = true;
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	assert_string_equal(verdict_name(j.verdict), "warn");
+	expect_reason(&j, "privileged");
+	expect_remedy(&j, "--privileged");
+	expect_no_remedy_part(&j, "SYS_ADMIN");
+	expect_no_remedy_part(&j, "--read-only");
+	judgement_release(&j);
+	workload_release(&w);
+
+	make_compose(&w, "/srv/shop/compose.yaml");
+	w.readonly_rootfs = true;
+	w.privileged = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	expect_remedy(&j, "privileged: true");
+	expect_remedy(&j, "/srv/shop/compose.yaml");
+	expect_no_remedy_part(&j, "--privileged");
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_warn_sys_admin(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "worker", "app/worker:2", true);
+	w.cap_sys_admin = true;
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	expect_reason(&j, "CAP_SYS_ADMIN");
+	expect_remedy(&j, "--cap-add SYS_ADMIN");
+	expect_no_remedy_part(&j, "privileged");
+	judgement_release(&j);
+
+	/* Both at once: both named, one reason each. */
+	w.privileged = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	expect_reason(&j, "privileged");
+	expect_reason(&j, "CAP_SYS_ADMIN");
+	expect_remedy(&j, "--privileged");
+	expect_remedy(&j, "SYS_ADMIN");
+	judgement_release(&j);
+	workload_release(&w);
+
+	make_compose(&w, "/srv/shop/compose.yaml");
+	w.readonly_rootfs = true;
+	w.cap_sys_admin = true;
+	rule_judge(&w, NULL, &j);
+	expect_remedy(&j, "cap_add");
+	expect_remedy(&j, "SYS_ADMIN");
+	expect_remedy(&j, "\"cart\"");
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_writable_and_privileged_is_fail(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "db", "postgres:16", false);
+	w.privileged = true;
+	w.cap_sys_admin = true;
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_FAIL);
+	expect_remedy(&j, "--read-only");
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+/* --- exemptions by label --- */
+
+static void test_exempt_label(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "legacy", "vendor/thing:1", false);
+	w.has_exempt_label = true;
+	w.exempt_reason = xstrdup("vendor image, ticket OPS-42");
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_EXEMPT);
+	assert_string_equal(verdict_name(j.verdict), "exempt");
+	assert_string_equal(j.exempt_reason, "vendor image, ticket OPS-42");
+	assert_string_equal(j.exempt_source, "label rootlock.exempt");
+	assert_null(j.remediation);
+	/* Still says what is wrong. */
+	expect_reason(&j, "writable");
+	judgement_release(&j);
+
+	/* A warn can be exempted too. */
+	w.readonly_rootfs = true;
+	w.cap_sys_admin = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_EXEMPT);
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_exempt_label_without_reason(void **state)
+{
+	(void)state;
+	const char *reasons[] = {"", NULL};
+	for (size_t i = 0; i < ARRAY_SIZE(reasons); i++) {
+		struct workload w;
+		make(&w, "legacy", "vendor/thing:1", false);
+		w.has_exempt_label = true;
+		w.exempt_reason = reasons[i] ? xstrdup(reasons[i]) : NULL;
+		struct judgement j;
+		rule_judge(&w, NULL, &j);
+		assert_int_equal(j.verdict, VERDICT_FAIL);
+		assert_null(j.exempt_reason);
+		assert_null(j.exempt_source);
+		expect_reason(&j, "rootlock.exempt");
+		expect_reason(&j, "no reason");
+		expect_remedy(&j, "--read-only");
+		judgement_release(&j);
+		workload_release(&w);
+	}
+}
+
+static void test_exempt_label_on_pass_is_pass(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "api", "app/api:1", true);
+	w.has_exempt_label = true;
+	w.exempt_reason = xstrdup("just in case");
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	assert_null(j.exempt_reason);
+	assert_null(j.remediation);
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+/* --- exemptions from the config file --- */
+
+static enum verdict judge_with(const struct exemptions *ex, const char *name, const char *image,
+			       const char *id, char **reason, char **source)
+{
+	struct workload w;
+	make(&w, name, image, false);
+	if (id) {
+		free(w.id);
+		w.id = xstrdup(id);
+	}
+	struct judgement j;
+	rule_judge(&w, ex, &j);
+	enum verdict v = j.verdict;
+	if (reason)
+		*reason = j.exempt_reason ? xstrdup(j.exempt_reason) : NULL;
+	if (source)
+		*source = j.exempt_source ? xstrdup(j.exempt_source) : NULL;
+	if (v == VERDICT_EXEMPT)
+		assert_null(j.remediation);
+	judgement_release(&j);
+	workload_release(&w);
+	return v;
+}
+
+static void test_config_by_name_glob(void **state)
+{
+	(void)state;
+	struct exemptions ex = {0};
+	add_exemption(&ex, "legacy-*", NULL, NULL, "vendor apps, OPS-42");
+	char *reason = NULL, *source = NULL;
+	assert_int_equal(judge_with(&ex, "legacy-billing", "x:1", NULL, &reason, &source),
+			 VERDICT_EXEMPT);
+	assert_string_equal(reason, "vendor apps, OPS-42");
+	assert_string_equal(source, CONFIG_SRC);
+	free(reason);
+	free(source);
+	assert_int_equal(judge_with(&ex, "legacy", "x:1", NULL, NULL, NULL), VERDICT_FAIL);
+	assert_int_equal(judge_with(&ex, "my-legacy-app", "x:1", NULL, NULL, NULL), VERDICT_FAIL);
+	assert_int_equal(judge_with(&ex, "Legacy-app", "x:1", NULL, NULL, NULL), VERDICT_FAIL);
+	exemptions_release(&ex);
+}
+
+static void test_config_by_image_glob(void **state)
+{
+	(void)state;
+	struct exemptions ex = {0};
+	add_exemption(&ex, NULL, "vendor/appliance:*", NULL, "appliance");
+	assert_int_equal(judge_with(&ex, "a", "vendor/appliance:2.1", NULL, NULL, NULL),
+			 VERDICT_EXEMPT);
+	assert_int_equal(judge_with(&ex, "a", "vendor/appliance", NULL, NULL, NULL), VERDICT_FAIL);
+	assert_int_equal(judge_with(&ex, "a", "vendor/other:2.1", NULL, NULL, NULL), VERDICT_FAIL);
+
+	/* A workload with no image cannot match an image glob. */
+	struct workload w;
+	make(&w, "a", "x", false);
+	free(w.image);
+	w.image = NULL;
+	struct judgement j;
+	rule_judge(&w, &ex, &j);
+	assert_int_equal(j.verdict, VERDICT_FAIL);
+	judgement_release(&j);
+	workload_release(&w);
+	exemptions_release(&ex);
+}
+
+static void test_config_by_id_prefix(void **state)
+{
+	(void)state;
+	const char *id = "cd1dd538721f0e4c1f5e2b4a9d7c3e6f8a1b2c3d4e5f60718293a4b5c6d7e8f9";
+	struct exemptions ex = {0};
+	add_exemption(&ex, NULL, NULL, "cd1dd538721f", "one-off migration");
+	assert_int_equal(judge_with(&ex, "a", "x", id, NULL, NULL), VERDICT_EXEMPT);
+	assert_int_equal(judge_with(&ex, "a", "x", "cd1dd538721f", NULL, NULL), VERDICT_EXEMPT);
+	/* A prefix, not a substring, and not the other way round. */
+	assert_int_equal(judge_with(&ex, "a", "x", "00cd1dd538721f", NULL, NULL), VERDICT_FAIL);
+	assert_int_equal(judge_with(&ex, "a", "x", "cd1dd5", NULL, NULL), VERDICT_FAIL);
+	exemptions_release(&ex);
+}
+
+static void test_config_all_matchers_must_match(void **state)
+{
+	(void)state;
+	struct exemptions ex = {0};
+	add_exemption(&ex, "batch-*", "tools/*", NULL, "batch tools");
+	assert_int_equal(judge_with(&ex, "batch-1", "tools/migrate:1", NULL, NULL, NULL),
+			 VERDICT_EXEMPT);
+	assert_int_equal(judge_with(&ex, "batch-1", "nginx:1", NULL, NULL, NULL), VERDICT_FAIL);
+	assert_int_equal(judge_with(&ex, "web-1", "tools/migrate:1", NULL, NULL, NULL),
+			 VERDICT_FAIL);
+	exemptions_release(&ex);
+}
+
+static void test_config_first_match_and_label_precedence(void **state)
+{
+	(void)state;
+	struct exemptions ex = {0};
+	add_exemption(&ex, "legacy-*", NULL, NULL, "first");
+	add_exemption(&ex, "*", NULL, NULL, "second");
+	char *reason = NULL;
+	judge_with(&ex, "legacy-a", "x", NULL, &reason, NULL);
+	assert_string_equal(reason, "first");
+	free(reason);
+	judge_with(&ex, "web", "x", NULL, &reason, NULL);
+	assert_string_equal(reason, "second");
+	free(reason);
+
+	/* A label that has a reason is the one reported. */
+	struct workload w;
+	make(&w, "legacy-a", "x", false);
+	w.has_exempt_label = true;
+	w.exempt_reason = xstrdup("from the label");
+	struct judgement j;
+	rule_judge(&w, &ex, &j);
+	assert_int_equal(j.verdict, VERDICT_EXEMPT);
+	assert_string_equal(j.exempt_reason, "from the label");
+	judgement_release(&j);
+
+	/* An empty label does not block the config's exemption. */
+	free(w.exempt_reason);
+	w.exempt_reason = xstrdup("");
+	rule_judge(&w, &ex, &j);
+	assert_int_equal(j.verdict, VERDICT_EXEMPT);
+	assert_string_equal(j.exempt_reason, "first");
+	assert_string_equal(j.exempt_source, CONFIG_SRC);
+	judgement_release(&j);
+	workload_release(&w);
+	exemptions_release(&ex);
+}
+
+static void test_config_does_not_touch_pass(void **state)
+{
+	(void)state;
+	struct exemptions ex = {0};
+	add_exemption(&ex, "*", NULL, NULL, "everything");
+	struct workload w;
+	make(&w, "api", "app/api:1", true);
+	struct judgement j;
+	rule_judge(&w, &ex, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	assert_null(j.exempt_reason);
+	assert_null(j.exempt_source);
+	judgement_release(&j);
+	workload_release(&w);
+	exemptions_release(&ex);
+}
+
+/* --- unconfined profiles --- */
+
+static void test_unconfined_notes_only_when_readonly(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "api", "app/api:1", true);
+	w.apparmor_unconfined = true;
+	w.seccomp_unconfined = true;
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	expect_reason(&j, "AppArmor is unconfined");
+	expect_reason(&j, "seccomp is unconfined");
+	judgement_release(&j);
+
+	w.seccomp_unconfined = false;
+	rule_judge(&w, NULL, &j);
+	expect_reason(&j, "AppArmor");
+	assert_false(has_reason(&j, "seccomp"));
+	judgement_release(&j);
+
+	/* Writable: the profiles are beside the point. */
+	w.readonly_rootfs = false;
+	w.seccomp_unconfined = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_FAIL);
+	assert_false(has_reason(&j, "AppArmor"));
+	assert_false(has_reason(&j, "seccomp"));
+	judgement_release(&j);
+
+	/* Confined read-only: no notes at all. */
+	w.readonly_rootfs = true;
+	w.apparmor_unconfined = false;
+	w.seccomp_unconfined = false;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.reasons.n, 1);
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_verdict_names(void **state)
+{
+	(void)state;
+	assert_string_equal(verdict_name(VERDICT_PASS), "pass");
+	assert_string_equal(verdict_name(VERDICT_WARN), "warn");
+	assert_string_equal(verdict_name(VERDICT_FAIL), "fail");
+	assert_string_equal(verdict_name(VERDICT_EXEMPT), "exempt");
+	assert_string_equal(verdict_name(VERDICT_MAX), "unknown");
+	judgement_release(NULL);
+}
+
+static void test_describe_mounts(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "api", "app/api:1", true);
+	struct mount ms[] = {
+	    {.kind = MOUNT_TMPFS, .target = "/run", .writable = true, .exec = true,
+	     .size_bytes = 16LL << 20},
+	    {.kind = MOUNT_TMPFS, .target = "/tmp", .writable = true},
+	    {.kind = MOUNT_VOLUME, .target = "/data", .source = "shop_data", .writable = true},
+	    {.kind = MOUNT_BIND, .target = "/config", .source = "/srv/cfg", .writable = false},
+	    {.kind = MOUNT_ANONYMOUS, .target = "/cache", .source = "6522291944b7", .writable = true},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ms); i++)
+		workload_add_mount(&w, &ms[i]);
+	struct strv lines = STRV_INIT;
+	workload_describe_mounts(&w, &lines);
+	assert_int_equal(lines.n, ARRAY_SIZE(ms));
+	assert_string_equal(lines.v[0], "tmpfs /run (exec, 16M)");
+	assert_string_equal(lines.v[1], "tmpfs /tmp (noexec)");
+	assert_string_equal(lines.v[2], "volume /data (from shop_data)");
+	assert_string_equal(lines.v[3], "bind /config (from /srv/cfg, read-only)");
+	assert_string_equal(lines.v[4], "anonymous volume /cache");
+	strv_release(&lines);
+	workload_release(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pass),
+	    cmocka_unit_test(test_fail_plain),
+	    cmocka_unit_test(test_fail_compose),
+	    cmocka_unit_test(test_fail_with_tmp_already),
+	    cmocka_unit_test(test_warn_privileged),
+	    cmocka_unit_test(test_warn_sys_admin),
+	    cmocka_unit_test(test_writable_and_privileged_is_fail),
+	    cmocka_unit_test(test_exempt_label),
+	    cmocka_unit_test(test_exempt_label_without_reason),
+	    cmocka_unit_test(test_exempt_label_on_pass_is_pass),
+	    cmocka_unit_test(test_config_by_name_glob),
+	    cmocka_unit_test(test_config_by_image_glob),
+	    cmocka_unit_test(test_config_by_id_prefix),
+	    cmocka_unit_test(test_config_all_matchers_must_match),
+	    cmocka_unit_test(test_config_first_match_and_label_precedence),
+	    cmocka_unit_test(test_config_does_not_touch_pass),
+	    cmocka_unit_test(test_unconfined_notes_only_when_readonly),
+	    cmocka_unit_test(test_verdict_names),
+	    cmocka_unit_test(test_describe_mounts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
