@@ -22,8 +22,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	static const char config[] = "{\"exempt\": [{\"name\": \"*legacy*\", \"reason\": \"fuzz\"},"
-				     " {\"image\": \"vendor/*\", \"id\": \"a\", \"reason\": \"r\"}]}";
+	static const char config[] =
+		"{\"exempt\": [{\"name\": \"*legacy*\", \"reason\": \"fuzz\"},"
+		" {\"image\": \"vendor/*\", \"id\": \"a\", \"reason\": \"r\"}]}";
 	struct rl_error err = {0};
 	if (config_parse(config, strlen(config), "fuzz.json", &exemptions, &err) < 0)
 		abort();
@@ -37,11 +38,11 @@ static void run_reporter(const struct reporter *rep, const struct workload *w,
 			 const struct judgement *j, bool strict)
 {
 	struct report r = {
-	    .out = devnull,
-	    .color = strict,
-	    .strict = strict,
-	    .command = "audit",
-	    .source = "unix:///var/run/docker.sock",
+		.out = devnull,
+		.color = strict,
+		.strict = strict,
+		.command = "audit",
+		.source = "unix:///var/run/docker.sock",
 	};
 	struct report_summary s = {.total = 1};
 	s.counts[j->verdict]++;

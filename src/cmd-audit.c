@@ -17,35 +17,35 @@
 #define PROGRESS_MIN_ITEMS 200
 
 static const char audit_usage[] =
-    "usage: rootlock audit [OPTIONS]\n"
-    "\n"
-    "Check every container on a Docker engine (stopped ones too) for a read-only\n"
-    "root filesystem, say how each writes today, and what to change.\n"
-    "\n"
-    "Selection:\n"
-    "      --running            only running containers\n"
-    "      --filter KEY=VALUE   label=KEY[=VALUE], name=GLOB or image=GLOB; repeatable\n"
-    "                           (labels must all match; any name or image glob may)\n"
-    "      --config FILE        exemptions: {\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
-    "Output:\n"
-    "      --format FORMAT      table (default), json, jsonl, sarif, junit, csv\n"
-    "  -o, --output FILE        write the report to FILE instead of stdout\n"
-    "      --color WHEN         auto (default), always, never; NO_COLOR is honoured\n"
-    "      --strict             a warn fails the audit too (exit 1)\n"
-    "Engine:\n"
-    "  -H, --host HOST          unix:///path or tcp://HOST:PORT (default: DOCKER_HOST,\n"
-    "                           the current docker context, unix:///var/run/docker.sock)\n"
-    "      --context NAME       use a docker context\n"
-    "      --tls, --tlsverify   TLS, and verify the engine's certificate\n"
-    "      --tlscacert FILE, --tlscert FILE, --tlskey FILE\n"
-    "      --timeout SECONDS    per request (default 30; 0 waits forever)\n"
-    "      --parallel N         connections used to inspect (default 8)\n"
-    "\n"
-    "Verdicts: pass (read-only), fail (writable), warn (read-only but privileged or\n"
-    "with CAP_SYS_ADMIN, so it can be remounted), exempt (label rootlock.exempt=REASON\n"
-    "or a --config entry).\n"
-    "Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage error,\n"
-    "3 engine unreachable or I/O error. See rootlock-audit(1).\n";
+	"usage: rootlock audit [OPTIONS]\n"
+	"\n"
+	"Check every container on a Docker engine (stopped ones too) for a read-only\n"
+	"root filesystem, say how each writes today, and what to change.\n"
+	"\n"
+	"Selection:\n"
+	"      --running            only running containers\n"
+	"      --filter KEY=VALUE   label=KEY[=VALUE], name=GLOB or image=GLOB; repeatable\n"
+	"                           (labels must all match; any name or image glob may)\n"
+	"      --config FILE        exemptions: {\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
+	"Output:\n"
+	"      --format FORMAT      table (default), json, jsonl, sarif, junit, csv\n"
+	"  -o, --output FILE        write the report to FILE instead of stdout\n"
+	"      --color WHEN         auto (default), always, never; NO_COLOR is honoured\n"
+	"      --strict             a warn fails the audit too (exit 1)\n"
+	"Engine:\n"
+	"  -H, --host HOST          unix:///path or tcp://HOST:PORT (default: DOCKER_HOST,\n"
+	"                           the current docker context, unix:///var/run/docker.sock)\n"
+	"      --context NAME       use a docker context\n"
+	"      --tls, --tlsverify   TLS, and verify the engine's certificate\n"
+	"      --tlscacert FILE, --tlscert FILE, --tlskey FILE\n"
+	"      --timeout SECONDS    per request (default 30; 0 waits forever)\n"
+	"      --parallel N         connections used to inspect (default 8)\n"
+	"\n"
+	"Verdicts: pass (read-only), fail (writable), warn (read-only but privileged or\n"
+	"with CAP_SYS_ADMIN, so it can be remounted), exempt (label rootlock.exempt=REASON\n"
+	"or a --config entry).\n"
+	"Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage error,\n"
+	"3 engine unreachable or I/O error. See rootlock-audit(1).\n";
 
 enum {
 	OPT_RUNNING = 256,
@@ -65,25 +65,25 @@ enum {
 };
 
 static const struct option audit_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"host", required_argument, NULL, 'H'},
-    {"output", required_argument, NULL, 'o'},
-    {"running", no_argument, NULL, OPT_RUNNING},
-    {"filter", required_argument, NULL, OPT_FILTER},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
-    {"strict", no_argument, NULL, OPT_STRICT},
-    {"context", required_argument, NULL, OPT_CONTEXT},
-    {"tls", no_argument, NULL, OPT_TLS},
-    {"tlsverify", no_argument, NULL, OPT_TLSVERIFY},
-    {"tlscacert", required_argument, NULL, OPT_TLSCACERT},
-    {"tlscert", required_argument, NULL, OPT_TLSCERT},
-    {"tlskey", required_argument, NULL, OPT_TLSKEY},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"parallel", required_argument, NULL, OPT_PARALLEL},
-    {0},
+	{"help", no_argument, NULL, 'h'},
+	{"host", required_argument, NULL, 'H'},
+	{"output", required_argument, NULL, 'o'},
+	{"running", no_argument, NULL, OPT_RUNNING},
+	{"filter", required_argument, NULL, OPT_FILTER},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"colour", required_argument, NULL, OPT_COLOR},
+	{"strict", no_argument, NULL, OPT_STRICT},
+	{"context", required_argument, NULL, OPT_CONTEXT},
+	{"tls", no_argument, NULL, OPT_TLS},
+	{"tlsverify", no_argument, NULL, OPT_TLSVERIFY},
+	{"tlscacert", required_argument, NULL, OPT_TLSCACERT},
+	{"tlscert", required_argument, NULL, OPT_TLSCERT},
+	{"tlskey", required_argument, NULL, OPT_TLSKEY},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"parallel", required_argument, NULL, OPT_PARALLEL},
+	{0},
 };
 
 struct audit_args {
@@ -160,23 +160,27 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 			break;
 		case OPT_FILTER:
 			if (add_filter(&a->query, optarg) < 0)
-				return usage_error("--filter '%s' is not understood: use label=KEY[=VALUE], "
-						   "name=GLOB or image=GLOB",
-						   optarg);
+				return usage_error(
+					"--filter '%s' is not understood: use label=KEY[=VALUE], "
+					"name=GLOB or image=GLOB",
+					optarg);
 			break;
 		case OPT_CONFIG:
 			a->config_path = optarg;
 			break;
 		case OPT_FORMAT:
 			if (!reporter_find(optarg))
-				return usage_error("--format '%s' is not one of table, json, jsonl, sarif, "
-						   "junit, csv",
-						   optarg);
+				return usage_error(
+					"--format '%s' is not one of table, json, jsonl, sarif, "
+					"junit, csv",
+					optarg);
 			a->format = optarg;
 			break;
 		case OPT_COLOR:
-			if (!streq(optarg, "auto") && !streq(optarg, "always") && !streq(optarg, "never"))
-				return usage_error("--color '%s' must be auto, always or never", optarg);
+			if (!streq(optarg, "auto") && !streq(optarg, "always") &&
+			    !streq(optarg, "never"))
+				return usage_error("--color '%s' must be auto, always or never",
+						   optarg);
 			a->color = optarg;
 			break;
 		case OPT_STRICT:
@@ -202,14 +206,16 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_number(optarg, &num) || num > 86400)
-				return usage_error("--timeout '%s' must be a number of seconds (0 to 86400)",
-						   optarg);
+				return usage_error(
+					"--timeout '%s' must be a number of seconds (0 to 86400)",
+					optarg);
 			a->timeout_s = num;
 			break;
 		case OPT_PARALLEL:
 			if (!parse_number(optarg, &num) || num < 1 || num > 64 || num != (long)num)
-				return usage_error("--parallel '%s' must be a whole number from 1 to 64",
-						   optarg);
+				return usage_error(
+					"--parallel '%s' must be a whole number from 1 to 64",
+					optarg);
 			a->parallel = (long)num;
 			break;
 		case ':':
@@ -219,7 +225,8 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s' (audit takes options only)", argv[optind]);
+		return usage_error("unexpected argument '%s' (audit takes options only)",
+				   argv[optind]);
 	return -1;
 }
 
@@ -297,8 +304,8 @@ static int run_audit(struct audit_args *a)
 		goto out;
 	}
 	struct engine_options eo = {
-	    .timeout_ms = (long)(a->timeout_s * 1000),
-	    .parallel = (int)a->parallel,
+		.timeout_ms = (long)(a->timeout_s * 1000),
+		.parallel = (int)a->parallel,
 	};
 	if (engine_open(&ep, &eo, &engine, &err) < 0 || engine_negotiate(engine, &err) < 0) {
 		report_error("audit", err.msg);
@@ -314,17 +321,18 @@ static int run_audit(struct audit_args *a)
 
 	FILE *out = open_output(a->output, &tmp_path);
 	if (!out) {
-		_cleanup_free_ char *msg = xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
 		report_error("audit", msg);
 		goto out;
 	}
 	const struct reporter *rep = reporter_find(a->format);
 	struct report r = {
-	    .out = out,
-	    .color = want_color(a->color, a->output),
-	    .strict = a->strict,
-	    .command = "audit",
-	    .source = engine_host(engine),
+		.out = out,
+		.color = want_color(a->color, a->output),
+		.strict = a->strict,
+		.command = "audit",
+		.source = engine_host(engine),
 	};
 	struct report_summary summary = {0};
 	size_t errors = 0;
@@ -349,8 +357,9 @@ static int run_audit(struct audit_args *a)
 	}
 	rep->end(&r, &summary);
 	if (close_output(out, a->output, tmp_path) < 0) {
-		_cleanup_free_ char *msg = xasprintf("cannot write the report to '%s': %s",
-						     a->output ? a->output : "stdout", strerror(errno));
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write the report to '%s': %s",
+				  a->output ? a->output : "stdout", strerror(errno));
 		report_error("audit", msg);
 		goto out;
 	}

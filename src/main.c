@@ -14,7 +14,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"audit", cmd_audit, "check every container on a Docker engine for a read-only root filesystem"},
+	{"audit", cmd_audit,
+	 "check every container on a Docker engine for a read-only root filesystem"},
 };
 
 void report_error(const char *cmd, const char *msg)
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
 		if (streq(commands[i].name, name))
 			return commands[i].fn(argc - 1, argv + 1);
 	_cleanup_free_ char *msg =
-	    xasprintf("unknown command '%s'; run 'rootlock --help' for the list", name);
+		xasprintf("unknown command '%s'; run 'rootlock --help' for the list", name);
 	report_error(NULL, msg);
 	return RL_EXIT_USAGE;
 }

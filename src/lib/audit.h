@@ -8,8 +8,8 @@
 
 struct audit_query {
 	bool running_only;
-	struct strv labels;      /* label=KEY[=VALUE], passed to the engine */
-	struct strv name_globs;  /* any may match */
+	struct strv labels;	 /* label=KEY[=VALUE], passed to the engine */
+	struct strv name_globs;	 /* any may match */
 	struct strv image_globs; /* any may match */
 };
 

@@ -30,8 +30,8 @@ void exemptions_release(struct exemptions *ex)
 	memset(ex, 0, sizeof(*ex));
 }
 
-static int take_string(json_t *entry, const char *key, char **ret, const char *source,
-		       size_t index, struct rl_error *err)
+static int take_string(json_t *entry, const char *key, char **ret, const char *source, size_t index,
+		       struct rl_error *err)
 {
 	json_t *v = json_object_get(entry, key);
 	if (!v)
@@ -56,15 +56,15 @@ int config_parse(const char *text, size_t len, const char *source, struct exempt
 	int r = 0;
 	json_t *list = json_object_get(root, "exempt");
 	if (!json_is_object(root) || (list && !json_is_array(list))) {
-		r = rl_error_set(err, RL_EPARSE,
-				 "%s: expected {\"exempt\": [{\"name\": GLOB, \"reason\": TEXT}, ...]}",
-				 source);
+		r = rl_error_set(
+			err, RL_EPARSE,
+			"%s: expected {\"exempt\": [{\"name\": GLOB, \"reason\": TEXT}, ...]}",
+			source);
 		goto out;
 	}
 	const char *key;
 	json_t *val;
-	json_object_foreach(root, key, val)
-	{
+	json_object_foreach (root, key, val) {
 		if (!streq(key, "exempt")) {
 			r = rl_error_set(err, RL_EPARSE, "%s: unknown key \"%s\"", source, key);
 			goto out;
@@ -76,17 +76,18 @@ int config_parse(const char *text, size_t len, const char *source, struct exempt
 		json_t *entry = json_array_get(list, i);
 		struct exemption *e = &ex.v[ex.n++];
 		if (!json_is_object(entry)) {
-			r = rl_error_set(err, RL_EPARSE, "%s: exempt[%zu] must be an object", source, i);
+			r = rl_error_set(err, RL_EPARSE, "%s: exempt[%zu] must be an object",
+					 source, i);
 			goto out;
 		}
-		json_object_foreach(entry, key, val)
-		{
+		json_object_foreach (entry, key, val) {
 			if (!streq(key, "name") && !streq(key, "image") && !streq(key, "id") &&
 			    !streq(key, "reason")) {
-				r = rl_error_set(err, RL_EPARSE,
-						 "%s: exempt[%zu] has unknown key \"%s\" (use name, "
-						 "image, id, reason)",
-						 source, i, key);
+				r = rl_error_set(
+					err, RL_EPARSE,
+					"%s: exempt[%zu] has unknown key \"%s\" (use name, "
+					"image, id, reason)",
+					source, i, key);
 				goto out;
 			}
 		}
@@ -96,14 +97,16 @@ int config_parse(const char *text, size_t len, const char *source, struct exempt
 		    (r = take_string(entry, "reason", &e->reason, source, i, err)) < 0)
 			goto out;
 		if (!e->reason) {
-			r = rl_error_set(err, RL_EPARSE,
-					 "%s: exempt[%zu] has no \"reason\": every exemption needs one",
-					 source, i);
+			r = rl_error_set(
+				err, RL_EPARSE,
+				"%s: exempt[%zu] has no \"reason\": every exemption needs one",
+				source, i);
 			goto out;
 		}
 		if (!e->name && !e->image && !e->id) {
 			r = rl_error_set(err, RL_EPARSE,
-					 "%s: exempt[%zu] matches nothing: give \"name\", \"image\" or \"id\"",
+					 "%s: exempt[%zu] matches nothing: give \"name\", "
+					 "\"image\" or \"id\"",
 					 source, i);
 			goto out;
 		}

@@ -58,8 +58,10 @@ int endpoint_parse_host(const char *host, struct endpoint *ep, struct rl_error *
 		const char *colon = strrchr(hostport, ':');
 		const char *bracket = strrchr(hostport, ']');
 		bool has_port = colon && (!bracket || colon > bracket);
-		if (has_port && !colon[1])
-			return rl_error_set(err, RL_EUSAGE, "host '%s' has an empty port", host);
+		if (has_port &&
+		    (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+		     strlen(colon + 1) > 5))
+			return rl_error_set(err, RL_EUSAGE, "host '%s' needs a numeric port", host);
 		ep->base_url = xasprintf("%s://%s%s", ep->tls ? "https" : "http", hostport,
 					 has_port ? "" : (ep->tls ? ":2376" : ":2375"));
 	} else if (str_startswith(host, "ssh://")) {
@@ -119,11 +121,13 @@ int endpoint_from_context(const char *dir, const char *name, struct endpoint *ep
 	_cleanup_free_ char *meta_dir = xasprintf("%s/contexts/meta", dir);
 	DIR *d = opendir(meta_dir);
 	if (!d)
-		return rl_error_set(err, RL_EUSAGE,
-				    "context '%s' not found: %s has no contexts (see `docker context ls`)",
-				    name, meta_dir);
-	int r = rl_error_set(err, RL_EUSAGE, "context '%s' not found in %s (see `docker context ls`)",
-			     name, meta_dir);
+		return rl_error_set(
+			err, RL_EUSAGE,
+			"context '%s' not found: %s has no contexts (see `docker context ls`)",
+			name, meta_dir);
+	int r = rl_error_set(err, RL_EUSAGE,
+			     "context '%s' not found in %s (see `docker context ls`)", name,
+			     meta_dir);
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -149,7 +153,7 @@ int endpoint_from_context(const char *dir, const char *name, struct endpoint *ep
 		if (r < 0)
 			break;
 		_cleanup_free_ char *tls_dir =
-		    xasprintf("%s/contexts/tls/%s/docker", dir, de->d_name);
+			xasprintf("%s/contexts/tls/%s/docker", dir, de->d_name);
 		take_tls_file(&ep->tls_ca, tls_dir, "ca.pem");
 		take_tls_file(&ep->tls_cert, tls_dir, "cert.pem");
 		take_tls_file(&ep->tls_key, tls_dir, "key.pem");

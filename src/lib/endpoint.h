@@ -24,10 +24,10 @@ struct endpoint_options {
 };
 
 struct endpoint {
-	char *host;      /* as the user would write it: unix:///..., tcp://h:p */
+	char *host;	 /* as the user would write it: unix:///..., tcp://h:p */
 	char *unix_path; /* set for unix:// */
-	char *base_url;  /* http://docker or http(s)://h:p */
-	char *context;   /* the context it came from, if any */
+	char *base_url;	 /* http://docker or http(s)://h:p */
+	char *context;	 /* the context it came from, if any */
 	bool tls;
 	bool tls_verify;
 	char *tls_ca;
@@ -35,7 +35,8 @@ struct endpoint {
 	char *tls_key;
 };
 
-int endpoint_resolve(const struct endpoint_options *opt, struct endpoint *ret, struct rl_error *err);
+int endpoint_resolve(const struct endpoint_options *opt, struct endpoint *ret,
+		     struct rl_error *err);
 /* Parse one host string; tls settings in ret are kept. */
 int endpoint_parse_host(const char *host, struct endpoint *ret, struct rl_error *err);
 /* Find a context's endpoint in a docker config directory. */

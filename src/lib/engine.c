@@ -92,9 +92,18 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
-const char *engine_api_version(const struct engine *e) { return e->api_version; }
-const char *engine_server_version(const struct engine *e) { return e->server_version; }
-const char *engine_host(const struct engine *e) { return e->ep.host; }
+const char *engine_api_version(const struct engine *e)
+{
+	return e->api_version;
+}
+const char *engine_server_version(const struct engine *e)
+{
+	return e->server_version;
+}
+const char *engine_host(const struct engine *e)
+{
+	return e->ep.host;
+}
 
 static void setup_handle(struct engine *e, CURL *h, const char *url, struct body *b)
 {
@@ -133,26 +142,30 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 		return err->code ? err->code : RL_EENGINE;
 	}
 	if (b->too_big)
-		return rl_error_set(err, RL_EENGINE,
-				    "the engine's answer to GET %s is larger than %zu MiB; refusing it",
-				    path, e->opt.max_body >> 20);
+		return rl_error_set(
+			err, RL_EENGINE,
+			"the engine's answer to GET %s is larger than %zu MiB; refusing it", path,
+			e->opt.max_body >> 20);
 	long os_errno = 0;
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		if (os_errno == ENOENT)
-			return rl_error_set(err, RL_EENGINE,
-					    "no engine at %s: the socket does not exist (is dockerd "
-					    "running? choose another with -H or DOCKER_HOST)",
-					    host);
+			return rl_error_set(
+				err, RL_EENGINE,
+				"no engine at %s: the socket does not exist (is dockerd "
+				"running? choose another with -H or DOCKER_HOST)",
+				host);
 		if (os_errno == EACCES || os_errno == EPERM)
-			return rl_error_set(err, RL_EENGINE,
-					    "permission denied on %s: run as root or as a member of "
-					    "the docker group",
-					    host);
+			return rl_error_set(
+				err, RL_EENGINE,
+				"permission denied on %s: run as root or as a member of "
+				"the docker group",
+				host);
 		return rl_error_set(err, RL_EENGINE,
 				    "cannot connect to the engine at %s: %s (is dockerd running?)",
-				    host, os_errno ? strerror((int)os_errno) : curl_easy_strerror(rc));
+				    host,
+				    os_errno ? strerror((int)os_errno) : curl_easy_strerror(rc));
 	case CURLE_OPERATION_TIMEDOUT:
 		return rl_error_set(err, RL_EENGINE,
 				    "the engine at %s did not answer GET %s within %ld ms (raise "
@@ -313,7 +326,7 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)nslots);
 	struct slot *slots = xcalloc(nslots, sizeof(*slots));
 	int r = 0;
-	size_t next = 0, finished = 0, unreachable = 0;
+	size_t next = 0, finished = 0;
 
 	for (size_t i = 0; i < nslots; i++) {
 		slots[i].h = curl_easy_init();
@@ -361,7 +374,7 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 			if (rc != CURLE_OK) {
 				transfer_error(e, s->h, rc, &s->body, path, &item_err);
 				/* A dead engine fails every request: stop at the first sign. */
-				if (rc == CURLE_COULDNT_CONNECT && ++unreachable) {
+				if (rc == CURLE_COULDNT_CONNECT) {
 					*err = item_err;
 					r = item_err.code;
 					goto out;

@@ -18,23 +18,26 @@
 struct engine;
 
 struct engine_options {
-	long timeout_ms;     /* per request; 0 = no limit */
-	size_t max_body;     /* the largest single answer accepted */
-	int parallel;        /* connections for engine_get_many() */
+	long timeout_ms; /* per request; 0 = no limit */
+	size_t max_body; /* the largest single answer accepted */
+	int parallel;	 /* connections for engine_get_many() */
 };
 
 /* Takes ownership of *ep (it is cleared). */
 int engine_open(struct endpoint *ep, const struct engine_options *opt, struct engine **ret,
 		struct rl_error *err);
 void engine_free(struct engine *e);
-static inline void engine_freep(struct engine **e) { engine_free(*e); }
+static inline void engine_freep(struct engine **e)
+{
+	engine_free(*e);
+}
 #define _cleanup_engine_ _cleanup_(engine_freep)
 
 /* Ask the engine which API version to speak; the lower of its and ours. */
 int engine_negotiate(struct engine *e, struct rl_error *err);
-const char *engine_api_version(const struct engine *e); /* borrowed */
+const char *engine_api_version(const struct engine *e);	   /* borrowed */
 const char *engine_server_version(const struct engine *e); /* borrowed, may be NULL */
-const char *engine_host(const struct engine *e);           /* borrowed */
+const char *engine_host(const struct engine *e);	   /* borrowed */
 
 /* GET a versioned path ("/containers/json") and parse its JSON answer. */
 int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_error *err);

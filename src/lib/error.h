@@ -11,11 +11,11 @@
  */
 enum rl_errcode {
 	RL_OK = 0,
-	RL_EUSAGE = -1,    /* the user asked for something invalid */
+	RL_EUSAGE = -1,	   /* the user asked for something invalid */
 	RL_EENGINE = -2,   /* engine unreachable, refused, or answered nonsense */
-	RL_EIO = -3,       /* a file could not be read or written */
+	RL_EIO = -3,	   /* a file could not be read or written */
 	RL_ENOTFOUND = -4, /* the engine says the object does not exist */
-	RL_EPARSE = -5,    /* input that is not what it claims to be */
+	RL_EPARSE = -5,	   /* input that is not what it claims to be */
 };
 
 struct rl_error {

@@ -15,7 +15,8 @@ int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
 		if (sb->len + n > max)
-			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path, max);
+			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path,
+					    max);
 		strbuf_add(sb, buf, n);
 	}
 	if (ferror(in))

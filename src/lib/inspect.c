@@ -38,8 +38,7 @@ static json_t *host_mount_for(json_t *host_config, const char *target)
 {
 	json_t *m;
 	size_t i;
-	json_array_foreach(json_object_get(host_config, "Mounts"), i, m)
-	{
+	json_array_foreach (json_object_get(host_config, "Mounts"), i, m) {
 		if (streq(json_string_value(json_object_get(m, "Target")), target))
 			return m;
 	}
@@ -50,8 +49,7 @@ static void read_mounts(json_t *c, json_t *host_config, struct workload *w)
 {
 	json_t *m;
 	size_t i;
-	json_array_foreach(json_object_get(c, "Mounts"), i, m)
-	{
+	json_array_foreach (json_object_get(c, "Mounts"), i, m) {
 		const char *type = json_string_value(json_object_get(m, "Type"));
 		const char *dest = json_string_value(json_object_get(m, "Destination"));
 		if (!dest || !type)
@@ -74,8 +72,19 @@ static void read_mounts(json_t *c, json_t *host_config, struct workload *w)
 			json_t *size = json_object_get(opts, "SizeBytes");
 			if (json_is_integer(size) && json_integer_value(size) > 0)
 				mt.size_bytes = json_integer_value(size);
-			/* The engine mounts these without noexec. */
-			mt.exec = true;
+			/*
+			 * Seen on dockerd 20.10: --mount type=tmpfs is noexec too. API 1.46
+			 * added TmpfsOptions.Options, where [["exec"]] turns it off.
+			 */
+			json_t *o;
+			size_t k;
+			json_array_foreach (json_object_get(opts, "Options"), k, o) {
+				const char *flag = json_string_value(json_array_get(o, 0));
+				if (streq(flag, "exec"))
+					mt.exec = true;
+				else if (streq(flag, "noexec"))
+					mt.exec = false;
+			}
 		} else {
 			mt.kind = MOUNT_OTHER;
 			mt.source = (char *)json_string_value(json_object_get(m, "Source"));
@@ -85,8 +94,7 @@ static void read_mounts(json_t *c, json_t *host_config, struct workload *w)
 
 	const char *path;
 	json_t *opts;
-	json_object_foreach(json_object_get(host_config, "Tmpfs"), path, opts)
-	{
+	json_object_foreach (json_object_get(host_config, "Tmpfs"), path, opts) {
 		struct mount mt = {.kind = MOUNT_TMPFS, .target = (char *)path};
 		mount_parse_tmpfs_options(&mt, json_string_value(opts));
 		workload_add_mount(w, &mt);
@@ -133,13 +141,11 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 	w.privileged = json_is_true(json_object_get(host_config, "Privileged"));
 	json_t *v;
 	size_t i;
-	json_array_foreach(json_object_get(host_config, "CapAdd"), i, v)
-	{
+	json_array_foreach (json_object_get(host_config, "CapAdd"), i, v) {
 		if (json_is_string(v) && cap_is_sys_admin(json_string_value(v)))
 			w.cap_sys_admin = true;
 	}
-	json_array_foreach(json_object_get(host_config, "SecurityOpt"), i, v)
-	{
+	json_array_foreach (json_object_get(host_config, "SecurityOpt"), i, v) {
 		const char *opt = json_string_value(v);
 		if (!opt)
 			continue;
@@ -177,8 +183,8 @@ int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struc
 	const char *id = json_string_value(json_object_get(o, "Id"));
 	/* The id goes into request paths: accept only what engines produce. */
 	if (str_empty(id) || strlen(id) > 128 ||
-	    strspn(id, "0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz_.-") !=
-		strlen(id)) {
+	    strspn(id, "0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz_-") !=
+		    strlen(id)) {
 		json_decref(o);
 		return rl_error_set(err, RL_EPARSE, "container list entry has no valid Id");
 	}

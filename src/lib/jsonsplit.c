@@ -11,9 +11,15 @@ void jsonsplit_init(struct jsonsplit *s, size_t max_element, jsonsplit_fn fn, vo
 	s->max_element = max_element;
 }
 
-void jsonsplit_release(struct jsonsplit *s) { strbuf_release(&s->cur); }
+void jsonsplit_release(struct jsonsplit *s)
+{
+	strbuf_release(&s->cur);
+}
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 static int bad(struct jsonsplit *s, struct rl_error *err, const char *what)
 {
@@ -41,6 +47,8 @@ int jsonsplit_feed(struct jsonsplit *s, const char *data, size_t len, struct rl_
 				s->depth++;
 			else if (c == '}' || c == ']') {
 				if (--s->depth == 0) {
+					if (s->cur.len + (i + 1 - start) > s->max_element)
+						return bad(s, err, "an element is too large");
 					strbuf_add(&s->cur, data + start, i + 1 - start);
 					int r = s->fn(s->cur.buf, s->cur.len, s->userdata, err);
 					strbuf_reset(&s->cur);
@@ -59,13 +67,15 @@ int jsonsplit_feed(struct jsonsplit *s, const char *data, size_t len, struct rl_
 			if (c != '[')
 				return bad(s, err, "expected an array");
 			s->started = true;
-		} else if (c == ']') {
+		} else if (c == ']' && !s->after_comma) {
 			s->done = true;
 		} else if (s->expect_comma) {
 			if (c != ',')
 				return bad(s, err, "expected ',' or ']'");
 			s->expect_comma = false;
+			s->after_comma = true;
 		} else if (c == '{') {
+			s->after_comma = false;
 			s->depth = 1;
 			start = i;
 		} else {
@@ -83,6 +93,7 @@ int jsonsplit_feed(struct jsonsplit *s, const char *data, size_t len, struct rl_
 int jsonsplit_finish(struct jsonsplit *s, struct rl_error *err)
 {
 	if (!s->done)
-		return rl_error_set(err, RL_EPARSE, "JSON array cut off after %zu bytes", s->offset);
+		return rl_error_set(err, RL_EPARSE, "JSON array cut off after %zu bytes",
+				    s->offset);
 	return 0;
 }

@@ -10,8 +10,7 @@
  * does the real validation.
  */
 
-typedef int (*jsonsplit_fn)(const char *element, size_t len, void *userdata,
-			    struct rl_error *err);
+typedef int (*jsonsplit_fn)(const char *element, size_t len, void *userdata, struct rl_error *err);
 
 struct jsonsplit {
 	jsonsplit_fn fn;
@@ -22,6 +21,7 @@ struct jsonsplit {
 	bool escape;
 	bool started;
 	bool expect_comma;
+	bool after_comma; /* a ']' here would be a trailing comma */
 	bool done;
 	size_t offset; /* bytes consumed, for messages */
 	struct strbuf cur;

@@ -11,18 +11,18 @@
  */
 
 static const char *const csv_header[] = {
-    "id",
-    "name",
-    "image",
-    "state",
-    "readonly_rootfs",
-    "verdict",
-    "reasons",
-    "remediation",
-    "exempt_reason",
-    "compose_project",
-    "compose_service",
-    "compose_files",
+	"id",
+	"name",
+	"image",
+	"state",
+	"readonly_rootfs",
+	"verdict",
+	"reasons",
+	"remediation",
+	"exempt_reason",
+	"compose_project",
+	"compose_service",
+	"compose_files",
 };
 
 /*
@@ -110,8 +110,8 @@ static void csv_end(struct report *r, const struct report_summary *s)
 }
 
 const struct reporter reporter_csv = {
-    .name = "csv",
-    .begin = csv_begin,
-    .result = csv_result,
-    .end = csv_end,
+	.name = "csv",
+	.begin = csv_begin,
+	.result = csv_result,
+	.end = csv_end,
 };

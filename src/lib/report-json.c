@@ -61,13 +61,16 @@ static void json_end(struct report *r, const struct report_summary *s)
 }
 
 const struct reporter reporter_json = {
-    .name = "json",
-    .begin = json_begin,
-    .result = json_result,
-    .end = json_end,
+	.name = "json",
+	.begin = json_begin,
+	.result = json_result,
+	.end = json_end,
 };
 
-static void jsonl_begin(struct report *r) { (void)r; }
+static void jsonl_begin(struct report *r)
+{
+	(void)r;
+}
 
 static void jsonl_result(struct report *r, const struct workload *w, const struct judgement *j)
 {
@@ -84,8 +87,8 @@ static void jsonl_end(struct report *r, const struct report_summary *s)
 }
 
 const struct reporter reporter_jsonl = {
-    .name = "jsonl",
-    .begin = jsonl_begin,
-    .result = jsonl_result,
-    .end = jsonl_end,
+	.name = "jsonl",
+	.begin = jsonl_begin,
+	.result = jsonl_result,
+	.end = jsonl_end,
 };

@@ -139,8 +139,9 @@ static void junit_end(struct report *r, const struct report_summary *s)
 	(void)s;
 
 	strbuf_addstr(&head, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	strbuf_addf(&head, "<testsuites name=\"rootlock\" tests=\"%zu\" failures=\"%zu\" "
-			   "errors=\"0\" skipped=\"%zu\">\n",
+	strbuf_addf(&head,
+		    "<testsuites name=\"rootlock\" tests=\"%zu\" failures=\"%zu\" "
+		    "errors=\"0\" skipped=\"%zu\">\n",
 		    st->tests, st->failures, st->skipped);
 	strbuf_addstr(&head, "  <testsuite name=\"rootlock ");
 	junit_add_escaped(&head, command);
@@ -164,8 +165,8 @@ static void junit_end(struct report *r, const struct report_summary *s)
 }
 
 const struct reporter reporter_junit = {
-    .name = "junit",
-    .begin = junit_begin,
-    .result = junit_result,
-    .end = junit_end,
+	.name = "junit",
+	.begin = junit_begin,
+	.result = junit_result,
+	.end = junit_end,
 };

@@ -195,7 +195,9 @@ static json_t *sarif_fingerprints(const struct workload *w)
 	/* Compose recreates containers with new ids: key on what the user named. */
 	_cleanup_free_ char *fp = NULL;
 	const struct origin *org = &w->origin;
-	if (org->compose_project && org->compose_service)
+	if (org->file)
+		fp = xasprintf("file|%s|%s", org->file, w->name ? w->name : "");
+	else if (org->compose_project && org->compose_service)
 		fp = xasprintf("compose|%s|%s", org->compose_project, org->compose_service);
 	else if (!str_empty(w->name))
 		fp = xasprintf("name|%s", w->name);
@@ -251,29 +253,31 @@ static json_t *sarif_tool(void)
 {
 	json_t *rules = json_array();
 	json_array_append_new(
-	    rules,
-	    sarif_rule_json(
-		"RL001", "WritableRootFilesystem", "Container root filesystem is writable",
-		"The container's root filesystem is mounted read-write, so a compromised "
-		"process can replace binaries, drop tools and persist changes inside the "
-		"container. The CIS Docker Benchmark (5.12) asks for a read-only root "
-		"filesystem.",
-		"Run the container with --read-only (Compose: `read_only: true`). Give it a "
-		"tmpfs for each path it only writes while running (/tmp, pid, lock and socket "
-		"files, caches) and a volume for data that must outlive the container; "
-		"`docker diff` lists what it has written to its root filesystem so far.",
-		"error", "7.0"));
+		rules,
+		sarif_rule_json(
+			"RL001", "WritableRootFilesystem", "Container root filesystem is writable",
+			"The container's root filesystem is mounted read-write, so a compromised "
+			"process can replace binaries, drop tools and persist changes inside the "
+			"container. The CIS Docker Benchmark (5.12) asks for a read-only root "
+			"filesystem.",
+			"Run the container with --read-only (Compose: `read_only: true`). Give it "
+			"a "
+			"tmpfs for each path it only writes while running (/tmp, pid, lock and "
+			"socket "
+			"files, caches) and a volume for data that must outlive the container; "
+			"`docker diff` lists what it has written to its root filesystem so far.",
+			"error", "7.0"));
 	json_array_append_new(
-	    rules,
-	    sarif_rule_json(
-		"RL002", "DefeatableReadOnlyRootFilesystem",
-		"Read-only root filesystem can be remounted read-write",
-		"The container's root filesystem is read-only, but the container is "
-		"privileged or has CAP_SYS_ADMIN, so a process inside can run "
-		"`mount -o remount,rw /` and undo the protection.",
-		"Drop --privileged and --cap-add SYS_ADMIN (or ALL) (Compose: `privileged: "
-		"true`, `cap_add`); grant only the capabilities the workload really needs.",
-		"warning", "5.0"));
+		rules,
+		sarif_rule_json(
+			"RL002", "DefeatableReadOnlyRootFilesystem",
+			"Read-only root filesystem can be remounted read-write",
+			"The container's root filesystem is read-only, but the container is "
+			"privileged or has CAP_SYS_ADMIN, so a process inside can run "
+			"`mount -o remount,rw /` and undo the protection.",
+			"Drop --privileged and --cap-add SYS_ADMIN (or ALL) (Compose: `privileged: "
+			"true`, `cap_add`); grant only the capabilities the workload really needs.",
+			"warning", "5.0"));
 
 	json_t *tool = json_pack("{s:{s:s, s:s, s:o}}", "driver", "name", "rootlock", "version",
 				 ROOTLOCK_VERSION, "rules", rules);
@@ -358,8 +362,8 @@ static void sarif_end(struct report *r, const struct report_summary *s)
 }
 
 const struct reporter reporter_sarif = {
-    .name = "sarif",
-    .begin = sarif_begin,
-    .result = sarif_result,
-    .end = sarif_end,
+	.name = "sarif",
+	.begin = sarif_begin,
+	.result = sarif_result,
+	.end = sarif_end,
 };

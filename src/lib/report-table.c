@@ -12,8 +12,8 @@
 
 enum { COL_VERDICT, COL_NAME, COL_IMAGE, COL_STATE, COL_ROOTFS, COL_WRITES, COL_MAX };
 
-static const char *const headers[COL_MAX] = {"VERDICT", "NAME", "IMAGE", "STATE", "ROOTFS",
-					     "WRITES GO TO"};
+static const char *const headers[COL_MAX] = {"VERDICT", "NAME",	  "IMAGE",
+					     "STATE",	"ROOTFS", "WRITES GO TO"};
 
 struct row {
 	enum verdict verdict;
@@ -40,7 +40,10 @@ static const char *verdict_color(enum verdict v)
 	}
 }
 
-static void table_begin(struct report *r) { r->state = xcalloc(1, sizeof(struct table_state)); }
+static void table_begin(struct report *r)
+{
+	r->state = xcalloc(1, sizeof(struct table_state));
+}
 
 static char *writes_cell(const struct workload *w)
 {
@@ -51,8 +54,8 @@ static char *writes_cell(const struct workload *w)
 		const struct mount *m = &w->mounts[i];
 		if (!m->writable)
 			continue;
-		strv_addf(&places, "%s %s%s", m->kind == MOUNT_ANONYMOUS ? "anon-volume"
-									     : mount_kind_name(m->kind),
+		strv_addf(&places, "%s %s%s",
+			  m->kind == MOUNT_ANONYMOUS ? "anon-volume" : mount_kind_name(m->kind),
 			  m->target, m->kind == MOUNT_TMPFS && m->exec ? " (exec)" : "");
 	}
 	struct strbuf sb = STRBUF_INIT;
@@ -148,7 +151,7 @@ static void table_end(struct report *r, const struct report_summary *s)
 		for (int c = 0; c < COL_MAX; c++)
 			print_cell(r, st->rows[i].cells[c], width[c], c == COL_MAX - 1,
 				   c == COL_VERDICT && r->color ? verdict_color(st->rows[i].verdict)
-								 : NULL);
+								: NULL);
 		fputc('\n', r->out);
 	}
 
@@ -162,9 +165,9 @@ static void table_end(struct report *r, const struct report_summary *s)
 		fprintf(r->out, "%s\n", st->rows[i].detail);
 	}
 
-	fprintf(r->out, "%s%zu container%s: %zu pass, %zu fail, %zu warn, %zu exempt", st->n ? "\n" : "",
-		s->total, s->total == 1 ? "" : "s", s->counts[VERDICT_PASS], s->counts[VERDICT_FAIL],
-		s->counts[VERDICT_WARN], s->counts[VERDICT_EXEMPT]);
+	fprintf(r->out, "%s%zu container%s: %zu pass, %zu fail, %zu warn, %zu exempt",
+		st->n ? "\n" : "", s->total, s->total == 1 ? "" : "s", s->counts[VERDICT_PASS],
+		s->counts[VERDICT_FAIL], s->counts[VERDICT_WARN], s->counts[VERDICT_EXEMPT]);
 	if (s->skipped)
 		fprintf(r->out, " (%zu gone before they could be inspected)", s->skipped);
 	fputc('\n', r->out);
@@ -180,8 +183,8 @@ static void table_end(struct report *r, const struct report_summary *s)
 }
 
 const struct reporter reporter_table = {
-    .name = "table",
-    .begin = table_begin,
-    .result = table_result,
-    .end = table_end,
+	.name = "table",
+	.begin = table_begin,
+	.result = table_result,
+	.end = table_end,
 };

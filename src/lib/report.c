@@ -6,8 +6,8 @@
 #include "term.h"
 
 static const struct reporter *const reporters[] = {
-    &reporter_table, &reporter_json, &reporter_jsonl,
-    &reporter_sarif, &reporter_junit, &reporter_csv,
+	&reporter_table, &reporter_json,  &reporter_jsonl,
+	&reporter_sarif, &reporter_junit, &reporter_csv,
 };
 
 const struct reporter *reporter_find(const char *name)
@@ -18,7 +18,10 @@ const struct reporter *reporter_find(const char *name)
 	return NULL;
 }
 
-const char *reporter_names(void) { return "table, json, jsonl, sarif, junit, csv"; }
+const char *reporter_names(void)
+{
+	return "table, json, jsonl, sarif, junit, csv";
+}
 
 /* Invalid UTF-8 (from a file, say) is kept visible as \xNN text, not dropped. */
 json_t *json_string_safe(const char *s)
@@ -33,7 +36,10 @@ json_t *json_string_safe(const char *s)
 	return v;
 }
 
-static json_t *string_or_null(const char *s) { return json_string_safe(s); }
+static json_t *string_or_null(const char *s)
+{
+	return json_string_safe(s);
+}
 
 static json_t *mount_to_json(const struct mount *m)
 {
@@ -85,7 +91,7 @@ json_t *result_to_json(const struct workload *w, const struct judgement *j)
 	for (size_t i = 0; i < w->n_mounts; i++)
 		json_array_append_new(mounts, mount_to_json(&w->mounts[i]));
 	json_object_set_new(o, "mounts", mounts);
-	const struct origin *or = &w->origin;
+	const struct origin * or = &w->origin;
 	if (or->compose_project || or->compose_service) {
 		json_t *c = json_object();
 		json_object_set_new(c, "project", string_or_null(or->compose_project));

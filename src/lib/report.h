@@ -21,11 +21,11 @@ struct report_summary {
 
 struct report {
 	FILE *out;
-	bool color;  /* text formats only: ANSI colour */
-	bool strict; /* warn counts as a failure (JUnit, SARIF level) */
+	bool color;	     /* text formats only: ANSI colour */
+	bool strict;	     /* warn counts as a failure (JUnit, SARIF level) */
 	const char *command; /* "audit", "lint" */
 	const char *source;  /* what was audited, e.g. the engine address */
-	void *state;         /* the reporter's own */
+	void *state;	     /* the reporter's own */
 };
 
 struct reporter {

@@ -6,10 +6,10 @@
 const char *verdict_name(enum verdict v)
 {
 	static const char *const names[VERDICT_MAX] = {
-	    [VERDICT_PASS] = "pass",
-	    [VERDICT_WARN] = "warn",
-	    [VERDICT_FAIL] = "fail",
-	    [VERDICT_EXEMPT] = "exempt",
+		[VERDICT_PASS] = "pass",
+		[VERDICT_WARN] = "warn",
+		[VERDICT_FAIL] = "fail",
+		[VERDICT_EXEMPT] = "exempt",
 	};
 	return v < VERDICT_MAX ? names[v] : "unknown";
 }
@@ -91,13 +91,15 @@ static char *remediation_for(const struct workload *w, enum verdict v)
 		const char *where = "";
 		_cleanup_free_ char *where_buf = NULL;
 		if (compose)
-			where = where_buf = xasprintf("In %s, service \"%s\": ",
-						      o->compose_files ? o->compose_files
-								       : "the Compose file",
-						      o->compose_service);
+			where = where_buf =
+				xasprintf("In %s, service \"%s\": ",
+					  o->compose_files ? o->compose_files : "the Compose file",
+					  o->compose_service);
 		if (w->privileged)
-			strbuf_addf(&sb, "%s%s; grant only the capabilities it really needs.", where,
-				    compose ? "remove `privileged: true`" : "Recreate it without --privileged");
+			strbuf_addf(&sb, "%s%s; grant only the capabilities it really needs.",
+				    where,
+				    compose ? "remove `privileged: true`"
+					    : "Recreate it without --privileged");
 		if (w->cap_sys_admin)
 			strbuf_addf(&sb, "%s%s%s.", sb.len ? " " : "", where,
 				    compose ? "remove SYS_ADMIN (or ALL) from `cap_add`"
@@ -143,9 +145,10 @@ void rule_judge(const struct workload *w, const struct exemptions *ex, struct ju
 			j.exempt_reason = xstrdup(e->reason);
 			j.exempt_source = xstrdup(ex->source);
 		} else if (w->has_exempt_label) {
-			strv_add(&j.reasons, "the label rootlock.exempt has no reason, so it does not "
-					     "count: write why, e.g. rootlock.exempt=\"vendor image, "
-					     "ticket OPS-1\"");
+			strv_add(&j.reasons,
+				 "the label rootlock.exempt has no reason, so it does not "
+				 "count: write why, e.g. rootlock.exempt=\"vendor image, "
+				 "ticket OPS-1\"");
 		}
 		if (j.exempt_reason)
 			j.verdict = VERDICT_EXEMPT;

@@ -7,19 +7,19 @@
 /* The one rule: is this workload's root filesystem read-only, really? */
 
 enum verdict {
-	VERDICT_PASS,   /* read-only and nothing inside can undo it */
-	VERDICT_WARN,   /* read-only, but defeatable from inside */
-	VERDICT_FAIL,   /* writable */
+	VERDICT_PASS,	/* read-only and nothing inside can undo it */
+	VERDICT_WARN,	/* read-only, but defeatable from inside */
+	VERDICT_FAIL,	/* writable */
 	VERDICT_EXEMPT, /* writable or defeatable, with a stated reason */
 	VERDICT_MAX,
 };
 
 struct judgement {
 	enum verdict verdict;
-	struct strv reasons;   /* why, one sentence each */
-	char *exempt_reason;   /* set when VERDICT_EXEMPT */
-	char *exempt_source;   /* "label rootlock.exempt" or the config file */
-	char *remediation;     /* what to change; NULL for pass and exempt */
+	struct strv reasons; /* why, one sentence each */
+	char *exempt_reason; /* set when VERDICT_EXEMPT */
+	char *exempt_source; /* "label rootlock.exempt" or the config file */
+	char *remediation;   /* what to change; NULL for pass and exempt */
 };
 
 void judgement_release(struct judgement *j);

@@ -79,7 +79,10 @@ bool str_casestartswith(const char *s, const char *prefix)
 	return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-bool str_empty(const char *s) { return !s || !*s; }
+bool str_empty(const char *s)
+{
+	return !s || !*s;
+}
 
 void strbuf_grow(struct strbuf *sb, size_t extra)
 {
@@ -100,9 +103,15 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len)
 	sb->buf[sb->len] = '\0';
 }
 
-void strbuf_addstr(struct strbuf *sb, const char *s) { strbuf_add(sb, s, strlen(s)); }
+void strbuf_addstr(struct strbuf *sb, const char *s)
+{
+	strbuf_add(sb, s, strlen(s));
+}
 
-void strbuf_addch(struct strbuf *sb, char c) { strbuf_add(sb, &c, 1); }
+void strbuf_addch(struct strbuf *sb, char c)
+{
+	strbuf_add(sb, &c, 1);
+}
 
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 {
@@ -134,7 +143,10 @@ char *strbuf_detach(struct strbuf *sb)
 	return p;
 }
 
-const char *strbuf_str(const struct strbuf *sb) { return sb->buf ? sb->buf : ""; }
+const char *strbuf_str(const struct strbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
 
 void strv_push(struct strv *sv, char *owned)
 {
@@ -146,7 +158,10 @@ void strv_push(struct strv *sv, char *owned)
 	sv->v[sv->n] = NULL;
 }
 
-void strv_add(struct strv *sv, const char *s) { strv_push(sv, xstrdup(s)); }
+void strv_add(struct strv *sv, const char *s)
+{
+	strv_push(sv, xstrdup(s));
+}
 
 void strv_addf(struct strv *sv, const char *fmt, ...)
 {

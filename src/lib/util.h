@@ -18,7 +18,10 @@
 #define _noreturn_ __attribute__((noreturn))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
 static inline void fclosep(FILE **f)
 {
 	if (*f)
@@ -51,7 +54,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 _printf_(1, 2) char *xasprintf(const char *fmt, ...);
-char *xvasprintf(const char *fmt, va_list ap);
+_printf_(1, 0) char *xvasprintf(const char *fmt, va_list ap);
 
 static inline bool streq(const char *a, const char *b)
 {
@@ -67,7 +70,10 @@ struct strbuf {
 	size_t len;
 	size_t alloc;
 };
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
@@ -77,7 +83,10 @@ void strbuf_reset(struct strbuf *sb);
 void strbuf_release(struct strbuf *sb);
 char *strbuf_detach(struct strbuf *sb);
 const char *strbuf_str(const struct strbuf *sb);
-static inline void strbuf_releasep(struct strbuf *sb) { strbuf_release(sb); }
+static inline void strbuf_releasep(struct strbuf *sb)
+{
+	strbuf_release(sb);
+}
 #define _cleanup_strbuf_ _cleanup_(strbuf_releasep)
 
 /* A growable array of owned strings. */
@@ -86,13 +95,19 @@ struct strv {
 	size_t n;
 	size_t alloc;
 };
-#define STRV_INIT {NULL, 0, 0}
+#define STRV_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 void strv_push(struct strv *sv, char *owned);
 void strv_add(struct strv *sv, const char *s);
 _printf_(2, 3) void strv_addf(struct strv *sv, const char *fmt, ...);
 bool strv_contains(const struct strv *sv, const char *s);
 void strv_release(struct strv *sv);
-static inline void strv_releasep(struct strv *sv) { strv_release(sv); }
+static inline void strv_releasep(struct strv *sv)
+{
+	strv_release(sv);
+}
 #define _cleanup_strv_ _cleanup_(strv_releasep)
 
 /* Monotonic clock in milliseconds, for timeouts and progress. */

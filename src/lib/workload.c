@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
-void workload_init(struct workload *w) { memset(w, 0, sizeof(*w)); }
+void workload_init(struct workload *w)
+{
+	memset(w, 0, sizeof(*w));
+}
 
 static void origin_release(struct origin *o)
 {
@@ -48,11 +51,11 @@ void workload_add_mount(struct workload *w, const struct mount *m)
 const char *mount_kind_name(enum mount_kind k)
 {
 	static const char *const names[MOUNT_KIND_MAX] = {
-	    [MOUNT_TMPFS] = "tmpfs",
-	    [MOUNT_VOLUME] = "volume",
-	    [MOUNT_ANONYMOUS] = "anonymous volume",
-	    [MOUNT_BIND] = "bind",
-	    [MOUNT_OTHER] = "other",
+		[MOUNT_TMPFS] = "tmpfs",
+		[MOUNT_VOLUME] = "volume",
+		[MOUNT_ANONYMOUS] = "anonymous volume",
+		[MOUNT_BIND] = "bind",
+		[MOUNT_OTHER] = "other",
 	};
 	return k < MOUNT_KIND_MAX ? names[k] : "other";
 }

@@ -12,7 +12,7 @@
 
 enum mount_kind {
 	MOUNT_TMPFS,
-	MOUNT_VOLUME,    /* named volume */
+	MOUNT_VOLUME,	 /* named volume */
 	MOUNT_ANONYMOUS, /* anonymous volume, e.g. from the image's VOLUME */
 	MOUNT_BIND,
 	MOUNT_OTHER,
@@ -24,8 +24,8 @@ struct mount {
 	char *target; /* path inside the container */
 	char *source; /* volume name or host path; NULL for tmpfs */
 	bool writable;
-	bool exec;              /* tmpfs only: programs may run from it */
-	long long size_bytes;   /* tmpfs only: 0 when unlimited */
+	bool exec;	      /* tmpfs only: programs may run from it */
+	long long size_bytes; /* tmpfs only: 0 when unlimited */
 };
 
 /* Where the workload is defined, so the report can say where to fix it. */

@@ -41,12 +41,13 @@ static void test_valid(void **state)
 	(void)state;
 	struct exemptions ex;
 	struct rl_error err = {0};
-	assert_int_equal(parse("{\"exempt\": ["
-			       "{\"name\": \"legacy-*\", \"reason\": \"vendor image\"},"
-			       "{\"image\": \"vendor/*\", \"id\": \"abc123\", \"reason\": \"OPS-7\"}"
-			       "]}",
-			       &ex, &err),
-			 0);
+	assert_int_equal(
+		parse("{\"exempt\": ["
+		      "{\"name\": \"legacy-*\", \"reason\": \"vendor image\"},"
+		      "{\"image\": \"vendor/*\", \"id\": \"abc123\", \"reason\": \"OPS-7\"}"
+		      "]}",
+		      &ex, &err),
+		0);
 	assert_int_equal(ex.n, 2);
 	assert_string_equal(ex.source, SRC);
 	assert_string_equal(ex.v[0].name, "legacy-*");
@@ -99,8 +100,9 @@ static void test_unknown_keys(void **state)
 	expect_refused("{\"exempt\": [], \"exclude\": []}", "unknown key \"exclude\"");
 	expect_refused("{\"exmept\": [{\"name\": \"x\", \"reason\": \"y\"}]}",
 		       "unknown key \"exmept\"");
-	expect_refused("{\"exempt\": [{\"name\": \"x\", \"reason\": \"y\", \"expires\": \"2025\"}]}",
-		       "exempt[0] has unknown key \"expires\"");
+	expect_refused(
+		"{\"exempt\": [{\"name\": \"x\", \"reason\": \"y\", \"expires\": \"2025\"}]}",
+		"exempt[0] has unknown key \"expires\"");
 	expect_refused("{\"exempt\": [{\"names\": \"x\", \"reason\": \"y\"}]}",
 		       "unknown key \"names\"");
 }
@@ -122,7 +124,8 @@ static void test_wrong_shapes(void **state)
 	(void)state;
 	expect_refused("[]", "expected {\"exempt\"");
 	expect_refused("\"exempt\"", SRC ":1:");
-	expect_refused("{\"exempt\": {\"name\": \"x\", \"reason\": \"y\"}}", "expected {\"exempt\"");
+	expect_refused("{\"exempt\": {\"name\": \"x\", \"reason\": \"y\"}}",
+		       "expected {\"exempt\"");
 	expect_refused("{\"exempt\": [\"legacy-*\"]}", "exempt[0] must be an object");
 	expect_refused("{\"exempt\": [{\"name\": \"a\", \"reason\": \"b\"}, null]}",
 		       "exempt[1] must be an object");
@@ -210,18 +213,18 @@ static void test_load_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid),
-	    cmocka_unit_test(test_valid_empty),
-	    cmocka_unit_test(test_reason_required),
-	    cmocka_unit_test(test_unknown_keys),
-	    cmocka_unit_test(test_no_matcher),
-	    cmocka_unit_test(test_wrong_shapes),
-	    cmocka_unit_test(test_not_json_has_position),
-	    cmocka_unit_test(test_duplicate_keys),
-	    cmocka_unit_test(test_length_is_respected),
-	    cmocka_unit_test(test_load_file),
-	    cmocka_unit_test(test_load_syntax_error_names_file),
-	    cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_valid_empty),
+		cmocka_unit_test(test_reason_required),
+		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_no_matcher),
+		cmocka_unit_test(test_wrong_shapes),
+		cmocka_unit_test(test_not_json_has_position),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_length_is_respected),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_syntax_error_names_file),
+		cmocka_unit_test(test_load_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

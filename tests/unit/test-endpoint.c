@@ -19,7 +19,10 @@
 static char root[] = "/tmp/rootlock-test-endpoint.XXXXXX";
 static struct strv created = STRV_INIT; /* removed in reverse order */
 
-static char *path_of(const char *rel) { return xasprintf("%s/%s", root, rel); }
+static char *path_of(const char *rel)
+{
+	return xasprintf("%s/%s", root, rel);
+}
 
 static void make_dir(const char *rel)
 {
@@ -38,15 +41,15 @@ static void write_file(const char *rel, const char *text)
 	strv_push(&created, p);
 }
 
-#define META_REMOTE                                                                          \
-	"{\"Name\":\"remote\",\"Metadata\":{},\"Endpoints\":{\"docker\":"                     \
+#define META_REMOTE                                                                                \
+	"{\"Name\":\"remote\",\"Metadata\":{},\"Endpoints\":{\"docker\":"                          \
 	"{\"Host\":\"tcp://10.9.9.9:2376\",\"SkipTLSVerify\":false}}}"
-#define META_PLAIN                                                                           \
+#define META_PLAIN                                                                                 \
 	"{\"Name\":\"plain\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://10.1.1.1:2375\"}}}"
-#define META_SKIP                                                                            \
-	"{\"Name\":\"skip\",\"Endpoints\":{\"docker\":"                                       \
+#define META_SKIP                                                                                  \
+	"{\"Name\":\"skip\",\"Endpoints\":{\"docker\":"                                            \
 	"{\"Host\":\"tcp://10.2.2.2:2376\",\"SkipTLSVerify\":true}}}"
-#define META_SOCK                                                                            \
+#define META_SOCK                                                                                  \
 	"{\"Name\":\"sock\",\"Endpoints\":{\"docker\":{\"Host\":\"unix:///srv/docker.sock\"}}}"
 #define META_SSH "{\"Name\":\"ssh\",\"Endpoints\":{\"docker\":{\"Host\":\"ssh://me@box\"}}}"
 #define META_NOHOST "{\"Name\":\"nohost\",\"Endpoints\":{}}"
@@ -57,11 +60,11 @@ static void make_config_dir(const char *dir, const char *config_json)
 	const struct {
 		const char *hash, *meta;
 	} ctx[] = {
-	    /* Directory names are hashes of the context name; any name must do. */
-	    {"1b8b4d5d1c2a", META_REMOTE}, {"5e6f7a8b9c0d", META_PLAIN},
-	    {"0a0a0a0a0a0a", META_SKIP},   {"d0d0d0d0d0d0", META_SOCK},
-	    {"55555555ssh0", META_SSH},    {"ffffffffffff", META_NOHOST},
-	    {"badbadbadbad", "{not json"},
+		/* Directory names are hashes of the context name; any name must do. */
+		{"1b8b4d5d1c2a", META_REMOTE}, {"5e6f7a8b9c0d", META_PLAIN},
+		{"0a0a0a0a0a0a", META_SKIP},   {"d0d0d0d0d0d0", META_SOCK},
+		{"55555555ssh0", META_SSH},    {"ffffffffffff", META_NOHOST},
+		{"badbadbadbad", "{not json"},
 	};
 	/* remote and skip have a CA stored; plain has none. */
 	const char *with_ca[] = {"1b8b4d5d1c2a", "0a0a0a0a0a0a"};
@@ -137,7 +140,7 @@ static int group_teardown(void **state)
 static int clean_env(void **state)
 {
 	(void)state;
-	const char *vars[] = {"DOCKER_HOST",	   "DOCKER_CONTEXT",  "DOCKER_CONFIG",
+	const char *vars[] = {"DOCKER_HOST",	   "DOCKER_CONTEXT",   "DOCKER_CONFIG",
 			      "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS"};
 	for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
 		unsetenv(vars[i]);
@@ -207,7 +210,7 @@ static void test_parse_tcp(void **state)
 	parse_ok("http://h", false, "http://h:2375", NULL);
 	parse_bad("tcp://", "no address");
 	parse_bad("tcp:///path", "no address");
-	parse_bad("tcp://h:", "empty port");
+	parse_bad("tcp://h:", "numeric port");
 }
 
 static void test_parse_tcp_tls(void **state)
@@ -233,7 +236,7 @@ static void test_parse_ipv6(void **state)
 	parse_ok("tcp://[::1]:2375", false, "http://[::1]:2375", NULL);
 	parse_ok("tcp://[::1]", false, "http://[::1]:2375", NULL);
 	parse_ok("tcp://[fe80::1:2]:4243", false, "http://[fe80::1:2]:4243", NULL);
-	parse_bad("tcp://[::1]:", "empty port");
+	parse_bad("tcp://[::1]:", "numeric port");
 }
 
 static void test_parse_ssh(void **state)
@@ -587,24 +590,24 @@ static void test_current_context(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_parse_unix),
-	    T(test_parse_tcp),
-	    T(test_parse_tcp_tls),
-	    T(test_parse_ipv6),
-	    T(test_parse_ssh),
-	    T(test_parse_garbage),
-	    T(test_parse_replaces_previous),
-	    T(test_resolve_default),
-	    T(test_resolve_flag_beats_env),
-	    T(test_resolve_host_and_context_conflict),
-	    T(test_resolve_env_order),
-	    T(test_resolve_home_docker),
-	    T(test_resolve_context_tls),
-	    T(test_resolve_unknown_context),
-	    T(test_resolve_tls_env),
-	    T(test_resolve_tls_default_cert_dir),
-	    T(test_resolve_bad_env_host),
-	    T(test_current_context),
+		T(test_parse_unix),
+		T(test_parse_tcp),
+		T(test_parse_tcp_tls),
+		T(test_parse_ipv6),
+		T(test_parse_ssh),
+		T(test_parse_garbage),
+		T(test_parse_replaces_previous),
+		T(test_resolve_default),
+		T(test_resolve_flag_beats_env),
+		T(test_resolve_host_and_context_conflict),
+		T(test_resolve_env_order),
+		T(test_resolve_home_docker),
+		T(test_resolve_context_tls),
+		T(test_resolve_unknown_context),
+		T(test_resolve_tls_env),
+		T(test_resolve_tls_default_cert_dir),
+		T(test_resolve_bad_env_host),
+		T(test_current_context),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

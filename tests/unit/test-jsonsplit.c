@@ -79,7 +79,8 @@ static void expect_error(const char *text, size_t max, const char *msg_part)
 		int r = split_all(text, chunks[k], max, &c, &err);
 		strv_release(&c.elements);
 		if (r != RL_EPARSE)
-			fail_msg("'%s' in chunks of %zu: got %d, want RL_EPARSE", text, chunks[k], r);
+			fail_msg("'%s' in chunks of %zu: got %d, want RL_EPARSE", text, chunks[k],
+				 r);
 		if (msg_part && !strstr(err.msg, msg_part))
 			fail_msg("'%s': message \"%s\" lacks \"%s\"", text, err.msg, msg_part);
 	}
@@ -134,11 +135,8 @@ static void test_strings_with_structure(void **state)
 {
 	(void)state;
 	const char *want[] = {
-	    "{\"a\":\"}{][,\"}",
-	    "{\"b\":\"say \\\"}\\\" ]\"}",
-	    "{\"c\":\"\\\\\"}",
-	    "{\"d\":\"\\\\\\\"}\"}",
-	    "{\"e\":\"\\u007d\",\"f\":\"]\"}",
+		"{\"a\":\"}{][,\"}",	 "{\"b\":\"say \\\"}\\\" ]\"}",	    "{\"c\":\"\\\\\"}",
+		"{\"d\":\"\\\\\\\"}\"}", "{\"e\":\"\\u007d\",\"f\":\"]\"}",
 	};
 	expect_elements("[{\"a\":\"}{][,\"},"
 			"{\"b\":\"say \\\"}\\\" ]\"},"
@@ -161,8 +159,8 @@ static void test_empty_array(void **state)
 static void test_truncated(void **state)
 {
 	(void)state;
-	const char *cut[] = {"", "  ", "[", "[{", "[{\"a\":1}", "[{\"a\":1},", "[{\"a\":\"}",
-			     "[{\"a\":\"\\"};
+	const char *cut[] = {"",	   "  ",	  "[",		 "[{",
+			     "[{\"a\":1}", "[{\"a\":1},", "[{\"a\":\"}", "[{\"a\":\"\\"};
 	for (size_t i = 0; i < ARRAY_SIZE(cut); i++) {
 		struct collected c = {STRV_INIT, 0, 0};
 		struct rl_error err = {0};
@@ -264,7 +262,8 @@ static void test_element_too_large_in_pieces(void **state)
 		struct rl_error err = {0};
 		int r = split_all("[{\"a\":1}," LARGE "]", chunks[k], 40, &c, &err);
 		if (r != RL_EPARSE)
-			fail_msg("chunks of %zu: a 70-byte element passed a 40-byte limit", chunks[k]);
+			fail_msg("chunks of %zu: a 70-byte element passed a 40-byte limit",
+				 chunks[k]);
 		assert_non_null(strstr(err.msg, "too large"));
 		/* The oversized element never reached the callback. */
 		assert_int_equal(c.elements.n, 1);
@@ -310,22 +309,22 @@ static void test_callback_error_propagates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_container_list),
-	    cmocka_unit_test(test_simple_elements),
-	    cmocka_unit_test(test_nested),
-	    cmocka_unit_test(test_strings_with_structure),
-	    cmocka_unit_test(test_empty_array),
-	    cmocka_unit_test(test_truncated),
-	    cmocka_unit_test(test_cut_off_reports_offset),
-	    cmocka_unit_test(test_trailing_garbage),
-	    cmocka_unit_test(test_not_an_array),
-	    cmocka_unit_test(test_non_object_element),
-	    cmocka_unit_test(test_missing_comma),
-	    cmocka_unit_test(test_error_names_offset),
-	    cmocka_unit_test(test_element_at_max_ok),
-	    cmocka_unit_test(test_element_too_large_in_pieces),
-	    cmocka_unit_test(test_element_too_large_in_one_chunk),
-	    cmocka_unit_test(test_callback_error_propagates),
+		cmocka_unit_test(test_real_container_list),
+		cmocka_unit_test(test_simple_elements),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_strings_with_structure),
+		cmocka_unit_test(test_empty_array),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_cut_off_reports_offset),
+		cmocka_unit_test(test_trailing_garbage),
+		cmocka_unit_test(test_not_an_array),
+		cmocka_unit_test(test_non_object_element),
+		cmocka_unit_test(test_missing_comma),
+		cmocka_unit_test(test_error_names_offset),
+		cmocka_unit_test(test_element_at_max_ok),
+		cmocka_unit_test(test_element_too_large_in_pieces),
+		cmocka_unit_test(test_element_too_large_in_one_chunk),
+		cmocka_unit_test(test_callback_error_propagates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,10 +88,10 @@ static char *run_reporter(const char *format, struct batch *b, bool strict)
 	assert_non_null(f);
 
 	struct report r = {
-	    .out = f,
-	    .strict = strict,
-	    .command = "audit",
-	    .source = "unix:///var/run/docker.sock",
+		.out = f,
+		.strict = strict,
+		.command = "audit",
+		.source = "unix:///var/run/docker.sock",
 	};
 	struct report_summary s = {0};
 	rep->begin(&r);
@@ -218,7 +218,7 @@ static json_t *sarif_result_for(json_t *root, const char *name)
 	json_t *results = json_object_get(sarif_run(root), "results");
 	size_t i;
 	json_t *res;
-	json_array_foreach(results, i, res) {
+	json_array_foreach (results, i, res) {
 		json_t *loc = json_array_get(json_object_get(res, "locations"), 0);
 		json_t *logical = json_array_get(json_object_get(loc, "logicalLocations"), 0);
 		if (streq(json_string_value(json_object_get(logical, "name")), name))
@@ -247,7 +247,8 @@ static void test_sarif_document(void **state)
 	json_t *rl1 = json_array_get(rules, 0), *rl2 = json_array_get(rules, 1);
 	assert_string_equal(get_str(rl1, "id"), "RL001");
 	assert_string_equal(get_str(rl1, "name"), "WritableRootFilesystem");
-	assert_string_equal(get_str(json_object_get(rl1, "defaultConfiguration"), "level"), "error");
+	assert_string_equal(get_str(json_object_get(rl1, "defaultConfiguration"), "level"),
+			    "error");
 	assert_non_null(get_str(json_object_get(rl1, "shortDescription"), "text"));
 	assert_non_null(get_str(json_object_get(rl1, "fullDescription"), "text"));
 	assert_non_null(get_str(json_object_get(rl1, "help"), "text"));
@@ -278,7 +279,7 @@ static void test_sarif_document(void **state)
 	assert_string_equal(get_str(logical, "kind"), "resource");
 	assert_string_equal(get_str(logical, "fullyQualifiedName"), "container/f00dfeed0001");
 	assert_string_equal(get_str(json_object_get(fail, "partialFingerprints"), "rootlock/v1"),
-			    "f00dfeed0001");
+			    "name|web");
 
 	json_t *warn = sarif_result_for(root, "worker");
 	assert_non_null(warn);
@@ -335,7 +336,8 @@ static void test_sarif_locations(void **state)
 	struct workload *w = batch_add(&b, "c0mp05e", "shop-web-1", "shop/web:3", false);
 	w->origin.compose_project = xstrdup("shop");
 	w->origin.compose_service = xstrdup("web");
-	w->origin.compose_files = xstrdup("/srv/my shop/compose.yaml,/srv/my shop/compose.prod.yaml");
+	w->origin.compose_files =
+		xstrdup("/srv/my shop/compose.yaml,/srv/my shop/compose.prod.yaml");
 	w->origin.compose_workdir = xstrdup("/srv/my shop");
 	/* lint: a file in the repository and the key's position. */
 	w = batch_add(&b, NULL, "api", "shop/api:3", false);
@@ -374,7 +376,7 @@ static void test_sarif_locations(void **state)
 	/* No id in lint: the fingerprint still identifies the workload. */
 	const char *fp = get_str(json_object_get(res, "partialFingerprints"), "rootlock/v1");
 	assert_non_null(strstr(fp, "api"));
-	assert_non_null(strstr(fp, "shop/api:3"));
+	assert_non_null(strstr(fp, "deploy/compose.yaml"));
 
 	res = sarif_result_for(root, "db");
 	assert_non_null(res);
@@ -412,9 +414,10 @@ static void test_sarif_hostile_strings(void **state)
 	assert_null(strchr(get_str(sup, "justification"), '\x1b'));
 	/* Invalid UTF-8 is reported, sanitized, instead of dropping the name. */
 	res = json_array_get(results, 1);
-	json_t *logical = json_array_get(
-	    json_object_get(json_array_get(json_object_get(res, "locations"), 0), "logicalLocations"),
-	    0);
+	json_t *logical =
+		json_array_get(json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+					       "logicalLocations"),
+			       0);
 	assert_string_equal(get_str(logical, "name"), "bad\\xc3");
 	json_decref(root);
 	batch_release(&b);
@@ -482,8 +485,8 @@ static void test_junit_escaping(void **state)
 
 /* --- CSV --- */
 
-#define CSV_HEADER                                                                         \
-	"id,name,image,state,readonly_rootfs,verdict,reasons,remediation,exempt_reason,"   \
+#define CSV_HEADER                                                                                 \
+	"id,name,image,state,readonly_rootfs,verdict,reasons,remediation,exempt_reason,"           \
 	"compose_project,compose_service,compose_files\r\n"
 
 static void test_csv_rows(void **state)
@@ -543,19 +546,19 @@ static void test_csv_quoting_and_injection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reporter_find),
-	    cmocka_unit_test(test_json_results_and_summary),
-	    cmocka_unit_test(test_json_empty),
-	    cmocka_unit_test(test_sarif_document),
-	    cmocka_unit_test(test_sarif_strict_warn_is_error),
-	    cmocka_unit_test(test_sarif_empty),
-	    cmocka_unit_test(test_sarif_locations),
-	    cmocka_unit_test(test_sarif_hostile_strings),
-	    cmocka_unit_test(test_junit_counts),
-	    cmocka_unit_test(test_junit_empty),
-	    cmocka_unit_test(test_junit_escaping),
-	    cmocka_unit_test(test_csv_rows),
-	    cmocka_unit_test(test_csv_quoting_and_injection),
+		cmocka_unit_test(test_reporter_find),
+		cmocka_unit_test(test_json_results_and_summary),
+		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_sarif_document),
+		cmocka_unit_test(test_sarif_strict_warn_is_error),
+		cmocka_unit_test(test_sarif_empty),
+		cmocka_unit_test(test_sarif_locations),
+		cmocka_unit_test(test_sarif_hostile_strings),
+		cmocka_unit_test(test_junit_counts),
+		cmocka_unit_test(test_junit_empty),
+		cmocka_unit_test(test_junit_escaping),
+		cmocka_unit_test(test_csv_rows),
+		cmocka_unit_test(test_csv_quoting_and_injection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

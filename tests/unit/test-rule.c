@@ -41,8 +41,8 @@ static bool has_reason(const struct judgement *j, const char *part)
 static void expect_reason(const struct judgement *j, const char *part)
 {
 	if (!has_reason(j, part))
-		fail_msg("no reason mentions \"%s\" (%zu reasons, first \"%s\")", part, j->reasons.n,
-			 j->reasons.n ? j->reasons.v[0] : "");
+		fail_msg("no reason mentions \"%s\" (%zu reasons, first \"%s\")", part,
+			 j->reasons.n, j->reasons.n ? j->reasons.v[0] : "");
 }
 
 static void expect_remedy(const struct judgement *j, const char *part)
@@ -509,12 +509,18 @@ static void test_describe_mounts(void **state)
 	struct workload w;
 	make(&w, "api", "app/api:1", true);
 	struct mount ms[] = {
-	    {.kind = MOUNT_TMPFS, .target = "/run", .writable = true, .exec = true,
-	     .size_bytes = 16LL << 20},
-	    {.kind = MOUNT_TMPFS, .target = "/tmp", .writable = true},
-	    {.kind = MOUNT_VOLUME, .target = "/data", .source = "shop_data", .writable = true},
-	    {.kind = MOUNT_BIND, .target = "/config", .source = "/srv/cfg", .writable = false},
-	    {.kind = MOUNT_ANONYMOUS, .target = "/cache", .source = "6522291944b7", .writable = true},
+		{.kind = MOUNT_TMPFS,
+		 .target = "/run",
+		 .writable = true,
+		 .exec = true,
+		 .size_bytes = 16LL << 20},
+		{.kind = MOUNT_TMPFS, .target = "/tmp", .writable = true},
+		{.kind = MOUNT_VOLUME, .target = "/data", .source = "shop_data", .writable = true},
+		{.kind = MOUNT_BIND, .target = "/config", .source = "/srv/cfg", .writable = false},
+		{.kind = MOUNT_ANONYMOUS,
+		 .target = "/cache",
+		 .source = "6522291944b7",
+		 .writable = true},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(ms); i++)
 		workload_add_mount(&w, &ms[i]);
@@ -533,25 +539,25 @@ static void test_describe_mounts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pass),
-	    cmocka_unit_test(test_fail_plain),
-	    cmocka_unit_test(test_fail_compose),
-	    cmocka_unit_test(test_fail_with_tmp_already),
-	    cmocka_unit_test(test_warn_privileged),
-	    cmocka_unit_test(test_warn_sys_admin),
-	    cmocka_unit_test(test_writable_and_privileged_is_fail),
-	    cmocka_unit_test(test_exempt_label),
-	    cmocka_unit_test(test_exempt_label_without_reason),
-	    cmocka_unit_test(test_exempt_label_on_pass_is_pass),
-	    cmocka_unit_test(test_config_by_name_glob),
-	    cmocka_unit_test(test_config_by_image_glob),
-	    cmocka_unit_test(test_config_by_id_prefix),
-	    cmocka_unit_test(test_config_all_matchers_must_match),
-	    cmocka_unit_test(test_config_first_match_and_label_precedence),
-	    cmocka_unit_test(test_config_does_not_touch_pass),
-	    cmocka_unit_test(test_unconfined_notes_only_when_readonly),
-	    cmocka_unit_test(test_verdict_names),
-	    cmocka_unit_test(test_describe_mounts),
+		cmocka_unit_test(test_pass),
+		cmocka_unit_test(test_fail_plain),
+		cmocka_unit_test(test_fail_compose),
+		cmocka_unit_test(test_fail_with_tmp_already),
+		cmocka_unit_test(test_warn_privileged),
+		cmocka_unit_test(test_warn_sys_admin),
+		cmocka_unit_test(test_writable_and_privileged_is_fail),
+		cmocka_unit_test(test_exempt_label),
+		cmocka_unit_test(test_exempt_label_without_reason),
+		cmocka_unit_test(test_exempt_label_on_pass_is_pass),
+		cmocka_unit_test(test_config_by_name_glob),
+		cmocka_unit_test(test_config_by_image_glob),
+		cmocka_unit_test(test_config_by_id_prefix),
+		cmocka_unit_test(test_config_all_matchers_must_match),
+		cmocka_unit_test(test_config_first_match_and_label_precedence),
+		cmocka_unit_test(test_config_does_not_touch_pass),
+		cmocka_unit_test(test_unconfined_notes_only_when_readonly),
+		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_describe_mounts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

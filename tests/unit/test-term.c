@@ -75,13 +75,13 @@ static void test_invalid_utf8(void **state)
 	(void)state;
 	expect_sanitized("\xff", "\\xff");
 	expect_sanitized("\xfe\xfe", "\\xfe\\xfe");
-	expect_sanitized("a\x80z", "a\\x80z");    /* lone continuation byte */
-	expect_sanitized("\xe6\x97", "\\xe6\\x97"); /* cut off at the end */
+	expect_sanitized("a\x80z", "a\\x80z");	      /* lone continuation byte */
+	expect_sanitized("\xe6\x97", "\\xe6\\x97");   /* cut off at the end */
 	expect_sanitized("\xe6\x97z", "\\xe6\\x97z"); /* cut off before ASCII */
 	expect_sanitized("\xc3", "\\xc3");
 	expect_sanitized("\xf8\x88\x80\x80\x80", "\\xf8\\x88\\x80\\x80\\x80"); /* 5 bytes */
-	expect_sanitized("\xed\xa0\x80", "\\xed\\xa0\\x80");                   /* surrogate */
-	expect_sanitized("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");           /* > U+10FFFF */
+	expect_sanitized("\xed\xa0\x80", "\\xed\\xa0\\x80");		       /* surrogate */
+	expect_sanitized("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");	       /* > U+10FFFF */
 }
 
 static void test_overlong(void **state)
@@ -100,11 +100,11 @@ static void test_overlong(void **state)
 static void test_valid_utf8_passes(void **state)
 {
 	(void)state;
-	expect_sanitized("caf\xc3\xa9", "caf\xc3\xa9");                   /* café */
+	expect_sanitized("caf\xc3\xa9", "caf\xc3\xa9");				  /* café */
 	expect_sanitized("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac"); /* 日本 */
-	expect_sanitized("\xf0\x9f\x90\xb3", "\xf0\x9f\x90\xb3");           /* U+1F433 */
-	expect_sanitized("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");           /* U+10FFFF */
-	expect_sanitized("\xe0\xa0\x80", "\xe0\xa0\x80");                   /* U+0800 */
+	expect_sanitized("\xf0\x9f\x90\xb3", "\xf0\x9f\x90\xb3");		  /* U+1F433 */
+	expect_sanitized("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");		  /* U+10FFFF */
+	expect_sanitized("\xe0\xa0\x80", "\xe0\xa0\x80");			  /* U+0800 */
 	expect_sanitized("web-1_x.y:latest ~!@#$%^&*()", "web-1_x.y:latest ~!@#$%^&*()");
 	expect_sanitized("", "");
 }
@@ -186,16 +186,16 @@ static void test_width(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_c0_controls),
-	    cmocka_unit_test(test_del),
-	    cmocka_unit_test(test_c1_controls),
-	    cmocka_unit_test(test_invalid_utf8),
-	    cmocka_unit_test(test_overlong),
-	    cmocka_unit_test(test_valid_utf8_passes),
-	    cmocka_unit_test(test_backslash_doubled),
-	    cmocka_unit_test(test_null_and_append),
-	    cmocka_unit_test(test_no_control_byte_survives),
-	    cmocka_unit_test(test_width),
+		cmocka_unit_test(test_c0_controls),
+		cmocka_unit_test(test_del),
+		cmocka_unit_test(test_c1_controls),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_overlong),
+		cmocka_unit_test(test_valid_utf8_passes),
+		cmocka_unit_test(test_backslash_doubled),
+		cmocka_unit_test(test_null_and_append),
+		cmocka_unit_test(test_no_control_byte_survives),
+		cmocka_unit_test(test_width),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,8 +33,8 @@ static void test_parse_size_invalid(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-	    "",     "bad", "m",    "-1",   "+5",  " 64m", "64 m", "64x",
-	    "64mm", "64mbb", "1.5g", "64m ", "0x10", "k64",
+		"",    "bad",  "m",	"-1",	"+5",	" 64m", "64 m",
+		"64x", "64mm", "64mbb", "1.5g", "64m ", "0x10", "k64",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (parse_size(bad[i]) != -1)
@@ -176,7 +176,8 @@ static void test_add_mount_copies(void **state)
 	workload_init(&w);
 	char target[] = "/data";
 	char source[] = "shop_data";
-	struct mount m = {.kind = MOUNT_VOLUME, .target = target, .source = source, .writable = true};
+	struct mount m = {
+		.kind = MOUNT_VOLUME, .target = target, .source = source, .writable = true};
 	workload_add_mount(&w, &m);
 	struct mount t = {.kind = MOUNT_TMPFS, .target = "/tmp", .size_bytes = 42};
 	workload_add_mount(&w, &t);
@@ -202,16 +203,16 @@ static void test_add_mount_copies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_size_units),
-	    cmocka_unit_test(test_parse_size_invalid),
-	    cmocka_unit_test(test_parse_size_overflow),
-	    cmocka_unit_test(test_format_size),
-	    cmocka_unit_test(test_format_size_truncates_safely),
-	    cmocka_unit_test(test_tmpfs_options_defaults),
-	    cmocka_unit_test(test_tmpfs_options_exec_last_wins),
-	    cmocka_unit_test(test_tmpfs_options_ro_and_size),
-	    cmocka_unit_test(test_mount_kind_names),
-	    cmocka_unit_test(test_add_mount_copies),
+		cmocka_unit_test(test_parse_size_units),
+		cmocka_unit_test(test_parse_size_invalid),
+		cmocka_unit_test(test_parse_size_overflow),
+		cmocka_unit_test(test_format_size),
+		cmocka_unit_test(test_format_size_truncates_safely),
+		cmocka_unit_test(test_tmpfs_options_defaults),
+		cmocka_unit_test(test_tmpfs_options_exec_last_wins),
+		cmocka_unit_test(test_tmpfs_options_ro_and_size),
+		cmocka_unit_test(test_mount_kind_names),
+		cmocka_unit_test(test_add_mount_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
