@@ -35,8 +35,9 @@ build-fuzz: deps $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 
 # Audit the engine this machine points at; without one, the sandbox engine.
+# Findings (exit 1) are the demo working, not make failing.
 run: build
-	@scripts/run-demo $(BUILD)/rootlock
+	@scripts/run-demo $(BUILD)/rootlock || [ $$? -eq 1 ]
 
 # The whole suite twice: a normal build, then under ASan+UBSan; a short fuzz run.
 test: build build-asan build-fuzz

@@ -63,14 +63,13 @@ static bool has_writable_mount_at(const struct workload *w, const char *path)
 static void add_write_advice(const struct workload *w, struct strbuf *sb, bool compose)
 {
 	if (!has_writable_mount_at(w, "/tmp"))
-		strbuf_addstr(sb, compose ? " Add `tmpfs: [/tmp]` for scratch files"
-					  : " Add --tmpfs /tmp for scratch files");
-	else
-		strbuf_addstr(sb, " Scratch files already have /tmp");
-	strbuf_addstr(sb, ", a tmpfs for each other path it only needs while running (pid, "
-			  "lock and socket files, caches) and a volume for data that must outlive "
-			  "the container; `docker diff` on it lists what it has written to its "
-			  "root filesystem so far.");
+		strbuf_addstr(sb, compose ? " Add `tmpfs: [/tmp]` for scratch files."
+					  : " Add --tmpfs /tmp for scratch files.");
+	strbuf_addstr(sb, " Give each other path it writes a tmpfs (pid, lock and socket files, "
+			  "caches) or a volume (data that must outlive it)");
+	if (w->name)
+		strbuf_addf(sb, "; `docker diff %s` lists what it has written so far", w->name);
+	strbuf_addch(sb, '.');
 }
 
 static char *remediation_for(const struct workload *w, enum verdict v)

@@ -151,7 +151,8 @@ static void test_fail_with_tmp_already(void **state)
 	struct mount rw = {.kind = MOUNT_TMPFS, .target = "/tmp", .writable = true};
 	workload_add_mount(&w, &rw);
 	rule_judge(&w, NULL, &j);
-	expect_remedy(&j, "already have /tmp");
+	expect_remedy(&j, "--read-only");
+	expect_remedy(&j, "`docker diff web`");
 	expect_no_remedy_part(&j, "--tmpfs /tmp");
 	judgement_release(&j);
 	workload_release(&w);
