@@ -274,8 +274,15 @@ engine_says() { d inspect -f "$2" "$RUN-$1"; }
 }
 
 @test "audit changes nothing on the engine" {
-	before=$(d ps -a --no-trunc --format '{{.ID}} {{.State}}' --filter "label=rootlock.test=$RUN"; d inspect $(d ps -aq --filter "label=rootlock.test=$RUN") | md5sum)
+	# ExecIDs come and go with earlier tests' `docker exec`: compare the rest.
+	snapshot() {
+		d ps -a --no-trunc --format '{{.ID}} {{.State}}' --filter "label=rootlock.test=$RUN"
+		d inspect -f '{{json .State}} {{json .HostConfig}} {{json .Config}} {{json .Mounts}}' \
+			$(d ps -aq --filter "label=rootlock.test=$RUN") | md5sum
+		d volume ls -q | md5sum
+	}
+	before=$(snapshot)
 	rootlock audit -H "unix://$SOCK" >/dev/null || true
-	after=$(d ps -a --no-trunc --format '{{.ID}} {{.State}}' --filter "label=rootlock.test=$RUN"; d inspect $(d ps -aq --filter "label=rootlock.test=$RUN") | md5sum)
+	after=$(snapshot)
 	[ "$before" = "$after" ]
 }
