@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct engine {
 	struct endpoint ep;
@@ -306,10 +307,13 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 	return 0;
 }
 
+#define CONNECT_RETRIES 5
+
 struct slot {
 	CURL *h;
 	struct body body;
 	size_t index;
+	int attempts; /* connection retries for the current request */
 	bool busy;
 };
 
@@ -371,9 +375,24 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 			struct rl_error item_err = {0};
 			json_t *answer = NULL;
 			const char *path = paths[s->index];
+			if (rc == CURLE_COULDNT_CONNECT && s->attempts < CONNECT_RETRIES) {
+				/*
+				 * The engine answered the list a moment ago, so a refused
+				 * connection is most likely a full listen backlog (EAGAIN on a
+				 * unix socket): try the same request again, a little later.
+				 */
+				s->attempts++;
+				finished--;
+				usleep(10000 * s->attempts);
+				body_reset(&s->body);
+				s->busy = true;
+				curl_multi_add_handle(multi, s->h);
+				continue;
+			}
+			s->attempts = 0;
 			if (rc != CURLE_OK) {
 				transfer_error(e, s->h, rc, &s->body, path, &item_err);
-				/* A dead engine fails every request: stop at the first sign. */
+				/* Still refused after retries: the engine is gone, stop here. */
 				if (rc == CURLE_COULDNT_CONNECT) {
 					*err = item_err;
 					r = item_err.code;

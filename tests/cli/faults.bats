@@ -110,3 +110,21 @@ teardown() { stop_fake_engine; }
 	run rootlock audit -H "unix://$FAKE_SOCK"
 	[[ "$output" == *'evil\x1b]0;pwned\x07\x1b[2Jname'* ]]
 }
+
+@test "a newer engine is spoken to in our newest API version (1.43)" {
+	start_fake_engine new-api
+	run rootlock audit -H "unix://$FAKE_SOCK" --format json
+	[ "$status" -eq 1 ]
+	echo "$output" | jq -e '.results | length == 2'
+}
+
+@test "a long audit shows progress on a terminal's stderr, and never in a pipe" {
+	start_fake_engine many
+	run script -qec "$ROOTLOCK audit -H unix://$FAKE_SOCK --format json -o $BATS_TEST_TMPDIR/r.json" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inspected 300 of 300 containers"* ]]
+	jq -e '.summary.pass == 300' "$BATS_TEST_TMPDIR/r.json"
+	run rootlock audit -H "unix://$FAKE_SOCK" --format json -o "$BATS_TEST_TMPDIR/r.json"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
