@@ -25,6 +25,7 @@ struct body {
 	void *sink_data;
 	struct rl_error sink_err;
 	bool sink_failed;
+	char errbuf[CURL_ERROR_SIZE]; /* curl's own detail, e.g. the TLS alert */
 };
 
 static size_t body_write(char *data, size_t size, size_t nmemb, void *userdata)
@@ -51,6 +52,7 @@ static void body_reset(struct body *b)
 	strbuf_reset(&b->buf);
 	b->too_big = false;
 	b->sink_failed = false;
+	b->errbuf[0] = '\0';
 	rl_error_clear(&b->sink_err);
 }
 
@@ -114,6 +116,8 @@ static void setup_handle(struct engine *e, CURL *h, const char *url, struct body
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "rootlock/" ROOTLOCK_VERSION);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	b->errbuf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, b->errbuf);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (e->opt.timeout_ms > 0) {
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->opt.timeout_ms);
@@ -149,7 +153,19 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 			e->opt.max_body >> 20);
 	long os_errno = 0;
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	const char *detail = b->errbuf[0] ? b->errbuf : curl_easy_strerror(rc);
 	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine at %s has a TLS certificate this machine does not "
+				    "trust (%s): check --tlscacert or ca.pem in DOCKER_CERT_PATH",
+				    host, detail);
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		return rl_error_set(err, RL_EENGINE,
+				    "cannot use the TLS files for %s (%s): check --tlscacert, "
+				    "--tlscert, --tlskey or DOCKER_CERT_PATH",
+				    host, detail);
 	case CURLE_COULDNT_CONNECT:
 		if (os_errno == ENOENT)
 			return rl_error_set(
@@ -176,12 +192,20 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 	case CURLE_RECV_ERROR:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_SEND_ERROR:
+	case CURLE_SSL_CONNECT_ERROR:
+		/* An engine with --tlsverify drops clients without a certificate. */
+		if (e->ep.tls && (strstr(detail, "alert") || rc == CURLE_SSL_CONNECT_ERROR))
+			return rl_error_set(err, RL_EENGINE,
+					    "the engine at %s refused the TLS connection (%s): it "
+					    "may want a client certificate: give --tlscert and "
+					    "--tlskey, or cert.pem and key.pem in DOCKER_CERT_PATH",
+					    host, detail);
 		return rl_error_set(err, RL_EENGINE,
 				    "the engine at %s broke off its answer to GET %s: %s", host,
-				    path, curl_easy_strerror(rc));
+				    path, detail);
 	default:
 		return rl_error_set(err, RL_EENGINE, "talking to the engine at %s (GET %s): %s",
-				    host, path, curl_easy_strerror(rc));
+				    host, path, detail);
 	}
 }
 
@@ -193,6 +217,13 @@ static int parse_answer(struct engine *e, CURL *h, const struct body *b, const c
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	json_error_t jerr;
 	json_t *root = json_loadb(strbuf_str(&b->buf), b->buf.len, 0, &jerr);
+	if (status == 400 && !e->ep.tls && strstr(strbuf_str(&b->buf), "HTTPS server")) {
+		json_decref(root);
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine at %s speaks TLS: add --tlsverify (or set "
+				    "DOCKER_TLS_VERIFY=1) with its certificates",
+				    e->ep.host);
+	}
 	if (status < 200 || status > 299) {
 		const char *msg = json_string_value(json_object_get(root, "message"));
 		int code = status == 404 ? RL_ENOTFOUND : RL_EENGINE;

@@ -101,6 +101,12 @@ static void read_mounts(json_t *c, json_t *host_config, struct workload *w)
 	}
 }
 
+static int mount_cmp(const void *a, const void *b)
+{
+	const struct mount *x = a, *y = b;
+	return strcmp(x->target, y->target);
+}
+
 static void read_labels(json_t *labels, struct workload *w)
 {
 	json_t *exempt = json_object_get(labels, LABEL_EXEMPT);
@@ -158,6 +164,8 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 		w.apparmor_unconfined = true;
 
 	read_mounts(c, host_config, &w);
+	/* The engine lists mounts in no fixed order; reports should not wobble. */
+	qsort(w.mounts, w.n_mounts, sizeof(*w.mounts), mount_cmp);
 	read_labels(json_object_get(config, "Labels"), &w);
 	*ret = w;
 	return 0;

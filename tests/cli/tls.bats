@@ -23,13 +23,17 @@ clean_env() {
 	mkdir -p "$DOCKER_CONFIG"
 }
 
-port_free() {
+# pick_port PORT: PORT when dockerd could listen there, else a free one.
+# SO_REUSEADDR as Go's listener does, so TIME_WAIT from a past run is no bar.
+pick_port() {
 	python3 -c 'import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
-    sys.exit(1)' "$1"
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$1"
 }
 
 setup_file() {
@@ -38,11 +42,7 @@ setup_file() {
 	clean_env
 	# A run that died before its teardown may have left this engine up.
 	eng stop 3>&-
-	PORT=23761
-	port_free "$PORT" || PORT=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+	PORT=$(pick_port 23761)
 	export PORT URL=tcp://127.0.0.1:$PORT CERTS=$TLS_ENGINE/tls/client
 	# 3>&-: the daemons must not hold bats' output pipe open.
 	ROOTLOCK_ENGINE_TLS_PORT=$PORT eng start 3>&-
@@ -114,6 +114,8 @@ check_refused() {
 		"$ROOTLOCK" audit --format json --timeout 10
 	echo "status $status; stderr: $stderr"
 	check_refused
+	[[ "$stderr" == *"does not trust"* ]]
+	[[ "$stderr" == *"--tlscacert"* ]]
 }
 
 @test "without a client certificate the engine refuses us: exit 3, one line" {
@@ -121,10 +123,12 @@ check_refused() {
 		"$ROOTLOCK" audit --format json --timeout 10
 	echo "status $status; stderr: $stderr"
 	check_refused
+	[[ "$stderr" == *"client certificate"* ]]
 }
 
 @test "plain http to the TLS port fails: exit 3, one line" {
 	run --separate-stderr env DOCKER_HOST="$URL" "$ROOTLOCK" audit --format json --timeout 10
 	echo "status $status; stderr: $stderr"
 	check_refused
+	[[ "$stderr" == *"speaks TLS"* ]]
 }

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "yamldoc.h"
+
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+struct anchor {
+	char *name;
+	struct ynode *node;
+};
+
+struct loader {
+	yaml_parser_t parser;
+	const char *filename;
+	struct ydoc *doc;
+	struct anchor *anchors;
+	size_t n_anchors, alloc_anchors;
+	size_t aliases;
+	struct rl_error *err;
+};
+
+static struct ynode *node_new(struct ydoc *d, enum ynode_kind kind, const yaml_mark_t *mark)
+{
+	struct ynode *n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	n->line = (int)mark->line + 1;
+	n->column = (int)mark->column + 1;
+	if (d->n_all == d->alloc_all) {
+		d->alloc_all = d->alloc_all ? d->alloc_all * 2 : 64;
+		d->all = xrealloc(d->all, d->alloc_all * sizeof(*d->all));
+	}
+	d->all[d->n_all++] = n;
+	return n;
+}
+
+static void node_free(struct ynode *n)
+{
+	free(n->tag);
+	free(n->value);
+	free(n->items);
+	free(n->pairs);
+	free(n);
+}
+
+static void doc_release(struct ydoc *d)
+{
+	for (size_t i = 0; i < d->n_all; i++)
+		node_free(d->all[i]);
+	free(d->all);
+	memset(d, 0, sizeof(*d));
+}
+
+void ystream_release(struct ystream *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		doc_release(&s->docs[i]);
+	free(s->docs);
+	memset(s, 0, sizeof(*s));
+}
+
+static void anchors_reset(struct loader *l)
+{
+	for (size_t i = 0; i < l->n_anchors; i++)
+		free(l->anchors[i].name);
+	l->n_anchors = 0;
+}
+
+static void anchor_add(struct loader *l, const yaml_char_t *name, struct ynode *node)
+{
+	if (!name)
+		return;
+	/* A later anchor of the same name shadows the earlier one. */
+	if (l->n_anchors == l->alloc_anchors) {
+		l->alloc_anchors = l->alloc_anchors ? l->alloc_anchors * 2 : 16;
+		l->anchors = xrealloc(l->anchors, l->alloc_anchors * sizeof(*l->anchors));
+	}
+	l->anchors[l->n_anchors].name = xstrdup((const char *)name);
+	l->anchors[l->n_anchors].node = node;
+	l->n_anchors++;
+}
+
+static struct ynode *anchor_find(struct loader *l, const char *name)
+{
+	for (size_t i = l->n_anchors; i > 0; i--)
+		if (streq(l->anchors[i - 1].name, name))
+			return l->anchors[i - 1].node;
+	return NULL;
+}
+
+static int parse_error(struct loader *l)
+{
+	const yaml_parser_t *p = &l->parser;
+	const yaml_mark_t *m = p->problem ? &p->problem_mark : &p->context_mark;
+	return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: invalid YAML: %s%s%s", l->filename,
+			    m->line + 1, m->column + 1, p->problem ? p->problem : "syntax error",
+			    p->context ? " " : "", p->context ? p->context : "");
+}
+
+static int next_event(struct loader *l, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&l->parser, ev))
+		return parse_error(l);
+	return 0;
+}
+
+static void seq_append(struct ynode *seq, struct ynode *item)
+{
+	/* Grow by doubling: n is a power of two exactly when the array is full. */
+	if ((seq->n & (seq->n - 1)) == 0)
+		seq->items = xrealloc(seq->items, (seq->n ? seq->n * 2 : 1) * sizeof(*seq->items));
+	seq->items[seq->n++] = item;
+}
+
+static void map_append(struct ynode *map, struct ynode *key, struct ynode *value)
+{
+	if ((map->n & (map->n - 1)) == 0)
+		map->pairs = xrealloc(map->pairs, (map->n ? map->n * 2 : 1) * sizeof(*map->pairs));
+	map->pairs[map->n].key = key;
+	map->pairs[map->n].value = value;
+	map->n++;
+}
+
+/*
+ * Build the node that starts with ev (already read). Sequences and
+ * mappings read their children until their end event.
+ */
+static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode **ret)
+{
+	struct ynode *n = NULL;
+	int r = 0;
+	if (depth > YAML_MAX_DEPTH)
+		return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: nested deeper than %d levels",
+				    l->filename, ev->start_mark.line + 1, ev->start_mark.column + 1,
+				    YAML_MAX_DEPTH);
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT: {
+		const char *name = (const char *)ev->data.alias.anchor;
+		if (++l->aliases > YAML_MAX_ALIASES)
+			return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: more than %d aliases",
+					    l->filename, ev->start_mark.line + 1,
+					    ev->start_mark.column + 1, YAML_MAX_ALIASES);
+		n = anchor_find(l, name);
+		if (!n)
+			return rl_error_set(l->err, RL_EPARSE,
+					    "%s:%zu:%zu: alias *%s has no anchor", l->filename,
+					    ev->start_mark.line + 1, ev->start_mark.column + 1,
+					    name);
+		*ret = n;
+		return 0;
+	}
+	case YAML_SCALAR_EVENT:
+		n = node_new(l->doc, YNODE_SCALAR, &ev->start_mark);
+		n->value = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		if (ev->data.scalar.tag)
+			n->tag = xstrdup((const char *)ev->data.scalar.tag);
+		anchor_add(l, ev->data.scalar.anchor, n);
+		*ret = n;
+		return 0;
+	case YAML_SEQUENCE_START_EVENT:
+		n = node_new(l->doc, YNODE_SEQ, &ev->start_mark);
+		anchor_add(l, ev->data.sequence_start.anchor, n);
+		for (;;) {
+			yaml_event_t child;
+			if ((r = next_event(l, &child)) < 0)
+				return r;
+			if (child.type == YAML_SEQUENCE_END_EVENT) {
+				yaml_event_delete(&child);
+				break;
+			}
+			struct ynode *item = NULL;
+			r = load_node(l, &child, depth + 1, &item);
+			yaml_event_delete(&child);
+			if (r < 0)
+				return r;
+			seq_append(n, item);
+		}
+		*ret = n;
+		return 0;
+	case YAML_MAPPING_START_EVENT:
+		n = node_new(l->doc, YNODE_MAP, &ev->start_mark);
+		anchor_add(l, ev->data.mapping_start.anchor, n);
+		for (;;) {
+			yaml_event_t kev, vev;
+			if ((r = next_event(l, &kev)) < 0)
+				return r;
+			if (kev.type == YAML_MAPPING_END_EVENT) {
+				yaml_event_delete(&kev);
+				break;
+			}
+			struct ynode *key = NULL, *value = NULL;
+			r = load_node(l, &kev, depth + 1, &key);
+			yaml_event_delete(&kev);
+			if (r < 0)
+				return r;
+			if ((r = next_event(l, &vev)) < 0)
+				return r;
+			r = load_node(l, &vev, depth + 1, &value);
+			yaml_event_delete(&vev);
+			if (r < 0)
+				return r;
+			map_append(n, key, value);
+		}
+		*ret = n;
+		return 0;
+	default:
+		return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: unexpected YAML event",
+				    l->filename, ev->start_mark.line + 1,
+				    ev->start_mark.column + 1);
+	}
+}
+
+int ystream_load(const char *buf, size_t len, const char *filename, struct ystream *ret,
+		 struct rl_error *err)
+{
+	struct loader l = {.filename = filename, .err = err};
+	struct ystream s = {0};
+	int r = 0;
+	if (!yaml_parser_initialize(&l.parser))
+		die_oom();
+	yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);
+	for (;;) {
+		yaml_event_t ev;
+		if ((r = next_event(&l, &ev)) < 0)
+			break;
+		yaml_event_type_t type = ev.type;
+		if (type == YAML_DOCUMENT_START_EVENT) {
+			yaml_event_delete(&ev);
+			s.docs = xrealloc(s.docs, (s.n + 1) * sizeof(*s.docs));
+			memset(&s.docs[s.n], 0, sizeof(*s.docs));
+			l.doc = &s.docs[s.n++];
+			anchors_reset(&l);
+			yaml_event_t root;
+			if ((r = next_event(&l, &root)) < 0)
+				break;
+			if (root.type != YAML_DOCUMENT_END_EVENT)
+				r = load_node(&l, &root, 0, &l.doc->root);
+			yaml_event_delete(&root);
+			if (r < 0)
+				break;
+			continue;
+		}
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	anchors_reset(&l);
+	free(l.anchors);
+	yaml_parser_delete(&l.parser);
+	if (r < 0) {
+		ystream_release(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+const char *yscalar(const struct ynode *n)
+{
+	return n && n->kind == YNODE_SCALAR ? n->value : NULL;
+}
+bool yis_map(const struct ynode *n)
+{
+	return n && n->kind == YNODE_MAP;
+}
+bool yis_seq(const struct ynode *n)
+{
+	return n && n->kind == YNODE_SEQ;
+}
+
+static const struct ypair *map_find(const struct ynode *map, const char *key, int depth)
+{
+	if (!yis_map(map) || depth > 16)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (streq(yscalar(map->pairs[i].key), key) && !streq(key, "<<"))
+			return &map->pairs[i];
+	/* Explicit keys win over merged ones; earlier merges over later ones. */
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ypair *p = &map->pairs[i];
+		if (!streq(yscalar(p->key), "<<") || !p->key->plain)
+			continue;
+		const struct ypair *found = NULL;
+		if (yis_map(p->value))
+			found = map_find(p->value, key, depth + 1);
+		else if (yis_seq(p->value))
+			for (size_t k = 0; k < p->value->n && !found; k++)
+				found = map_find(p->value->items[k], key, depth + 1);
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+const struct ypair *ymap_get_pair(const struct ynode *map, const char *key)
+{
+	return map_find(map, key, 0);
+}
+
+struct ynode *ymap_get(const struct ynode *map, const char *key)
+{
+	const struct ypair *p = map_find(map, key, 0);
+	return p ? p->value : NULL;
+}
+
+int ybool(const struct ynode *n)
+{
+	const char *v = yscalar(n);
+	if (!v || (!n->plain && !n->tag))
+		return -1;
+	static const char *const yes[] = {"true", "yes", "on", "y"};
+	static const char *const no[] = {"false", "no", "off", "n"};
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}

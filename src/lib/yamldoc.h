@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "error.h"
+
+/*
+ * YAML (and JSON, which is YAML) loaded with libyaml into a small tree that
+ * keeps each node's line and column, so findings can point at the key to
+ * change. Aliases point at their anchor's node (nothing is copied), so an
+ * alias bomb costs no memory; merge keys (<<) are resolved at lookup.
+ * All nodes belong to their ydoc and are freed with it.
+ */
+
+enum ynode_kind {
+	YNODE_SCALAR,
+	YNODE_SEQ,
+	YNODE_MAP,
+};
+
+struct ynode;
+
+struct ypair {
+	struct ynode *key;
+	struct ynode *value;
+};
+
+struct ynode {
+	enum ynode_kind kind;
+	int line;	      /* 1-based */
+	int column;	      /* 1-based */
+	bool plain;	      /* scalar written without quotes (so `true` is a boolean) */
+	char *tag;	      /* explicit tag such as "!!str", or NULL */
+	char *value;	      /* scalar text */
+	struct ynode **items; /* sequence */
+	struct ypair *pairs;  /* mapping, in document order */
+	size_t n;
+};
+
+struct ydoc {
+	struct ynode *root; /* NULL for an empty document */
+	struct ynode **all; /* every node, for freeing */
+	size_t n_all, alloc_all;
+};
+
+struct ystream {
+	struct ydoc *docs;
+	size_t n;
+};
+
+#define YAML_MAX_DEPTH 200
+#define YAML_MAX_ALIASES 100000
+
+/* Parse every document in buf. On a syntax error, err says "file:line:col: ...". */
+int ystream_load(const char *buf, size_t len, const char *filename, struct ystream *ret,
+		 struct rl_error *err);
+void ystream_release(struct ystream *s);
+
+/* The value for key in a mapping, following << merge keys; NULL if absent. */
+struct ynode *ymap_get(const struct ynode *map, const char *key);
+/* The pair whose key is key (for the key's own position); merges followed. */
+const struct ypair *ymap_get_pair(const struct ynode *map, const char *key);
+/* A scalar's text, or NULL for other kinds. */
+const char *yscalar(const struct ynode *n);
+bool yis_map(const struct ynode *n);
+bool yis_seq(const struct ynode *n);
+/* YAML 1.1/1.2 booleans as Compose and Kubernetes read them: 1 true, 0 false, -1 neither. */
+int ybool(const struct ynode *n);
