@@ -51,6 +51,53 @@ void workload_describe_mounts(const struct workload *w, struct strv *ret)
 	}
 }
 
+/* How each kind of source spells the fixes. */
+struct fix_words {
+	const char *set_readonly;
+	const char *scratch;   /* how to keep /tmp writable */
+	const char *other;     /* where the other writes go */
+	const char *no_priv;
+	const char *no_sysadmin;
+	const char *no_escalation;
+};
+
+static const struct fix_words docker_words = {
+    .set_readonly = "Recreate it with --read-only.",
+    .scratch = " Add --tmpfs /tmp for scratch files.",
+    .other = " Give each other path it writes a tmpfs (pid, lock and socket files, caches) "
+	     "or a volume (data that must outlive it)",
+    .no_priv = "Recreate it without --privileged; grant only the capabilities it really needs.",
+    .no_sysadmin = "Recreate it without --cap-add SYS_ADMIN (or ALL).",
+};
+
+static const struct fix_words compose_words = {
+    .set_readonly = "set `read_only: true`.",
+    .scratch = " Add `tmpfs: [/tmp]` for scratch files.",
+    .other = " Give each other path it writes a `tmpfs:` entry (pid, lock and socket files, "
+	     "caches) or a volume (data that must outlive it)",
+    .no_priv = "remove `privileged: true`; grant only the capabilities it really needs.",
+    .no_sysadmin = "remove SYS_ADMIN (or ALL) from `cap_add`.",
+};
+
+static const struct fix_words kube_words = {
+    .set_readonly = "set `securityContext.readOnlyRootFilesystem: true`.",
+    .scratch = " Mount an emptyDir volume at /tmp for scratch files.",
+    .other = " Give each other path it writes an emptyDir (throw-away files) or a persistent "
+	     "volume (data that must outlive the pod)",
+    .no_priv = "set `securityContext.privileged: false`.",
+    .no_sysadmin = "remove SYS_ADMIN (or ALL) from `securityContext.capabilities.add`.",
+    .no_escalation = "set `securityContext.allowPrivilegeEscalation: false`.",
+};
+
+static const struct fix_words quadlet_words = {
+    .set_readonly = "set `ReadOnly=true` in [Container].",
+    .scratch = " Keep `ReadOnlyTmpfs=true` (the default) for /tmp, /var/tmp and /run.",
+    .other = " Give each other path it writes a `Tmpfs=` line or a `Volume=` (data that must "
+	     "outlive it)",
+    .no_priv = "remove --privileged from `PodmanArgs=`.",
+    .no_sysadmin = "remove SYS_ADMIN (or ALL) from `AddCapability=`.",
+};
+
 static bool has_writable_mount_at(const struct workload *w, const char *path)
 {
 	for (size_t i = 0; i < w->n_mounts; i++)
@@ -59,50 +106,59 @@ static bool has_writable_mount_at(const struct workload *w, const char *path)
 	return false;
 }
 
-/* Where the writes must go once / is read-only: the advice after the flag. */
-static void add_write_advice(const struct workload *w, struct strbuf *sb, bool compose)
+static const struct fix_words *words_for(const struct workload *w)
 {
-	if (!has_writable_mount_at(w, "/tmp"))
-		strbuf_addstr(sb, compose ? " Add `tmpfs: [/tmp]` for scratch files."
-					  : " Add --tmpfs /tmp for scratch files.");
-	strbuf_addstr(sb, " Give each other path it writes a tmpfs (pid, lock and socket files, "
-			  "caches) or a volume (data that must outlive it)");
-	if (w->name)
-		strbuf_addf(sb, "; `docker diff %s` lists what it has written so far", w->name);
-	strbuf_addch(sb, '.');
+	const char *kind = w->origin.kind;
+	if (streq(kind, "kubernetes"))
+		return &kube_words;
+	if (streq(kind, "quadlet"))
+		return &quadlet_words;
+	if (streq(kind, "compose") || streq(kind, "swarm") || w->origin.compose_service)
+		return &compose_words;
+	return &docker_words;
+}
+
+/* "In compose.yaml, service "web": " and the like; "" for a plain container. */
+static char *where_for(const struct workload *w)
+{
+	const struct origin *o = &w->origin;
+	if (streq(o->kind, "kubernetes"))
+		return xasprintf("In %s, container \"%s\" of %s: ", o->file, o->container,
+				 o->workload);
+	if (streq(o->kind, "quadlet"))
+		return xasprintf("In %s: ", o->file);
+	if (o->file)
+		return xasprintf("In %s, service \"%s\": ", o->file, o->workload);
+	if (o->compose_service)
+		return xasprintf("In %s, service \"%s\": ",
+				 o->compose_files ? o->compose_files : "the Compose file",
+				 o->compose_service);
+	return xstrdup("");
 }
 
 static char *remediation_for(const struct workload *w, enum verdict v)
 {
-	const struct origin *o = &w->origin;
-	bool compose = o->compose_service != NULL;
+	const struct fix_words *fw = words_for(w);
+	_cleanup_free_ char *where = where_for(w);
 	struct strbuf sb = STRBUF_INIT;
 
 	if (v == VERDICT_FAIL) {
-		if (compose)
-			strbuf_addf(&sb, "In %s, service \"%s\": set `read_only: true`.",
-				    o->compose_files ? o->compose_files : "the Compose file",
-				    o->compose_service);
-		else
-			strbuf_addstr(&sb, "Recreate it with --read-only.");
-		add_write_advice(w, &sb, compose);
+		strbuf_addf(&sb, "%s%s", where, fw->set_readonly);
+		if (!has_writable_mount_at(w, "/tmp"))
+			strbuf_addstr(&sb, fw->scratch);
+		strbuf_addstr(&sb, fw->other);
+		/* Only a live container has something to diff. */
+		if (w->id && w->name)
+			strbuf_addf(&sb, "; `docker diff %s` lists what it has written so far",
+				    w->name);
+		strbuf_addch(&sb, '.');
 	} else if (v == VERDICT_WARN) {
-		const char *where = "";
-		_cleanup_free_ char *where_buf = NULL;
-		if (compose)
-			where = where_buf =
-				xasprintf("In %s, service \"%s\": ",
-					  o->compose_files ? o->compose_files : "the Compose file",
-					  o->compose_service);
 		if (w->privileged)
-			strbuf_addf(&sb, "%s%s; grant only the capabilities it really needs.",
-				    where,
-				    compose ? "remove `privileged: true`"
-					    : "Recreate it without --privileged");
+			strbuf_addf(&sb, "%s%s", where, fw->no_priv);
 		if (w->cap_sys_admin)
-			strbuf_addf(&sb, "%s%s%s.", sb.len ? " " : "", where,
-				    compose ? "remove SYS_ADMIN (or ALL) from `cap_add`"
-					    : "Recreate it without --cap-add SYS_ADMIN (or ALL)");
+			strbuf_addf(&sb, "%s%s%s", sb.len ? " " : "", where, fw->no_sysadmin);
+		if (w->allow_privilege_escalation && fw->no_escalation)
+			strbuf_addf(&sb, "%s%s%s", sb.len ? " " : "", where, fw->no_escalation);
 	}
 	return sb.len ? strbuf_detach(&sb) : (strbuf_release(&sb), NULL);
 }
@@ -114,7 +170,7 @@ void rule_judge(const struct workload *w, const struct exemptions *ex, struct ju
 	if (!w->readonly_rootfs) {
 		j.verdict = VERDICT_FAIL;
 		strv_add(&j.reasons, "the root filesystem is writable");
-	} else if (w->privileged || w->cap_sys_admin) {
+	} else if (w->privileged || w->cap_sys_admin || w->allow_privilege_escalation) {
 		j.verdict = VERDICT_WARN;
 		if (w->privileged)
 			strv_add(&j.reasons, "read-only, but privileged: a process inside can "
@@ -122,10 +178,16 @@ void rule_judge(const struct workload *w, const struct exemptions *ex, struct ju
 		if (w->cap_sys_admin)
 			strv_add(&j.reasons, "read-only, but CAP_SYS_ADMIN is added: `mount -o "
 					     "remount,rw /` works inside");
+		if (w->allow_privilege_escalation)
+			strv_add(&j.reasons, "read-only, but allowPrivilegeEscalation is true: a "
+					     "setuid program can gain the privileges to undo it");
 	} else {
 		j.verdict = VERDICT_PASS;
 		strv_add(&j.reasons, "the root filesystem is read-only");
 	}
+
+	for (size_t i = 0; i < w->notes.n; i++)
+		strv_add(&j.reasons, w->notes.v[i]);
 
 	/* Unconfined profiles remove a second lock; they matter once / is read-only. */
 	if (w->readonly_rootfs) {

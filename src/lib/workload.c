@@ -19,6 +19,8 @@ static void origin_release(struct origin *o)
 	free(o->compose_files);
 	free(o->compose_workdir);
 	free(o->file);
+	free(o->workload);
+	free(o->container);
 }
 
 void workload_release(struct workload *w)
@@ -36,6 +38,7 @@ void workload_release(struct workload *w)
 	free(w->mounts);
 	free(w->exempt_reason);
 	origin_release(&w->origin);
+	strv_release(&w->notes);
 	workload_init(w);
 }
 

@@ -37,6 +37,9 @@ struct origin {
 	char *file; /* lint: the file and position of the key to change */
 	int line;
 	int column;
+	const char *kind; /* lint: "compose", "swarm", "kubernetes", "quadlet" (static) */
+	char *workload;   /* lint: Compose service, Kubernetes object or Quadlet unit name */
+	char *container;  /* lint: container name (the service or unit again where 1:1) */
 };
 
 struct workload {
@@ -50,6 +53,7 @@ struct workload {
 	bool cap_sys_admin; /* SYS_ADMIN or ALL added */
 	bool apparmor_unconfined;
 	bool seccomp_unconfined;
+	bool allow_privilege_escalation; /* Kubernetes, only when set to true */
 
 	struct mount *mounts;
 	size_t n_mounts;
@@ -58,6 +62,7 @@ struct workload {
 	char *exempt_reason; /* from the rootlock.exempt label; may be empty */
 
 	struct origin origin;
+	struct strv notes; /* extra reasons a source adds, e.g. an unresolved variable */
 };
 
 void workload_init(struct workload *w);

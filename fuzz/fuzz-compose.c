@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* Placeholder: replaced by the parser's fuzz target in the same change. */
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	(void)data;
+	(void)size;
+	return 0;
+}
