@@ -1,9 +1,593 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "commands.h"
-#include "error.h"
+#include "config.h"
+#include "fileio.h"
+#include "lint.h"
+#include "report.h"
+#include "term.h"
+#include "yamldoc.h"
+
+#define LINT_MAX_FILE_BYTES (64u << 20)
+#define LINT_MAX_DEPTH 64
+
+static const char lint_usage[] =
+    "usage: rootlock lint [OPTIONS] [PATH|-]...\n"
+    "\n"
+    "Find containers with a writable root filesystem in Compose, Swarm stack,\n"
+    "Kubernetes and Podman Quadlet files, before anything runs. Directories are\n"
+    "searched recursively; - reads one file from standard input. Without a PATH,\n"
+    "the current directory.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --file FILE          Compose files of one project, merged in order like\n"
+    "                           `docker compose -f a -f b`; repeatable\n"
+    "      --env-file FILE      variables for Compose interpolation (default: .env\n"
+    "                           beside the Compose file); repeatable\n"
+    "      --exclude GLOB       skip paths matching GLOB (fnmatch, against the path and\n"
+    "                           the file name); repeatable\n"
+    "      --config FILE        exemptions, as for `rootlock audit --config`\n"
+    "      --format FORMAT      text (default), json, jsonl, sarif, junit, csv\n"
+    "  -o, --output FILE        write the report to FILE\n"
+    "      --strict             a warn fails too (exit 1)\n"
+    "\n"
+    "A finding is silenced by a comment `# rootlock:ignore REASON` on its line or\n"
+    "the line above; the reason is required and shown.\n"
+    "Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage\n"
+    "error, 3 a file could not be read or parsed (the others are still checked).\n"
+    "See rootlock-lint(1).\n";
+
+enum { OPT_ENV_FILE = 256, OPT_EXCLUDE, OPT_CONFIG, OPT_FORMAT, OPT_STRICT };
+
+static const struct option lint_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"file", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {0},
+};
+
+struct lint_args {
+	struct strv paths;
+	struct strv compose_files;
+	struct strv env_files;
+	struct strv excludes;
+	const char *config_path;
+	const char *format;
+	const char *output;
+	bool strict;
+};
+
+struct lint_run {
+	const struct lint_args *args;
+	struct compose_env env;
+	struct lint_results results;
+	size_t files_checked;
+};
+
+_printf_(1, 2) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	report_error("lint", msg);
+	fputs("run 'rootlock lint --help' for the options\n", stderr);
+	return RL_EXIT_USAGE;
+}
+
+static void args_release(struct lint_args *a)
+{
+	strv_release(&a->paths);
+	strv_release(&a->compose_files);
+	strv_release(&a->env_files);
+	strv_release(&a->excludes);
+}
+
+static int parse_args(int argc, char **argv, struct lint_args *a)
+{
+	a->format = "text";
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hf:o:", lint_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(lint_usage, stdout);
+			return RL_EXIT_CLEAN;
+		case 'f':
+			strv_add(&a->compose_files, optarg);
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_ENV_FILE:
+			strv_add(&a->env_files, optarg);
+			break;
+		case OPT_EXCLUDE:
+			strv_add(&a->excludes, optarg);
+			break;
+		case OPT_CONFIG:
+			a->config_path = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!reporter_find(optarg) || streq(optarg, "table"))
+				return usage_error("--format '%s' is not one of text, json, jsonl, sarif, "
+						   "junit, csv",
+						   optarg);
+			a->format = optarg;
+			break;
+		case OPT_STRICT:
+			a->strict = true;
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		strv_add(&a->paths, argv[i]);
+	if (!a->paths.n && !a->compose_files.n)
+		strv_add(&a->paths, ".");
+	return -1;
+}
+
+/* "a/b/compose.yaml" -> "compose.yaml" (borrowed) */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static bool excluded(const struct lint_args *a, const char *path)
+{
+	for (size_t i = 0; i < a->excludes.n; i++)
+		if (fnmatch(a->excludes.v[i], path, 0) == 0 ||
+		    fnmatch(a->excludes.v[i], base_name(path), 0) == 0)
+			return true;
+	return false;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static bool is_yaml_name(const char *name)
+{
+	return has_suffix(name, ".yaml") || has_suffix(name, ".yml") || has_suffix(name, ".json");
+}
+
+static const char *const compose_names[] = {"compose.yaml", "compose.yml", "docker-compose.yaml",
+					     "docker-compose.yml"};
+static const char *const override_names[] = {"compose.override.yaml", "compose.override.yml",
+					      "docker-compose.override.yaml",
+					      "docker-compose.override.yml"};
+
+static bool name_in(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(name, list[i]))
+			return true;
+	return false;
+}
+
+/* The override file docker compose would merge with a base compose file, or NULL. */
+static char *override_for(const char *path)
+{
+	if (!name_in(base_name(path), compose_names, ARRAY_SIZE(compose_names)))
+		return NULL;
+	size_t dir_len = (size_t)(base_name(path) - path);
+	for (size_t i = 0; i < ARRAY_SIZE(override_names); i++) {
+		_cleanup_free_ char *candidate =
+			xasprintf("%.*s%s", (int)dir_len, path, override_names[i]);
+		if (access(candidate, R_OK) == 0)
+			return steal_pointer(&candidate);
+	}
+	return NULL;
+}
+
+/* An override file whose base sits beside it is linted with the base. */
+static bool is_merged_override(const char *path)
+{
+	if (!name_in(base_name(path), override_names, ARRAY_SIZE(override_names)))
+		return false;
+	size_t dir_len = (size_t)(base_name(path) - path);
+	for (size_t i = 0; i < ARRAY_SIZE(compose_names); i++) {
+		_cleanup_free_ char *base = xasprintf("%.*s%s", (int)dir_len, path, compose_names[i]);
+		if (access(base, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+enum doc_kind { DOC_UNKNOWN, DOC_COMPOSE, DOC_KUBE };
+
+static enum doc_kind classify(const struct ystream *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ynode *root = s->docs[i].root;
+		if (!yis_map(root))
+			continue;
+		if (ymap_get(root, "apiVersion") && ymap_get(root, "kind"))
+			return DOC_KUBE;
+		if (i == 0 && yis_map(ymap_get(root, "services")))
+			return DOC_COMPOSE;
+	}
+	return name_in(base_name(path), compose_names, ARRAY_SIZE(compose_names)) ? DOC_COMPOSE
+										: DOC_UNKNOWN;
+}
+
+static void add_error(struct lint_run *run, const struct rl_error *err)
+{
+	lint_add_error(&run->results, err);
+}
+
+/* One YAML or JSON file (or stdin as "-"): Compose or Kubernetes by content. */
+static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit)
+{
+	struct rl_error err = {0};
+	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
+	const char *display = streq(path, "-") ? "<stdin>" : path;
+	if (read_file_limited(path, LINT_MAX_FILE_BYTES, &text, &err) < 0) {
+		add_error(run, &err);
+		return;
+	}
+	if (memchr(text.buf, '\0', text.len)) {
+		rl_error_set(&err, RL_EPARSE, "%s: binary data, not YAML or JSON", display);
+		add_error(run, &err);
+		return;
+	}
+	struct ystream s = {0};
+	if (ystream_load(text.buf, text.len, display, &s, &err) < 0) {
+		add_error(run, &err);
+		return;
+	}
+	run->files_checked++;
+	int r = 0;
+	switch (classify(&s, display)) {
+	case DOC_KUBE:
+		r = kube_lint(&s, display, &run->results, &err);
+		break;
+	case DOC_COMPOSE: {
+		_cleanup_free_ char *override = streq(path, "-") ? NULL : override_for(path);
+		struct compose_input in[2] = {{.path = display, .parsed = &s}, {.path = override}};
+		r = compose_lint(in, override ? 2 : 1, &run->env, &run->results, &err);
+		break;
+	}
+	default:
+		if (explicit)
+			fprintf(stderr, "rootlock lint: %s: not a Compose or Kubernetes file; skipped\n",
+				display);
+		break;
+	}
+	if (r < 0)
+		add_error(run, &err);
+	ystream_release(&s);
+}
+
+static void lint_quadlet_file(struct lint_run *run, const char *path)
+{
+	struct rl_error err = {0};
+	run->files_checked++;
+	if (quadlet_lint(path, &run->results, &err) < 0)
+		add_error(run, &err);
+}
+
+static void lint_path(struct lint_run *run, const char *path, int depth, bool explicit);
+
+static void lint_dir(struct lint_run *run, const char *path, int depth)
+{
+	struct rl_error err = {0};
+	if (depth > LINT_MAX_DEPTH) {
+		rl_error_set(&err, RL_EIO, "%s: directories nested deeper than %d; not searched",
+			     path, LINT_MAX_DEPTH);
+		add_error(run, &err);
+		return;
+	}
+	struct dirent **names = NULL;
+	int n = scandir(path, &names, NULL, alphasort);
+	if (n < 0) {
+		rl_error_set(&err, RL_EIO, "cannot read directory '%s': %s", path, strerror(errno));
+		add_error(run, &err);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		if (!streq(name, ".") && !streq(name, "..") && !streq(name, ".git")) {
+			_cleanup_free_ char *child = streq(path, ".")
+							 ? xstrdup(name)
+							 : xasprintf("%s%s%s", path,
+								     has_suffix(path, "/") ? "" : "/",
+								     name);
+			lint_path(run, child, depth + 1, false);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void lint_path(struct lint_run *run, const char *path, int depth, bool explicit)
+{
+	struct rl_error err = {0};
+	if (!explicit && excluded(run->args, path))
+		return;
+	if (streq(path, "-")) {
+		lint_yaml_file(run, path, true);
+		return;
+	}
+	struct stat st;
+	/* Symbolic links to directories are not followed, so a link loop cannot trap us. */
+	if (lstat(path, &st) < 0) {
+		rl_error_set(&err, RL_EIO, "cannot read '%s': %s", path, strerror(errno));
+		add_error(run, &err);
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (stat(path, &st) < 0) {
+			if (explicit) {
+				rl_error_set(&err, RL_EIO, "cannot read '%s': %s", path,
+					     strerror(errno));
+				add_error(run, &err);
+			}
+			return;
+		}
+		if (S_ISDIR(st.st_mode) && !explicit)
+			return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (has_suffix(path, ".container.d") && !explicit)
+			return; /* drop-ins: read with their unit */
+		lint_dir(run, path, depth);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (explicit) {
+			rl_error_set(&err, RL_EIO, "'%s' is not a regular file", path);
+			add_error(run, &err);
+		}
+		return;
+	}
+	if (has_suffix(path, ".container")) {
+		lint_quadlet_file(run, path);
+	} else if (is_yaml_name(path) || explicit) {
+		if (!explicit && is_merged_override(path))
+			return;
+		lint_yaml_file(run, path, explicit);
+	}
+}
+
+/* `-f a -f b`: one Compose project from several files. */
+static void lint_compose_project(struct lint_run *run)
+{
+	const struct strv *files = &run->args->compose_files;
+	struct compose_input *in = xcalloc(files->n, sizeof(*in));
+	for (size_t i = 0; i < files->n; i++)
+		in[i].path = files->v[i];
+	struct rl_error err = {0};
+	run->files_checked += files->n;
+	if (compose_lint(in, files->n, &run->env, &run->results, &err) < 0)
+		add_error(run, &err);
+	free(in);
+}
+
+/* Read KEY=VALUE lines of an --env-file into env. */
+static int load_env_file(const char *path, struct compose_env *env, struct rl_error *err)
+{
+	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
+	int r = read_file_limited(path, 1 << 20, &text, err);
+	if (r < 0)
+		return r;
+	char *save = NULL;
+	for (char *line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		line += strspn(line, " \t");
+		size_t len = strlen(line);
+		while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (str_startswith(line, "export "))
+			line += 7;
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		char *value = eq + 1;
+		size_t vlen = strlen(value);
+		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
+			value[vlen - 1] = '\0';
+			value++;
+		}
+		strv_addf(&env->vars, "%.*s=%s", (int)(eq - line), line, value);
+	}
+	return 0;
+}
+
+/* `# rootlock:ignore REASON` on the finding's line or the one above it. */
+static char *suppression_at(const char *path, int line, bool *missing_reason)
+{
+	static const char marker[] = "rootlock:ignore";
+	*missing_reason = false;
+	if (!path || line < 1 || streq(path, "<stdin>"))
+		return NULL;
+	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
+	if (read_file_limited(path, LINT_MAX_FILE_BYTES, &text, NULL) < 0)
+		return NULL;
+	int current = 1;
+	for (char *p = text.buf; p && *p; current++) {
+		char *eol = strchr(p, '\n');
+		if (current == line - 1 || current == line) {
+			size_t len = eol ? (size_t)(eol - p) : strlen(p);
+			_cleanup_free_ char *copy = xstrndup(p, len);
+			char *hash = strchr(copy, '#');
+			char *m = hash ? strstr(hash, marker) : NULL;
+			if (m) {
+				char *reason = m + strlen(marker);
+				reason += strspn(reason, " \t");
+				size_t rl = strlen(reason);
+				while (rl && (reason[rl - 1] == ' ' || reason[rl - 1] == '\r'))
+					reason[--rl] = '\0';
+				if (*reason)
+					return xstrdup(reason);
+				*missing_reason = true;
+			}
+		}
+		if (current >= line)
+			break;
+		p = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void judge(const struct lint_finding *f, const struct exemptions *ex, struct judgement *j)
+{
+	if (f->standalone) {
+		memset(j, 0, sizeof(*j));
+		j->verdict = f->verdict;
+		strv_add(&j->reasons, f->message);
+	} else {
+		rule_judge(&f->w, ex, j);
+	}
+	if (j->verdict == VERDICT_PASS || j->verdict == VERDICT_EXEMPT)
+		return;
+	bool missing_reason;
+	char *reason = suppression_at(f->w.origin.file, f->w.origin.line, &missing_reason);
+	if (reason) {
+		j->verdict = VERDICT_EXEMPT;
+		j->exempt_reason = reason;
+		j->exempt_source = xasprintf("rootlock:ignore in %s", f->w.origin.file);
+		free(j->remediation);
+		j->remediation = NULL;
+	} else if (missing_reason) {
+		strv_add(&j->reasons, "`# rootlock:ignore` needs a reason, so it does not count");
+	}
+}
+
+static bool same_place(const struct lint_finding *a, const struct lint_finding *b)
+{
+	const struct origin *x = &a->w.origin, *y = &b->w.origin;
+	return x->line == y->line && x->column == y->column && streq(x->file, y->file) &&
+	       a->standalone == b->standalone &&
+	       (x->workload == y->workload || streq(x->workload, y->workload)) &&
+	       (x->container == y->container || streq(x->container, y->container));
+}
+
+static FILE *open_output(const char *output, char **tmp_path)
+{
+	if (!output)
+		return stdout;
+	*tmp_path = xasprintf("%s.tmp", output);
+	return fopen(*tmp_path, "w");
+}
+
+static int report_results(struct lint_run *run, const struct exemptions *ex, size_t *failing)
+{
+	const struct lint_args *a = run->args;
+	_cleanup_free_ char *tmp_path = NULL;
+	FILE *out = open_output(a->output, &tmp_path);
+	if (!out) {
+		_cleanup_free_ char *msg = xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
+		report_error("lint", msg);
+		return -1;
+	}
+	const struct reporter *rep = reporter_find(a->format);
+	struct report r = {.out = out, .strict = a->strict, .command = "lint", .source = "files"};
+	struct report_summary summary = {0};
+	rep->begin(&r);
+	for (size_t i = 0; i < run->results.n; i++) {
+		const struct lint_finding *f = &run->results.v[i];
+		/* A file reached twice (include, a path given twice) is reported once. */
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = same_place(&run->results.v[k], f);
+		if (seen)
+			continue;
+		struct judgement j;
+		judge(f, ex, &j);
+		summary.counts[j.verdict]++;
+		summary.total++;
+		rep->result(&r, &f->w, &j);
+		judgement_release(&j);
+	}
+	rep->end(&r, &summary);
+	*failing = summary.counts[VERDICT_FAIL] + (a->strict ? summary.counts[VERDICT_WARN] : 0);
+	bool ok = !ferror(out) && fflush(out) == 0;
+	if (a->output) {
+		ok = fclose(out) == 0 && ok;
+		ok = ok && rename(tmp_path, a->output) == 0;
+		if (!ok)
+			unlink(tmp_path);
+	}
+	if (!ok) {
+		_cleanup_free_ char *msg = xasprintf("cannot write the report to '%s': %s",
+						     a->output ? a->output : "stdout", strerror(errno));
+		report_error("lint", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_lint(const struct lint_args *a)
+{
+	struct lint_run run = {.args = a, .env = {.use_process_env = true}};
+	struct exemptions ex = {0};
+	struct rl_error err = {0};
+	int exit_code = RL_EXIT_ERROR;
+
+	if (a->config_path && config_load(a->config_path, &ex, &err) < 0) {
+		report_error("lint", err.msg);
+		exit_code = err.code == RL_EPARSE ? RL_EXIT_USAGE : RL_EXIT_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < a->env_files.n; i++) {
+		if (load_env_file(a->env_files.v[i], &run.env, &err) < 0) {
+			report_error("lint", err.msg);
+			goto out;
+		}
+	}
+	if (a->compose_files.n)
+		lint_compose_project(&run);
+	for (size_t i = 0; i < a->paths.n; i++)
+		lint_path(&run, a->paths.v[i], 0, true);
+
+	for (size_t i = 0; i < run.results.errors.n; i++)
+		report_error("lint", run.results.errors.v[i]);
+	size_t failing = 0;
+	if (report_results(&run, &ex, &failing) < 0)
+		goto out;
+	if (run.results.errors.n)
+		exit_code = RL_EXIT_ERROR;
+	else
+		exit_code = failing ? RL_EXIT_FINDINGS : RL_EXIT_CLEAN;
+out:
+	lint_results_release(&run.results);
+	strv_release(&run.env.vars);
+	exemptions_release(&ex);
+	return exit_code;
+}
 
 int cmd_lint(int argc, char **argv)
 {
-	report_error("lint", "not built yet");
-	return RL_EXIT_USAGE;
+	struct lint_args a = {0};
+	int r = parse_args(argc, argv, &a);
+	if (r < 0)
+		r = run_lint(&a);
+	args_release(&a);
+	return r;
 }

@@ -16,6 +16,8 @@ struct command {
 static const struct command commands[] = {
 	{"audit", cmd_audit,
 	 "check every container on a Docker engine for a read-only root filesystem"},
+	{"lint", cmd_lint,
+	 "check Compose, Kubernetes, Quadlet and Swarm files before anything runs"},
 };
 
 void report_error(const char *cmd, const char *msg)

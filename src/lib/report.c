@@ -6,7 +6,7 @@
 #include "term.h"
 
 static const struct reporter *const reporters[] = {
-	&reporter_table, &reporter_json,  &reporter_jsonl,
+	&reporter_table, &reporter_text,  &reporter_json, &reporter_jsonl,
 	&reporter_sarif, &reporter_junit, &reporter_csv,
 };
 
@@ -20,7 +20,7 @@ const struct reporter *reporter_find(const char *name)
 
 const char *reporter_names(void)
 {
-	return "table, json, jsonl, sarif, junit, csv";
+	return "table, text, json, jsonl, sarif, junit, csv";
 }
 
 /* Invalid UTF-8 (from a file, say) is kept visible as \xNN text, not dropped. */
@@ -106,6 +106,14 @@ json_t *result_to_json(const struct workload *w, const struct judgement *j)
 		json_object_set_new(o, "file", json_string_safe(or->file));
 		json_object_set_new(o, "line", json_integer(or->line));
 		json_object_set_new(o, "column", json_integer(or->column));
+		json_object_set_new(o, "kind", string_or_null(or->kind));
+		json_object_set_new(o, "workload", string_or_null(or->workload));
+		json_object_set_new(o, "container", string_or_null(or->container));
+		struct strbuf msg = STRBUF_INIT;
+		for (size_t i = 0; i < j->reasons.n; i++)
+			strbuf_addf(&msg, "%s%s", i ? "; " : "", j->reasons.v[i]);
+		json_object_set_new(o, "message", json_string_safe(strbuf_str(&msg)));
+		strbuf_release(&msg);
 	}
 	return o;
 }

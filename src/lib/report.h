@@ -47,6 +47,7 @@ json_t *json_string_safe(const char *s);
 json_t *result_to_json(const struct workload *w, const struct judgement *j);
 
 extern const struct reporter reporter_table;
+extern const struct reporter reporter_text;
 extern const struct reporter reporter_json;
 extern const struct reporter reporter_jsonl;
 extern const struct reporter reporter_sarif;
