@@ -37,7 +37,7 @@ struct ynode {
 };
 
 struct ydoc {
-	struct ynode *root; /* NULL for an empty document */
+	struct ynode *root; /* NULL, or an empty scalar, for an empty document */
 	struct ynode **all; /* every node, for freeing */
 	size_t n_all, alloc_all;
 };
