@@ -23,43 +23,43 @@
 #define LINT_MAX_DEPTH 64
 
 static const char lint_usage[] =
-    "usage: rootlock lint [OPTIONS] [PATH|-]...\n"
-    "\n"
-    "Find containers with a writable root filesystem in Compose, Swarm stack,\n"
-    "Kubernetes and Podman Quadlet files, before anything runs. Directories are\n"
-    "searched recursively; - reads one file from standard input. Without a PATH,\n"
-    "the current directory.\n"
-    "\n"
-    "Options:\n"
-    "  -f, --file FILE          Compose files of one project, merged in order like\n"
-    "                           `docker compose -f a -f b`; repeatable\n"
-    "      --env-file FILE      variables for Compose interpolation (default: .env\n"
-    "                           beside the Compose file); repeatable\n"
-    "      --exclude GLOB       skip paths matching GLOB (fnmatch, against the path and\n"
-    "                           the file name); repeatable\n"
-    "      --config FILE        exemptions, as for `rootlock audit --config`\n"
-    "      --format FORMAT      text (default), json, jsonl, sarif, junit, csv\n"
-    "  -o, --output FILE        write the report to FILE\n"
-    "      --strict             a warn fails too (exit 1)\n"
-    "\n"
-    "A finding is silenced by a comment `# rootlock:ignore REASON` on its line or\n"
-    "the line above; the reason is required and shown.\n"
-    "Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage\n"
-    "error, 3 a file could not be read or parsed (the others are still checked).\n"
-    "See rootlock-lint(1).\n";
+	"usage: rootlock lint [OPTIONS] [PATH|-]...\n"
+	"\n"
+	"Find containers with a writable root filesystem in Compose, Swarm stack,\n"
+	"Kubernetes and Podman Quadlet files, before anything runs. Directories are\n"
+	"searched recursively; - reads one file from standard input. Without a PATH,\n"
+	"the current directory.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --file FILE          Compose files of one project, merged in order like\n"
+	"                           `docker compose -f a -f b`; repeatable\n"
+	"      --env-file FILE      variables for Compose interpolation (default: .env\n"
+	"                           beside the Compose file); repeatable\n"
+	"      --exclude GLOB       skip paths matching GLOB (fnmatch, against the path and\n"
+	"                           the file name); repeatable\n"
+	"      --config FILE        exemptions, as for `rootlock audit --config`\n"
+	"      --format FORMAT      text (default), json, jsonl, sarif, junit, csv\n"
+	"  -o, --output FILE        write the report to FILE\n"
+	"      --strict             a warn fails too (exit 1)\n"
+	"\n"
+	"A finding is silenced by a comment `# rootlock:ignore REASON` on its line or\n"
+	"the line above; the reason is required and shown.\n"
+	"Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage\n"
+	"error, 3 a file could not be read or parsed (the others are still checked).\n"
+	"See rootlock-lint(1).\n";
 
 enum { OPT_ENV_FILE = 256, OPT_EXCLUDE, OPT_CONFIG, OPT_FORMAT, OPT_STRICT };
 
 static const struct option lint_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"file", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, 'o'},
-    {"env-file", required_argument, NULL, OPT_ENV_FILE},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"strict", no_argument, NULL, OPT_STRICT},
-    {0},
+	{"help", no_argument, NULL, 'h'},
+	{"file", required_argument, NULL, 'f'},
+	{"output", required_argument, NULL, 'o'},
+	{"env-file", required_argument, NULL, OPT_ENV_FILE},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"strict", no_argument, NULL, OPT_STRICT},
+	{0},
 };
 
 struct lint_args {
@@ -127,9 +127,10 @@ static int parse_args(int argc, char **argv, struct lint_args *a)
 			break;
 		case OPT_FORMAT:
 			if (!reporter_find(optarg) || streq(optarg, "table"))
-				return usage_error("--format '%s' is not one of text, json, jsonl, sarif, "
-						   "junit, csv",
-						   optarg);
+				return usage_error(
+					"--format '%s' is not one of text, json, jsonl, sarif, "
+					"junit, csv",
+					optarg);
 			a->format = optarg;
 			break;
 		case OPT_STRICT:
@@ -176,10 +177,10 @@ static bool is_yaml_name(const char *name)
 }
 
 static const char *const compose_names[] = {"compose.yaml", "compose.yml", "docker-compose.yaml",
-					     "docker-compose.yml"};
+					    "docker-compose.yml"};
 static const char *const override_names[] = {"compose.override.yaml", "compose.override.yml",
-					      "docker-compose.override.yaml",
-					      "docker-compose.override.yml"};
+					     "docker-compose.override.yaml",
+					     "docker-compose.override.yml"};
 
 static bool name_in(const char *name, const char *const *list, size_t n)
 {
@@ -211,7 +212,8 @@ static bool is_merged_override(const char *path)
 		return false;
 	size_t dir_len = (size_t)(base_name(path) - path);
 	for (size_t i = 0; i < ARRAY_SIZE(compose_names); i++) {
-		_cleanup_free_ char *base = xasprintf("%.*s%s", (int)dir_len, path, compose_names[i]);
+		_cleanup_free_ char *base =
+			xasprintf("%.*s%s", (int)dir_len, path, compose_names[i]);
 		if (access(base, R_OK) == 0)
 			return true;
 	}
@@ -232,7 +234,7 @@ static enum doc_kind classify(const struct ystream *s, const char *path)
 			return DOC_COMPOSE;
 	}
 	return name_in(base_name(path), compose_names, ARRAY_SIZE(compose_names)) ? DOC_COMPOSE
-										: DOC_UNKNOWN;
+										  : DOC_UNKNOWN;
 }
 
 static void add_error(struct lint_run *run, const struct rl_error *err)
@@ -274,7 +276,8 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 	}
 	default:
 		if (explicit)
-			fprintf(stderr, "rootlock lint: %s: not a Compose or Kubernetes file; skipped\n",
+			fprintf(stderr,
+				"rootlock lint: %s: not a Compose or Kubernetes file; skipped\n",
 				display);
 		break;
 	}
@@ -312,11 +315,11 @@ static void lint_dir(struct lint_run *run, const char *path, int depth)
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		if (!streq(name, ".") && !streq(name, "..") && !streq(name, ".git")) {
-			_cleanup_free_ char *child = streq(path, ".")
-							 ? xstrdup(name)
-							 : xasprintf("%s%s%s", path,
-								     has_suffix(path, "/") ? "" : "/",
-								     name);
+			_cleanup_free_ char *child =
+				streq(path, ".")
+					? xstrdup(name)
+					: xasprintf("%s%s%s", path,
+						    has_suffix(path, "/") ? "" : "/", name);
 			lint_path(run, child, depth + 1, false);
 		}
 		free(names[i]);
@@ -396,7 +399,8 @@ static int load_env_file(const char *path, struct compose_env *env, struct rl_er
 	if (r < 0)
 		return r;
 	char *save = NULL;
-	for (char *line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(text.buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		line += strspn(line, " \t");
 		size_t len = strlen(line);
 		while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
@@ -410,7 +414,8 @@ static int load_env_file(const char *path, struct compose_env *env, struct rl_er
 			continue;
 		char *value = eq + 1;
 		size_t vlen = strlen(value);
-		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
+		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') &&
+		    value[vlen - 1] == value[0]) {
 			value[vlen - 1] = '\0';
 			value++;
 		}
@@ -502,7 +507,8 @@ static int report_results(struct lint_run *run, const struct exemptions *ex, siz
 	_cleanup_free_ char *tmp_path = NULL;
 	FILE *out = open_output(a->output, &tmp_path);
 	if (!out) {
-		_cleanup_free_ char *msg = xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
 		report_error("lint", msg);
 		return -1;
 	}
@@ -535,8 +541,9 @@ static int report_results(struct lint_run *run, const struct exemptions *ex, siz
 			unlink(tmp_path);
 	}
 	if (!ok) {
-		_cleanup_free_ char *msg = xasprintf("cannot write the report to '%s': %s",
-						     a->output ? a->output : "stdout", strerror(errno));
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write the report to '%s': %s",
+				  a->output ? a->output : "stdout", strerror(errno));
 		report_error("lint", msg);
 		return -1;
 	}

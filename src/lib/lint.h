@@ -14,8 +14,8 @@
  */
 
 struct lint_finding {
-	struct workload w;  /* the workload; for a stand-alone finding only origin is set */
-	bool standalone;    /* not judged by the rule: verdict and message are fixed */
+	struct workload w; /* the workload; for a stand-alone finding only origin is set */
+	bool standalone;   /* not judged by the rule: verdict and message are fixed */
 	enum verdict verdict;
 	char *message;
 };
@@ -23,15 +23,16 @@ struct lint_finding {
 struct lint_results {
 	struct lint_finding *v;
 	size_t n, alloc;
-	struct strv errors; /* "file:line:col: message" for files that could not be read or parsed */
+	/* "file:line:col: message" for each file that could not be read or parsed */
+	struct strv errors;
 };
 
 /* Takes ownership of *w (it is cleared). */
 void lint_add_workload(struct lint_results *r, struct workload *w);
 /* A finding at a place, not tied to the rule; kind/workload/container may be NULL. */
-_printf_(8, 9) void lint_add_finding(struct lint_results *r, const char *file, int line,
-				     int column, const char *kind, const char *workload,
-				     enum verdict v, const char *fmt, ...);
+_printf_(8, 9) void lint_add_finding(struct lint_results *r, const char *file, int line, int column,
+				     const char *kind, const char *workload, enum verdict v,
+				     const char *fmt, ...);
 void lint_add_error(struct lint_results *r, const struct rl_error *err);
 void lint_results_release(struct lint_results *r);
 

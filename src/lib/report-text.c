@@ -12,7 +12,10 @@
  * Passing results are counted, not printed.
  */
 
-static void text_begin(struct report *r) { (void)r; }
+static void text_begin(struct report *r)
+{
+	(void)r;
+}
 
 static void add_subject(struct strbuf *sb, const struct workload *w)
 {
@@ -78,8 +81,8 @@ static void text_end(struct report *r, const struct report_summary *s)
 }
 
 const struct reporter reporter_text = {
-    .name = "text",
-    .begin = text_begin,
-    .result = text_result,
-    .end = text_end,
+	.name = "text",
+	.begin = text_begin,
+	.result = text_result,
+	.end = text_end,
 };

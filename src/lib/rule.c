@@ -54,48 +54,58 @@ void workload_describe_mounts(const struct workload *w, struct strv *ret)
 /* How each kind of source spells the fixes. */
 struct fix_words {
 	const char *set_readonly;
-	const char *scratch;   /* how to keep /tmp writable */
-	const char *other;     /* where the other writes go */
+	const char *scratch; /* how to keep /tmp writable */
+	const char *other;   /* where the other writes go */
 	const char *no_priv;
 	const char *no_sysadmin;
 	const char *no_escalation;
+	const char *exempt_source;  /* where an exemption is written */
+	const char *exempt_example; /* one, with a reason */
 };
 
 static const struct fix_words docker_words = {
-    .set_readonly = "Recreate it with --read-only.",
-    .scratch = " Add --tmpfs /tmp for scratch files.",
-    .other = " Give each other path it writes a tmpfs (pid, lock and socket files, caches) "
-	     "or a volume (data that must outlive it)",
-    .no_priv = "Recreate it without --privileged; grant only the capabilities it really needs.",
-    .no_sysadmin = "Recreate it without --cap-add SYS_ADMIN (or ALL).",
+	.set_readonly = "Recreate it with --read-only.",
+	.scratch = " Add --tmpfs /tmp for scratch files.",
+	.other = " Give each other path it writes a tmpfs (pid, lock and socket files, caches) "
+		 "or a volume (data that must outlive it)",
+	.no_priv = "Recreate it without --privileged; grant only the capabilities it really needs.",
+	.no_sysadmin = "Recreate it without --cap-add SYS_ADMIN (or ALL).",
+	.exempt_source = "label rootlock.exempt",
+	.exempt_example = "--label rootlock.exempt=\"vendor image, ticket OPS-1\"",
 };
 
 static const struct fix_words compose_words = {
-    .set_readonly = "set `read_only: true`.",
-    .scratch = " Add `tmpfs: [/tmp]` for scratch files.",
-    .other = " Give each other path it writes a `tmpfs:` entry (pid, lock and socket files, "
-	     "caches) or a volume (data that must outlive it)",
-    .no_priv = "remove `privileged: true`; grant only the capabilities it really needs.",
-    .no_sysadmin = "remove SYS_ADMIN (or ALL) from `cap_add`.",
+	.set_readonly = "set `read_only: true`.",
+	.scratch = " Add `tmpfs: [/tmp]` for scratch files.",
+	.other = " Give each other path it writes a `tmpfs:` entry (pid, lock and socket files, "
+		 "caches) or a volume (data that must outlive it)",
+	.no_priv = "remove `privileged: true`; grant only the capabilities it really needs.",
+	.no_sysadmin = "remove SYS_ADMIN (or ALL) from `cap_add`.",
+	.exempt_source = "label rootlock.exempt",
+	.exempt_example = "`labels: {rootlock.exempt: \"vendor image, ticket OPS-1\"}`",
 };
 
 static const struct fix_words kube_words = {
-    .set_readonly = "set `securityContext.readOnlyRootFilesystem: true`.",
-    .scratch = " Mount an emptyDir volume at /tmp for scratch files.",
-    .other = " Give each other path it writes an emptyDir (throw-away files) or a persistent "
-	     "volume (data that must outlive the pod)",
-    .no_priv = "set `securityContext.privileged: false`.",
-    .no_sysadmin = "remove SYS_ADMIN (or ALL) from `securityContext.capabilities.add`.",
-    .no_escalation = "set `securityContext.allowPrivilegeEscalation: false`.",
+	.set_readonly = "set `securityContext.readOnlyRootFilesystem: true`.",
+	.scratch = " Mount an emptyDir volume at /tmp for scratch files.",
+	.other = " Give each other path it writes an emptyDir (throw-away files) or a persistent "
+		 "volume (data that must outlive the pod)",
+	.no_priv = "set `securityContext.privileged: false`.",
+	.no_sysadmin = "remove SYS_ADMIN (or ALL) from `securityContext.capabilities.add`.",
+	.no_escalation = "set `securityContext.allowPrivilegeEscalation: false`.",
+	.exempt_source = "annotation rootlock.io/exempt",
+	.exempt_example = "`rootlock.io/exempt: \"app=vendor image, ticket OPS-1\"`",
 };
 
 static const struct fix_words quadlet_words = {
-    .set_readonly = "set `ReadOnly=true` in [Container].",
-    .scratch = " Keep `ReadOnlyTmpfs=true` (the default) for /tmp, /var/tmp and /run.",
-    .other = " Give each other path it writes a `Tmpfs=` line or a `Volume=` (data that must "
-	     "outlive it)",
-    .no_priv = "remove --privileged from `PodmanArgs=`.",
-    .no_sysadmin = "remove SYS_ADMIN (or ALL) from `AddCapability=`.",
+	.set_readonly = "set `ReadOnly=true` in [Container].",
+	.scratch = " Keep `ReadOnlyTmpfs=true` (the default) for /tmp, /var/tmp and /run.",
+	.other = " Give each other path it writes a `Tmpfs=` line or a `Volume=` (data that must "
+		 "outlive it)",
+	.no_priv = "remove --privileged from `PodmanArgs=`.",
+	.no_sysadmin = "remove SYS_ADMIN (or ALL) from `AddCapability=`.",
+	.exempt_source = "Label=rootlock.exempt",
+	.exempt_example = "`Label=rootlock.exempt=\"vendor image, ticket OPS-1\"`",
 };
 
 static bool has_writable_mount_at(const struct workload *w, const char *path)
@@ -201,15 +211,14 @@ void rule_judge(const struct workload *w, const struct exemptions *ex, struct ju
 		const struct exemption *e = exemptions_match(ex, w->id, w->name, w->image);
 		if (w->has_exempt_label && !str_empty(w->exempt_reason)) {
 			j.exempt_reason = xstrdup(w->exempt_reason);
-			j.exempt_source = xstrdup("label rootlock.exempt");
+			j.exempt_source = xstrdup(words_for(w)->exempt_source);
 		} else if (e) {
 			j.exempt_reason = xstrdup(e->reason);
 			j.exempt_source = xstrdup(ex->source);
 		} else if (w->has_exempt_label) {
-			strv_add(&j.reasons,
-				 "the label rootlock.exempt has no reason, so it does not "
-				 "count: write why, e.g. rootlock.exempt=\"vendor image, "
-				 "ticket OPS-1\"");
+			strv_addf(&j.reasons,
+				  "the %s has no reason, so it does not count: write why, e.g. %s",
+				  words_for(w)->exempt_source, words_for(w)->exempt_example);
 		}
 		if (j.exempt_reason)
 			j.verdict = VERDICT_EXEMPT;

@@ -38,7 +38,7 @@ struct origin {
 	int line;
 	int column;
 	const char *kind; /* lint: "compose", "swarm", "kubernetes", "quadlet" (static) */
-	char *workload;   /* lint: Compose service, Kubernetes object or Quadlet unit name */
+	char *workload;	  /* lint: Compose service, Kubernetes object or Quadlet unit name */
 	char *container;  /* lint: container name (the service or unit again where 1:1) */
 };
 

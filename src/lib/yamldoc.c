@@ -3,7 +3,6 @@
 #include "yamldoc.h"
 
 #include <string.h>
-#include <strings.h>
 #include <yaml.h>
 
 struct anchor {
@@ -272,9 +271,16 @@ bool yis_seq(const struct ynode *n)
 	return n && n->kind == YNODE_SEQ;
 }
 
-static const struct ypair *map_find(const struct ynode *map, const char *key, int depth)
+/*
+ * Merges can name the same map many times over (`<<: [*a, *a, *a]`, nested):
+ * a budget of visited maps keeps every lookup linear in the worst case.
+ */
+#define MERGE_VISIT_BUDGET 1024
+
+static const struct ypair *map_find(const struct ynode *map, const char *key, int depth,
+				    int *budget)
 {
-	if (!yis_map(map) || depth > 16)
+	if (!yis_map(map) || depth > 16 || --*budget < 0)
 		return NULL;
 	for (size_t i = 0; i < map->n; i++)
 		if (streq(yscalar(map->pairs[i].key), key) && !streq(key, "<<"))
@@ -286,10 +292,10 @@ static const struct ypair *map_find(const struct ynode *map, const char *key, in
 			continue;
 		const struct ypair *found = NULL;
 		if (yis_map(p->value))
-			found = map_find(p->value, key, depth + 1);
+			found = map_find(p->value, key, depth + 1, budget);
 		else if (yis_seq(p->value))
-			for (size_t k = 0; k < p->value->n && !found; k++)
-				found = map_find(p->value->items[k], key, depth + 1);
+			for (size_t k = 0; k < p->value->n && !found && *budget > 0; k++)
+				found = map_find(p->value->items[k], key, depth + 1, budget);
 		if (found)
 			return found;
 	}
@@ -298,27 +304,35 @@ static const struct ypair *map_find(const struct ynode *map, const char *key, in
 
 const struct ypair *ymap_get_pair(const struct ynode *map, const char *key)
 {
-	return map_find(map, key, 0);
+	int budget = MERGE_VISIT_BUDGET;
+	return map_find(map, key, 0, &budget);
 }
 
 struct ynode *ymap_get(const struct ynode *map, const char *key)
 {
-	const struct ypair *p = map_find(map, key, 0);
+	const struct ypair *p = ymap_get_pair(map, key);
 	return p ? p->value : NULL;
 }
 
 int ybool(const struct ynode *n)
 {
 	const char *v = yscalar(n);
-	if (!v || (!n->plain && !n->tag))
+	if (!v)
 		return -1;
-	static const char *const yes[] = {"true", "yes", "on", "y"};
-	static const char *const no[] = {"false", "no", "off", "n"};
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(v, yes[i]) == 0)
+	/* A plain untagged scalar, or one tagged as a boolean; "!!str true" is a string. */
+	bool bool_tag = streq(n->tag, "tag:yaml.org,2002:bool");
+	if (!(n->plain && !n->tag) && !bool_tag)
+		return -1;
+	/* YAML 1.1 spellings, which Kubernetes and Compose both accept. */
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
+					  "on",	  "On",	  "ON",	  "y",	 "Y"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO",
+					 "off",	  "Off",   "OFF",   "n",  "N"};
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (streq(v, yes[i]))
 			return 1;
-		if (strcasecmp(v, no[i]) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (streq(v, no[i]))
 			return 0;
-	}
 	return -1;
 }

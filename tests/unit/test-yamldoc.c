@@ -47,7 +47,8 @@ static void test_positions(void **state)
 static void test_booleans(void **state)
 {
 	(void)state;
-	struct ystream s = load_ok("a: true\nb: False\nc: yes\nd: off\ne: \"true\"\nf: 1\ng: !!bool true\n");
+	struct ystream s =
+		load_ok("a: true\nb: False\nc: yes\nd: off\ne: \"true\"\nf: 1\ng: !!bool true\n");
 	const struct ynode *r = s.docs[0].root;
 	assert_int_equal(ybool(ymap_get(r, "a")), 1);
 	assert_int_equal(ybool(ymap_get(r, "b")), 0);
@@ -57,6 +58,7 @@ static void test_booleans(void **state)
 	assert_int_equal(ybool(ymap_get(r, "e")), -1);
 	assert_int_equal(ybool(ymap_get(r, "f")), -1);
 	assert_int_equal(ybool(ymap_get(r, "g")), 1);
+	assert_int_equal(ybool(ymap_get(r, "b")), 0);
 	assert_int_equal(ybool(NULL), -1);
 	ystream_release(&s);
 }
@@ -64,7 +66,8 @@ static void test_booleans(void **state)
 static void test_multi_document_and_json(void **state)
 {
 	(void)state;
-	struct ystream s = load_ok("---\nkind: Pod\n---\n---\n{\"kind\": \"Deployment\", \"n\": [1, 2]}\n");
+	struct ystream s =
+		load_ok("---\nkind: Pod\n---\n---\n{\"kind\": \"Deployment\", \"n\": [1, 2]}\n");
 	assert_int_equal(s.n, 3);
 	assert_string_equal(yscalar(ymap_get(s.docs[0].root, "kind")), "Pod");
 	/* An empty document is a null scalar, not a mapping. */
@@ -90,6 +93,37 @@ static void test_merge_keys(void **state)
 	ystream_release(&s);
 }
 
+static void test_tagged_strings_are_not_booleans(void **state)
+{
+	(void)state;
+	struct ystream s = load_ok("a: !!str true\nb: !custom yes\nc: tRuE\n");
+	const struct ynode *r = s.docs[0].root;
+	assert_int_equal(ybool(ymap_get(r, "a")), -1);
+	assert_int_equal(ybool(ymap_get(r, "b")), -1);
+	assert_int_equal(ybool(ymap_get(r, "c")), -1);
+	ystream_release(&s);
+}
+
+static void test_merge_bomb_lookup_is_bounded(void **state)
+{
+	(void)state;
+	/* A self-merge and a chain of merges: a missing key must not take forever. */
+	struct ystream s = load_ok("a: &a {<<: [*a, *a, *a, *a]}\n");
+	assert_null(ymap_get(ymap_get(s.docs[0].root, "a"), "missing"));
+	ystream_release(&s);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "m0: &m0 {k0: v}\n");
+	for (int i = 1; i < 16; i++)
+		strbuf_addf(&sb, "m%d: &m%d {<<: [*m%d, *m%d, *m%d, *m%d, *m%d, *m%d]}\n", i, i,
+			    i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	s = load_ok(sb.buf);
+	assert_null(ymap_get(ymap_get(s.docs[0].root, "m15"), "missing"));
+	/* A key reachable within the budget is still found. */
+	assert_string_equal(yscalar(ymap_get(ymap_get(s.docs[0].root, "m3"), "k0")), "v");
+	ystream_release(&s);
+	strbuf_release(&sb);
+}
+
 static void test_alias_shares_node(void **state)
 {
 	(void)state;
@@ -113,8 +147,9 @@ static void test_alias_bomb_is_cheap_or_refused(void **state)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, "a: &a [x, x, x, x, x, x, x, x, x, x]\n");
 	for (char c = 'b'; c <= 'j'; c++)
-		strbuf_addf(&sb, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c, c,
-			    c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+		strbuf_addf(&sb, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c,
+			    c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1,
+			    c - 1);
 	struct ystream s = load_ok(sb.buf);
 	/* Nodes are shared, not copied: a handful of nodes, not a billion. */
 	assert_true(s.docs[0].n_all < 200);
@@ -160,6 +195,8 @@ int main(void)
 		cmocka_unit_test(test_multi_document_and_json),
 		cmocka_unit_test(test_merge_keys),
 		cmocka_unit_test(test_alias_shares_node),
+		cmocka_unit_test(test_tagged_strings_are_not_booleans),
+		cmocka_unit_test(test_merge_bomb_lookup_is_bounded),
 		cmocka_unit_test(test_syntax_error_has_position),
 		cmocka_unit_test(test_alias_bomb_is_cheap_or_refused),
 		cmocka_unit_test(test_deep_nesting_refused),
