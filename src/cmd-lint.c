@@ -73,11 +73,22 @@ struct lint_args {
 	bool strict;
 };
 
+/*
+ * Findings are judged and reported file by file (one Compose project at a
+ * time), so memory follows the largest file, not the size of the tree.
+ */
 struct lint_run {
 	const struct lint_args *args;
 	struct compose_env env;
-	struct lint_results results;
-	size_t files_checked;
+	struct exemptions ex;
+	const struct reporter *rep;
+	struct report report;
+	struct report_summary summary;
+	struct lint_results pending; /* findings of the file being linted */
+	struct strset reported;	     /* files whose findings are out */
+	size_t errors;
+	const char *text_path; /* the file whose text is at hand, for suppressions */
+	const struct strbuf *text;
 };
 
 _printf_(1, 2) static int usage_error(const char *fmt, ...)
@@ -239,8 +250,11 @@ static enum doc_kind classify(const struct ystream *s, const char *path)
 
 static void add_error(struct lint_run *run, const struct rl_error *err)
 {
-	lint_add_error(&run->results, err);
+	report_error("lint", err->msg);
+	run->errors++;
 }
+
+static void flush_pending(struct lint_run *run);
 
 /* One YAML or JSON file (or stdin as "-"): Compose or Kubernetes by content. */
 static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit)
@@ -262,16 +276,15 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 		add_error(run, &err);
 		return;
 	}
-	run->files_checked++;
 	int r = 0;
 	switch (classify(&s, display)) {
 	case DOC_KUBE:
-		r = kube_lint(&s, display, &run->results, &err);
+		r = kube_lint(&s, display, &run->pending, &err);
 		break;
 	case DOC_COMPOSE: {
 		_cleanup_free_ char *override = streq(path, "-") ? NULL : override_for(path);
 		struct compose_input in[2] = {{.path = display, .parsed = &s}, {.path = override}};
-		r = compose_lint(in, override ? 2 : 1, &run->env, &run->results, &err);
+		r = compose_lint(in, override ? 2 : 1, &run->env, &run->pending, &err);
 		break;
 	}
 	default:
@@ -284,14 +297,18 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 	if (r < 0)
 		add_error(run, &err);
 	ystream_release(&s);
+	run->text_path = display;
+	run->text = &text;
+	flush_pending(run);
+	run->text = NULL;
 }
 
 static void lint_quadlet_file(struct lint_run *run, const char *path)
 {
 	struct rl_error err = {0};
-	run->files_checked++;
-	if (quadlet_lint(path, &run->results, &err) < 0)
+	if (quadlet_lint(path, &run->pending, &err) < 0)
 		add_error(run, &err);
+	flush_pending(run);
 }
 
 static void lint_path(struct lint_run *run, const char *path, int depth, bool explicit);
@@ -385,10 +402,10 @@ static void lint_compose_project(struct lint_run *run)
 	for (size_t i = 0; i < files->n; i++)
 		in[i].path = files->v[i];
 	struct rl_error err = {0};
-	run->files_checked += files->n;
-	if (compose_lint(in, files->n, &run->env, &run->results, &err) < 0)
+	if (compose_lint(in, files->n, &run->env, &run->pending, &err) < 0)
 		add_error(run, &err);
 	free(in);
+	flush_pending(run);
 }
 
 /* Read KEY=VALUE lines of an --env-file into env. */
@@ -425,18 +442,25 @@ static int load_env_file(const char *path, struct compose_env *env, struct rl_er
 }
 
 /* `# rootlock:ignore REASON` on the finding's line or the one above it. */
-static char *suppression_at(const char *path, int line, bool *missing_reason)
+static char *suppression_at(const struct lint_run *run, const char *path, int line,
+			    bool *missing_reason)
 {
 	static const char marker[] = "rootlock:ignore";
 	*missing_reason = false;
-	if (!path || line < 1 || streq(path, "<stdin>"))
+	if (!path || line < 1)
 		return NULL;
-	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
-	if (read_file_limited(path, LINT_MAX_FILE_BYTES, &text, NULL) < 0)
-		return NULL;
+	/* Usually the file just linted; a finding in an extended or included file reads it. */
+	_cleanup_strbuf_ struct strbuf other = STRBUF_INIT;
+	const struct strbuf *text = run->text;
+	if (!text || !streq(path, run->text_path)) {
+		if (streq(path, "<stdin>") ||
+		    read_file_limited(path, LINT_MAX_FILE_BYTES, &other, NULL) < 0)
+			return NULL;
+		text = &other;
+	}
 	int current = 1;
-	for (char *p = text.buf; p && *p; current++) {
-		char *eol = strchr(p, '\n');
+	for (const char *p = text->buf; p && *p; current++) {
+		const char *eol = strchr(p, '\n');
 		if (current == line - 1 || current == line) {
 			size_t len = eol ? (size_t)(eol - p) : strlen(p);
 			_cleanup_free_ char *copy = xstrndup(p, len);
@@ -460,19 +484,19 @@ static char *suppression_at(const char *path, int line, bool *missing_reason)
 	return NULL;
 }
 
-static void judge(const struct lint_finding *f, const struct exemptions *ex, struct judgement *j)
+static void judge(const struct lint_run *run, const struct lint_finding *f, struct judgement *j)
 {
 	if (f->standalone) {
 		memset(j, 0, sizeof(*j));
 		j->verdict = f->verdict;
 		strv_add(&j->reasons, f->message);
 	} else {
-		rule_judge(&f->w, ex, j);
+		rule_judge(&f->w, &run->ex, j);
 	}
 	if (j->verdict == VERDICT_PASS || j->verdict == VERDICT_EXEMPT)
 		return;
 	bool missing_reason;
-	char *reason = suppression_at(f->w.origin.file, f->w.origin.line, &missing_reason);
+	char *reason = suppression_at(run, f->w.origin.file, f->w.origin.line, &missing_reason);
 	if (reason) {
 		j->verdict = VERDICT_EXEMPT;
 		j->exempt_reason = reason;
@@ -493,6 +517,32 @@ static bool same_place(const struct lint_finding *a, const struct lint_finding *
 	       (x->container == y->container || streq(x->container, y->container));
 }
 
+static void flush_pending(struct lint_run *run)
+{
+	struct lint_results *p = &run->pending;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct lint_finding *f = &p->v[i];
+		/* A file reached twice (include, extends, a path given twice) is reported once. */
+		if (f->w.origin.file && strset_contains(&run->reported, f->w.origin.file))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = same_place(&p->v[k], f);
+		if (seen)
+			continue;
+		struct judgement j;
+		judge(run, f, &j);
+		run->summary.counts[j.verdict]++;
+		run->summary.total++;
+		run->rep->result(&run->report, &f->w, &j);
+		judgement_release(&j);
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].w.origin.file)
+			strset_add(&run->reported, p->v[i].w.origin.file);
+	lint_results_release(p);
+}
+
 static FILE *open_output(const char *output, char **tmp_path)
 {
 	if (!output)
@@ -501,63 +551,31 @@ static FILE *open_output(const char *output, char **tmp_path)
 	return fopen(*tmp_path, "w");
 }
 
-static int report_results(struct lint_run *run, const struct exemptions *ex, size_t *failing)
+static bool close_output(FILE *out, const char *output, const char *tmp_path)
 {
-	const struct lint_args *a = run->args;
-	_cleanup_free_ char *tmp_path = NULL;
-	FILE *out = open_output(a->output, &tmp_path);
-	if (!out) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
-		report_error("lint", msg);
-		return -1;
-	}
-	const struct reporter *rep = reporter_find(a->format);
-	struct report r = {.out = out, .strict = a->strict, .command = "lint", .source = "files"};
-	struct report_summary summary = {0};
-	rep->begin(&r);
-	for (size_t i = 0; i < run->results.n; i++) {
-		const struct lint_finding *f = &run->results.v[i];
-		/* A file reached twice (include, a path given twice) is reported once. */
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = same_place(&run->results.v[k], f);
-		if (seen)
-			continue;
-		struct judgement j;
-		judge(f, ex, &j);
-		summary.counts[j.verdict]++;
-		summary.total++;
-		rep->result(&r, &f->w, &j);
-		judgement_release(&j);
-	}
-	rep->end(&r, &summary);
-	*failing = summary.counts[VERDICT_FAIL] + (a->strict ? summary.counts[VERDICT_WARN] : 0);
 	bool ok = !ferror(out) && fflush(out) == 0;
-	if (a->output) {
+	if (output) {
 		ok = fclose(out) == 0 && ok;
-		ok = ok && rename(tmp_path, a->output) == 0;
+		ok = ok && rename(tmp_path, output) == 0;
 		if (!ok)
 			unlink(tmp_path);
 	}
 	if (!ok) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write the report to '%s': %s",
-				  a->output ? a->output : "stdout", strerror(errno));
+		_cleanup_free_ char *msg = xasprintf("cannot write the report to '%s': %s",
+						     output ? output : "stdout", strerror(errno));
 		report_error("lint", msg);
-		return -1;
 	}
-	return 0;
+	return ok;
 }
 
 static int run_lint(const struct lint_args *a)
 {
 	struct lint_run run = {.args = a, .env = {.use_process_env = true}};
-	struct exemptions ex = {0};
 	struct rl_error err = {0};
+	_cleanup_free_ char *tmp_path = NULL;
 	int exit_code = RL_EXIT_ERROR;
 
-	if (a->config_path && config_load(a->config_path, &ex, &err) < 0) {
+	if (a->config_path && config_load(a->config_path, &run.ex, &err) < 0) {
 		report_error("lint", err.msg);
 		exit_code = err.code == RL_EPARSE ? RL_EXIT_USAGE : RL_EXIT_ERROR;
 		goto out;
@@ -568,24 +586,36 @@ static int run_lint(const struct lint_args *a)
 			goto out;
 		}
 	}
+	FILE *out = open_output(a->output, &tmp_path);
+	if (!out) {
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
+		report_error("lint", msg);
+		goto out;
+	}
+	run.rep = reporter_find(a->format);
+	run.report = (struct report){
+		.out = out, .strict = a->strict, .command = "lint", .source = "files"};
+	run.rep->begin(&run.report);
 	if (a->compose_files.n)
 		lint_compose_project(&run);
 	for (size_t i = 0; i < a->paths.n; i++)
 		lint_path(&run, a->paths.v[i], 0, true);
-
-	for (size_t i = 0; i < run.results.errors.n; i++)
-		report_error("lint", run.results.errors.v[i]);
-	size_t failing = 0;
-	if (report_results(&run, &ex, &failing) < 0)
+	run.rep->end(&run.report, &run.summary);
+	if (!close_output(out, a->output, tmp_path))
 		goto out;
-	if (run.results.errors.n)
+
+	size_t failing = run.summary.counts[VERDICT_FAIL] +
+			 (a->strict ? run.summary.counts[VERDICT_WARN] : 0);
+	if (run.errors)
 		exit_code = RL_EXIT_ERROR;
 	else
 		exit_code = failing ? RL_EXIT_FINDINGS : RL_EXIT_CLEAN;
 out:
-	lint_results_release(&run.results);
+	lint_results_release(&run.pending);
+	strset_release(&run.reported);
 	strv_release(&run.env.vars);
-	exemptions_release(&ex);
+	exemptions_release(&run.ex);
 	return exit_code;
 }
 

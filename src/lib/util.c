@@ -187,6 +187,61 @@ void strv_release(struct strv *sv)
 	*sv = (struct strv)STRV_INIT;
 }
 
+static size_t str_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+bool strset_contains(const struct strset *set, const char *s)
+{
+	if (!set->cap)
+		return false;
+	for (size_t i = str_hash(s) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+		if (!set->slots[i])
+			return false;
+		if (streq(set->slots[i], s))
+			return true;
+	}
+}
+
+void strset_add(struct strset *set, const char *s)
+{
+	if (strset_contains(set, s))
+		return;
+	if ((set->n + 1) * 2 > set->cap) {
+		struct strset bigger = {.cap = set->cap ? set->cap * 2 : 64};
+		bigger.slots = xcalloc(bigger.cap, sizeof(char *));
+		for (size_t i = 0; i < set->cap; i++) {
+			char *old = set->slots[i];
+			if (!old)
+				continue;
+			size_t k = str_hash(old) & (bigger.cap - 1);
+			while (bigger.slots[k])
+				k = (k + 1) & (bigger.cap - 1);
+			bigger.slots[k] = old;
+			bigger.n++;
+		}
+		free(set->slots);
+		*set = bigger;
+	}
+	size_t i = str_hash(s) & (set->cap - 1);
+	while (set->slots[i])
+		i = (i + 1) & (set->cap - 1);
+	set->slots[i] = xstrdup(s);
+	set->n++;
+}
+
+void strset_release(struct strset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	*set = (struct strset){0};
+}
+
 long long now_ms(void)
 {
 	struct timespec ts;

@@ -110,5 +110,14 @@ static inline void strv_releasep(struct strv *sv)
 }
 #define _cleanup_strv_ _cleanup_(strv_releasep)
 
+/* A set of strings (open addressing); lookups stay cheap for many entries. */
+struct strset {
+	char **slots;
+	size_t n, cap;
+};
+bool strset_contains(const struct strset *set, const char *s);
+void strset_add(struct strset *set, const char *s); /* copies s */
+void strset_release(struct strset *set);
+
 /* Monotonic clock in milliseconds, for timeouts and progress. */
 long long now_ms(void);
