@@ -442,7 +442,7 @@ static int load_env_file(const char *path, struct compose_env *env, struct rl_er
 }
 
 /* `# rootlock:ignore REASON` on the finding's line or the one above it. */
-static char *suppression_at(const struct lint_run *run, const char *path, int line,
+static char *suppression_at(const struct lint_run *run, const char *path, int line, bool same_line,
 			    bool *missing_reason)
 {
 	static const char marker[] = "rootlock:ignore";
@@ -461,7 +461,7 @@ static char *suppression_at(const struct lint_run *run, const char *path, int li
 	int current = 1;
 	for (const char *p = text->buf; p && *p; current++) {
 		const char *eol = strchr(p, '\n');
-		if (current == line - 1 || current == line) {
+		if (current == line - 1 || (same_line && current == line)) {
 			size_t len = eol ? (size_t)(eol - p) : strlen(p);
 			_cleanup_free_ char *copy = xstrndup(p, len);
 			char *hash = strchr(copy, '#');
@@ -496,7 +496,10 @@ static void judge(const struct lint_run *run, const struct lint_finding *f, stru
 	if (j->verdict == VERDICT_PASS || j->verdict == VERDICT_EXEMPT)
 		return;
 	bool missing_reason;
-	char *reason = suppression_at(run, f->w.origin.file, f->w.origin.line, &missing_reason);
+	/* Unit files have no end-of-line comments: there only the line above counts. */
+	bool same_line = !streq(f->w.origin.kind, "quadlet");
+	char *reason =
+		suppression_at(run, f->w.origin.file, f->w.origin.line, same_line, &missing_reason);
 	if (reason) {
 		j->verdict = VERDICT_EXEMPT;
 		j->exempt_reason = reason;
