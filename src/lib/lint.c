@@ -51,11 +51,6 @@ void lint_add_finding(struct lint_results *r, const char *file, int line, int co
 	va_end(ap);
 }
 
-void lint_add_error(struct lint_results *r, const struct rl_error *err)
-{
-	strv_add(&r->errors, err->msg);
-}
-
 void lint_results_release(struct lint_results *r)
 {
 	if (!r)
@@ -65,7 +60,6 @@ void lint_results_release(struct lint_results *r)
 		free(r->v[i].message);
 	}
 	free(r->v);
-	strv_release(&r->errors);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -23,8 +23,6 @@ struct lint_finding {
 struct lint_results {
 	struct lint_finding *v;
 	size_t n, alloc;
-	/* "file:line:col: message" for each file that could not be read or parsed */
-	struct strv errors;
 };
 
 /* Takes ownership of *w (it is cleared). */
@@ -33,7 +31,6 @@ void lint_add_workload(struct lint_results *r, struct workload *w);
 _printf_(8, 9) void lint_add_finding(struct lint_results *r, const char *file, int line, int column,
 				     const char *kind, const char *workload, enum verdict v,
 				     const char *fmt, ...);
-void lint_add_error(struct lint_results *r, const struct rl_error *err);
 void lint_results_release(struct lint_results *r);
 
 /* Fill a workload's origin fields (copies the strings). */
