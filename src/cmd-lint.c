@@ -85,7 +85,7 @@ struct lint_run {
 	struct report report;
 	struct report_summary summary;
 	struct lint_results pending; /* findings of the file being linted */
-	struct strset reported;	     /* files whose findings are out */
+	struct hashset reported;     /* findings already out, by finding_key() */
 	size_t errors;
 	const char *text_path; /* the file whose text is at hand, for suppressions */
 	const struct strbuf *text;
@@ -511,13 +511,17 @@ static void judge(const struct lint_run *run, const struct lint_finding *f, stru
 	}
 }
 
-static bool same_place(const struct lint_finding *a, const struct lint_finding *b)
+/* Where a finding stands and what it is about: the same key twice is one finding. */
+static unsigned long long finding_key(const struct lint_finding *f)
 {
-	const struct origin *x = &a->w.origin, *y = &b->w.origin;
-	return x->line == y->line && x->column == y->column && streq(x->file, y->file) &&
-	       a->standalone == b->standalone &&
-	       (x->workload == y->workload || streq(x->workload, y->workload)) &&
-	       (x->container == y->container || streq(x->container, y->container));
+	const struct origin *o = &f->w.origin;
+	char pos[64];
+	snprintf(pos, sizeof(pos), "%d:%d:%d", o->line, o->column, f->standalone);
+	unsigned long long h = hash_str(HASH_INIT, o->file);
+	h = hash_str(h, pos);
+	h = hash_str(h, o->workload);
+	h = hash_str(h, o->container);
+	return hash_str(h, f->standalone ? f->message : NULL);
 }
 
 static void flush_pending(struct lint_run *run)
@@ -526,12 +530,7 @@ static void flush_pending(struct lint_run *run)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct lint_finding *f = &p->v[i];
 		/* A file reached twice (include, extends, a path given twice) is reported once. */
-		if (f->w.origin.file && strset_contains(&run->reported, f->w.origin.file))
-			continue;
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = same_place(&p->v[k], f);
-		if (seen)
+		if (!hashset_add(&run->reported, finding_key(f)))
 			continue;
 		struct judgement j;
 		judge(run, f, &j);
@@ -540,9 +539,6 @@ static void flush_pending(struct lint_run *run)
 		run->rep->result(&run->report, &f->w, &j);
 		judgement_release(&j);
 	}
-	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].w.origin.file)
-			strset_add(&run->reported, p->v[i].w.origin.file);
 	lint_results_release(p);
 }
 
@@ -616,7 +612,7 @@ static int run_lint(const struct lint_args *a)
 		exit_code = failing ? RL_EXIT_FINDINGS : RL_EXIT_CLEAN;
 out:
 	lint_results_release(&run.pending);
-	strset_release(&run.reported);
+	hashset_release(&run.reported);
 	strv_release(&run.env.vars);
 	exemptions_release(&run.ex);
 	return exit_code;

@@ -48,8 +48,11 @@ static void text_result(struct report *r, const struct workload *w, const struct
 		strbuf_addf(&sb, ":%d:%d: ", o->line, o->column);
 	}
 	strbuf_addf(&sb, "%s: ", verdict_name(j->verdict));
-	add_subject(&sb, w);
-	strbuf_addstr(&sb, ": ");
+	/* A finding about the file itself (an include cycle, say) has no subject. */
+	if (w->origin.workload || w->name || w->id) {
+		add_subject(&sb, w);
+		strbuf_addstr(&sb, ": ");
+	}
 	if (j->verdict == VERDICT_EXEMPT) {
 		strbuf_addstr(&sb, "exempt: ");
 		strbuf_add_sanitized(&sb, j->exempt_reason);

@@ -93,6 +93,7 @@ void strbuf_grow(struct strbuf *sb, size_t extra)
 		want *= 2;
 	sb->buf = xrealloc(sb->buf, want);
 	sb->alloc = want;
+	sb->buf[sb->len] = '\0'; /* a fresh buffer is an empty string, not garbage */
 }
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t len)
@@ -187,59 +188,39 @@ void strv_release(struct strv *sv)
 	*sv = (struct strv)STRV_INIT;
 }
 
-static size_t str_hash(const char *s)
+unsigned long long hash_str(unsigned long long h, const char *s)
 {
-	size_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
+	for (; s && *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return (h ^ 0xff) * 1099511628211ULL; /* a separator, so "ab"+"c" != "a"+"bc" */
 }
 
-bool strset_contains(const struct strset *set, const char *s)
+bool hashset_add(struct hashset *set, unsigned long long h)
 {
-	if (!set->cap)
-		return false;
-	for (size_t i = str_hash(s) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
-		if (!set->slots[i])
-			return false;
-		if (streq(set->slots[i], s))
-			return true;
-	}
-}
-
-void strset_add(struct strset *set, const char *s)
-{
-	if (strset_contains(set, s))
-		return;
+	if (h == 0)
+		h = 1;
 	if ((set->n + 1) * 2 > set->cap) {
-		struct strset bigger = {.cap = set->cap ? set->cap * 2 : 64};
-		bigger.slots = xcalloc(bigger.cap, sizeof(char *));
-		for (size_t i = 0; i < set->cap; i++) {
-			char *old = set->slots[i];
-			if (!old)
-				continue;
-			size_t k = str_hash(old) & (bigger.cap - 1);
-			while (bigger.slots[k])
-				k = (k + 1) & (bigger.cap - 1);
-			bigger.slots[k] = old;
-			bigger.n++;
-		}
+		struct hashset bigger = {.cap = set->cap ? set->cap * 2 : 256};
+		bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
+		for (size_t i = 0; i < set->cap; i++)
+			if (set->slots[i])
+				hashset_add(&bigger, set->slots[i]);
 		free(set->slots);
 		*set = bigger;
 	}
-	size_t i = str_hash(s) & (set->cap - 1);
-	while (set->slots[i])
-		i = (i + 1) & (set->cap - 1);
-	set->slots[i] = xstrdup(s);
+	size_t i = (size_t)h & (set->cap - 1);
+	for (; set->slots[i]; i = (i + 1) & (set->cap - 1))
+		if (set->slots[i] == h)
+			return false;
+	set->slots[i] = h;
 	set->n++;
+	return true;
 }
 
-void strset_release(struct strset *set)
+void hashset_release(struct hashset *set)
 {
-	for (size_t i = 0; i < set->cap; i++)
-		free(set->slots[i]);
 	free(set->slots);
-	*set = (struct strset){0};
+	*set = (struct hashset){0};
 }
 
 long long now_ms(void)

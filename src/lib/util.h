@@ -110,14 +110,16 @@ static inline void strv_releasep(struct strv *sv)
 }
 #define _cleanup_strv_ _cleanup_(strv_releasep)
 
-/* A set of strings (open addressing); lookups stay cheap for many entries. */
-struct strset {
-	char **slots;
+/* A set of 64-bit hashes: remembers many things in 16 bytes each. */
+struct hashset {
+	unsigned long long *slots; /* 0 marks an empty slot */
 	size_t n, cap;
 };
-bool strset_contains(const struct strset *set, const char *s);
-void strset_add(struct strset *set, const char *s); /* copies s */
-void strset_release(struct strset *set);
+/* Adds h; returns false when it was already there. */
+bool hashset_add(struct hashset *set, unsigned long long h);
+void hashset_release(struct hashset *set);
+unsigned long long hash_str(unsigned long long h, const char *s); /* FNV-1a, chainable */
+#define HASH_INIT 1469598103934665603ULL
 
 /* Monotonic clock in milliseconds, for timeouts and progress. */
 long long now_ms(void);

@@ -162,6 +162,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
 		n = node_new(l->doc, YNODE_SEQ, &ev->start_mark);
+		if (ev->data.sequence_start.tag)
+			n->tag = xstrdup((const char *)ev->data.sequence_start.tag);
 		anchor_add(l, ev->data.sequence_start.anchor, n);
 		for (;;) {
 			yaml_event_t child;
@@ -182,6 +184,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 		return 0;
 	case YAML_MAPPING_START_EVENT:
 		n = node_new(l->doc, YNODE_MAP, &ev->start_mark);
+		if (ev->data.mapping_start.tag)
+			n->tag = xstrdup((const char *)ev->data.mapping_start.tag);
 		anchor_add(l, ev->data.mapping_start.anchor, n);
 		for (;;) {
 			yaml_event_t kev, vev;

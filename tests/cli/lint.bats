@@ -185,3 +185,15 @@ YAML
 	[[ "$output" != *"invalid YAML"* ]]
 	echo "$output" | jq -e '.summary.total > 50'
 }
+
+@test "--env-file values resolve read_only; an empty env file is fine" {
+	printf 'services:\n  web:\n    image: nginx\n    read_only: ${RO:-false}\n' >proj/compose.yaml
+	: >empty.env
+	run rootlock lint --env-file empty.env proj
+	[ "$status" -eq 1 ]
+	printf 'RO=true\n' >ro.env
+	run env -u RO "$ROOTLOCK" lint --env-file ro.env proj
+	[ "$status" -eq 0 ]
+	run env RO=false "$ROOTLOCK" lint --env-file ro.env proj
+	[ "$status" -eq 1 ]
+}
