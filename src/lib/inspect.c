@@ -165,7 +165,8 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 
 	read_mounts(c, host_config, &w);
 	/* The engine lists mounts in no fixed order; reports should not wobble. */
-	qsort(w.mounts, w.n_mounts, sizeof(*w.mounts), mount_cmp);
+	if (w.n_mounts > 1)
+		qsort(w.mounts, w.n_mounts, sizeof(*w.mounts), mount_cmp);
 	read_labels(json_object_get(config, "Labels"), &w);
 	*ret = w;
 	return 0;
