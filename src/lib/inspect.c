@@ -11,21 +11,6 @@ static char *dup_or_null(json_t *v)
 	return s ? xstrdup(s) : NULL;
 }
 
-static bool cap_is_sys_admin(const char *cap)
-{
-	if (str_casestartswith(cap, "CAP_"))
-		cap += 4;
-	return strcasecmp(cap, "SYS_ADMIN") == 0 || strcasecmp(cap, "ALL") == 0;
-}
-
-/* "apparmor=unconfined" and the older "apparmor:unconfined" */
-static bool security_opt_is(const char *opt, const char *what)
-{
-	size_t n = strlen(what);
-	return strncmp(opt, what, n) == 0 && (opt[n] == '=' || opt[n] == ':') &&
-	       streq(opt + n + 1, "unconfined");
-}
-
 static bool looks_anonymous(const char *name)
 {
 	if (!name || strlen(name) != 64)
@@ -101,12 +86,6 @@ static void read_mounts(json_t *c, json_t *host_config, struct workload *w)
 	}
 }
 
-static int mount_cmp(const void *a, const void *b)
-{
-	const struct mount *x = a, *y = b;
-	return strcmp(x->target, y->target);
-}
-
 static void read_labels(json_t *labels, struct workload *w)
 {
 	json_t *exempt = json_object_get(labels, LABEL_EXEMPT);
@@ -148,16 +127,16 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 	json_t *v;
 	size_t i;
 	json_array_foreach (json_object_get(host_config, "CapAdd"), i, v) {
-		if (json_is_string(v) && cap_is_sys_admin(json_string_value(v)))
+		if (json_is_string(v) && cap_grants_sys_admin(json_string_value(v)))
 			w.cap_sys_admin = true;
 	}
 	json_array_foreach (json_object_get(host_config, "SecurityOpt"), i, v) {
 		const char *opt = json_string_value(v);
 		if (!opt)
 			continue;
-		if (security_opt_is(opt, "apparmor"))
+		if (security_opt_unconfined(opt, "apparmor"))
 			w.apparmor_unconfined = true;
-		if (security_opt_is(opt, "seccomp"))
+		if (security_opt_unconfined(opt, "seccomp"))
 			w.seccomp_unconfined = true;
 	}
 	if (streq(json_string_value(json_object_get(c, "AppArmorProfile")), "unconfined"))
@@ -165,8 +144,7 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 
 	read_mounts(c, host_config, &w);
 	/* The engine lists mounts in no fixed order; reports should not wobble. */
-	if (w.n_mounts > 1)
-		qsort(w.mounts, w.n_mounts, sizeof(*w.mounts), mount_cmp);
+	workload_sort_mounts(&w);
 	read_labels(json_object_get(config, "Labels"), &w);
 	*ret = w;
 	return 0;

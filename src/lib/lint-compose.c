@@ -1794,28 +1794,6 @@ static int load_file(struct ctx *c, const struct cfile *f, const char *workdir,
 
 /* --- workloads --- */
 
-static bool cap_is_sys_admin(const char *cap)
-{
-	if (str_casestartswith(cap, "CAP_"))
-		cap += 4;
-	return strcasecmp(cap, "SYS_ADMIN") == 0 || strcasecmp(cap, "ALL") == 0;
-}
-
-/* "apparmor=unconfined" and the older "apparmor:unconfined" */
-static bool security_opt_is(const char *opt, const char *what)
-{
-	size_t n = strlen(what);
-	return strncmp(opt, what, n) == 0 && (opt[n] == '=' || opt[n] == ':') &&
-	       streq(opt + n + 1, "unconfined");
-}
-
-static int mount_cmp(const void *a, const void *b)
-{
-	const struct mount *x = a, *y = b;
-	int r = strcmp(x->target, y->target);
-	return r ? r : (int)x->kind - (int)y->kind;
-}
-
 static void emit(struct ctx *c, const struct svc *s)
 {
 	struct workload w;
@@ -1829,12 +1807,12 @@ static void emit(struct ctx *c, const struct svc *s)
 	w.readonly_rootfs = s->readonly;
 	w.privileged = s->privileged;
 	for (size_t i = 0; i < s->caps.n; i++)
-		if (cap_is_sys_admin(s->caps.v[i]))
+		if (cap_grants_sys_admin(s->caps.v[i]))
 			w.cap_sys_admin = true;
 	for (size_t i = 0; i < s->secopts.n; i++) {
-		if (security_opt_is(s->secopts.v[i], "apparmor"))
+		if (security_opt_unconfined(s->secopts.v[i], "apparmor"))
 			w.apparmor_unconfined = true;
-		if (security_opt_is(s->secopts.v[i], "seccomp"))
+		if (security_opt_unconfined(s->secopts.v[i], "seccomp"))
 			w.seccomp_unconfined = true;
 	}
 	for (size_t i = 0; i < s->tmpfs.n; i++)
@@ -1842,8 +1820,7 @@ static void emit(struct ctx *c, const struct svc *s)
 	for (size_t i = 0; i < s->volumes.n; i++)
 		workload_add_mount(&w, &s->volumes.v[i]);
 	/* As audit does: reports should not depend on the order in the file. */
-	if (w.n_mounts > 1)
-		qsort(w.mounts, w.n_mounts, sizeof(*w.mounts), mount_cmp);
+	workload_sort_mounts(&w);
 	static const char exempt[] = LABEL_EXEMPT "=";
 	for (size_t i = 0; i < s->labels.n; i++) {
 		if (str_startswith(s->labels.v[i], exempt)) {

@@ -144,12 +144,6 @@ static bool bool_field(const struct ynode *map, const char *key, struct strv *no
 	return false;
 }
 
-static bool is_sys_admin(const char *cap)
-{
-	return cap && (strcasecmp(cap, "SYS_ADMIN") == 0 || strcasecmp(cap, "CAP_SYS_ADMIN") == 0 ||
-		       strcasecmp(cap, "ALL") == 0);
-}
-
 /*
  * An emptyDir sizeLimit is a Kubernetes quantity: "64Mi" is binary and
  * "64M" decimal. Fractions and exponents are rare for sizes; they read as
@@ -366,7 +360,7 @@ static void lint_container(struct kube_ctx *ctx, const struct pod *pod, const ch
 	w.allow_privilege_escalation = bool_field(sc, "allowPrivilegeEscalation", &w.notes);
 	const struct ynode *add = ymap_get(ymap_get(sc, "capabilities"), "add");
 	for (size_t i = 0; yis_seq(add) && i < add->n && !w.cap_sys_admin; i++)
-		w.cap_sys_admin = is_sys_admin(yscalar(add->items[i]));
+		w.cap_sys_admin = cap_grants_sys_admin(yscalar(add->items[i]));
 
 	add_mounts(ctx, pod, c, &w);
 

@@ -309,30 +309,15 @@ static int parse_go_bool(const char *v)
 	return -1;
 }
 
-static bool cap_is_sys_admin(const char *cap)
-{
-	if (str_casestartswith(cap, "CAP_"))
-		cap += 4;
-	return strcasecmp(cap, "SYS_ADMIN") == 0 || strcasecmp(cap, "ALL") == 0;
-}
-
 /* podman takes --cap-add lists too: "NET_ADMIN,SYS_ADMIN". */
 static bool caps_have_sys_admin(const char *list)
 {
 	_cleanup_free_ char *copy = xstrdup(list);
 	char *save = NULL;
 	for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
-		if (cap_is_sys_admin(c))
+		if (cap_grants_sys_admin(c))
 			return true;
 	return false;
-}
-
-/* "apparmor=unconfined" and the older "apparmor:unconfined" */
-static bool security_opt_is(const char *opt, const char *what)
-{
-	size_t n = strlen(what);
-	return strncmp(opt, what, n) == 0 && (opt[n] == '=' || opt[n] == ':') &&
-	       streq(opt + n + 1, "unconfined");
 }
 
 /* podman cleans mount destinations; trailing slashes are what matters here. */
@@ -563,9 +548,9 @@ static void podman_args_apply(struct podman_args *pa, const struct entry *e)
 		} else if (long_opt(a, "--security-opt", &v)) {
 			if (!v && next)
 				v = args.v[++i];
-			if (v && security_opt_is(v, "apparmor"))
+			if (v && security_opt_unconfined(v, "apparmor"))
 				pa->extra.apparmor_unconfined = true;
-			if (v && security_opt_is(v, "seccomp"))
+			if (v && security_opt_unconfined(v, "seccomp"))
 				pa->extra.seccomp_unconfined = true;
 		} else if (long_opt(a, "--tmpfs", &v)) {
 			if (!v && next)

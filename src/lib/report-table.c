@@ -76,20 +76,9 @@ static char *detail_text(const struct workload *w, const struct judgement *j)
 	strbuf_addstr(&sb, "  ");
 	strbuf_add_sanitized(&sb, w->name ? w->name : w->id);
 	strbuf_addstr(&sb, ": ");
-	if (j->verdict == VERDICT_EXEMPT) {
-		strbuf_addstr(&sb, "exempt: ");
-		strbuf_add_sanitized(&sb, j->exempt_reason);
-		strbuf_addstr(&sb, " (");
-		strbuf_add_sanitized(&sb, j->exempt_source);
-		strbuf_addstr(&sb, ")");
-	} else {
-		for (size_t i = 0; i < j->reasons.n; i++) {
-			if (i)
-				strbuf_addstr(&sb, "; ");
-			strbuf_add_sanitized(&sb, j->reasons.v[i]);
-		}
-		strbuf_addstr(&sb, ".");
-	}
+	judgement_describe(&sb, j);
+	if (j->verdict != VERDICT_EXEMPT)
+		strbuf_addch(&sb, '.');
 	if (j->remediation) {
 		strbuf_addstr(&sb, "\n    fix: ");
 		strbuf_add_sanitized(&sb, j->remediation);

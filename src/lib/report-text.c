@@ -53,19 +53,7 @@ static void text_result(struct report *r, const struct workload *w, const struct
 		add_subject(&sb, w);
 		strbuf_addstr(&sb, ": ");
 	}
-	if (j->verdict == VERDICT_EXEMPT) {
-		strbuf_addstr(&sb, "exempt: ");
-		strbuf_add_sanitized(&sb, j->exempt_reason);
-		strbuf_addstr(&sb, " (");
-		strbuf_add_sanitized(&sb, j->exempt_source);
-		strbuf_addstr(&sb, ")");
-	} else {
-		for (size_t i = 0; i < j->reasons.n; i++) {
-			if (i)
-				strbuf_addstr(&sb, "; ");
-			strbuf_add_sanitized(&sb, j->reasons.v[i]);
-		}
-	}
+	judgement_describe(&sb, j);
 	strbuf_addch(&sb, '\n');
 	if (j->remediation) {
 		strbuf_addstr(&sb, "    fix: ");

@@ -36,6 +36,23 @@ json_t *json_string_safe(const char *s)
 	return v;
 }
 
+void judgement_describe(struct strbuf *sb, const struct judgement *j)
+{
+	if (j->verdict == VERDICT_EXEMPT) {
+		strbuf_addstr(sb, "exempt: ");
+		strbuf_add_sanitized(sb, j->exempt_reason);
+		strbuf_addstr(sb, " (");
+		strbuf_add_sanitized(sb, j->exempt_source);
+		strbuf_addstr(sb, ")");
+		return;
+	}
+	for (size_t i = 0; i < j->reasons.n; i++) {
+		if (i)
+			strbuf_addstr(sb, "; ");
+		strbuf_add_sanitized(sb, j->reasons.v[i]);
+	}
+}
+
 static json_t *string_or_null(const char *s)
 {
 	return json_string_safe(s);

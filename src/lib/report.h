@@ -43,6 +43,9 @@ const char *reporter_names(void);
 /* A JSON string for s (null for NULL); invalid UTF-8 becomes \xNN text. */
 json_t *json_string_safe(const char *s);
 
+/* "exempt: REASON (SOURCE)" or the reasons joined by "; ", sanitized for a terminal. */
+void judgement_describe(struct strbuf *sb, const struct judgement *j);
+
 /* The result object shared by json, jsonl (see rootlock-audit(1)). */
 json_t *result_to_json(const struct workload *w, const struct judgement *j);
 

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 void workload_init(struct workload *w)
 {
@@ -61,6 +62,35 @@ const char *mount_kind_name(enum mount_kind k)
 		[MOUNT_OTHER] = "other",
 	};
 	return k < MOUNT_KIND_MAX ? names[k] : "other";
+}
+
+bool cap_grants_sys_admin(const char *cap)
+{
+	if (!cap)
+		return false;
+	if (str_casestartswith(cap, "CAP_"))
+		cap += 4;
+	return strcasecmp(cap, "SYS_ADMIN") == 0 || strcasecmp(cap, "ALL") == 0;
+}
+
+bool security_opt_unconfined(const char *opt, const char *what)
+{
+	size_t n = strlen(what);
+	return opt && strncmp(opt, what, n) == 0 && (opt[n] == '=' || opt[n] == ':') &&
+	       streq(opt + n + 1, "unconfined");
+}
+
+static int mount_cmp(const void *a, const void *b)
+{
+	const struct mount *x = a, *y = b;
+	int r = strcmp(x->target, y->target);
+	return r ? r : (int)x->kind - (int)y->kind;
+}
+
+void workload_sort_mounts(struct workload *w)
+{
+	if (w->n_mounts > 1)
+		qsort(w->mounts, w->n_mounts, sizeof(*w->mounts), mount_cmp);
 }
 
 long long parse_size(const char *s)

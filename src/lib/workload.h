@@ -70,6 +70,13 @@ void workload_release(struct workload *w);
 void workload_add_mount(struct workload *w, const struct mount *m); /* copies */
 const char *mount_kind_name(enum mount_kind k);
 
+/* SYS_ADMIN, CAP_SYS_ADMIN or ALL, in any case: the capabilities that allow remount. */
+bool cap_grants_sys_admin(const char *cap);
+/* "apparmor=unconfined" or the older "apparmor:unconfined", for what = "apparmor". */
+bool security_opt_unconfined(const char *opt, const char *what);
+/* Sort mounts by target (then kind), so reports do not depend on input order. */
+void workload_sort_mounts(struct workload *w);
+
 /* Parse a tmpfs option string such as "rw,exec,size=64m" into m. */
 void mount_parse_tmpfs_options(struct mount *m, const char *options);
 
