@@ -45,6 +45,7 @@ test: build build-asan build-fuzz
 
 bench: build
 	@bench/run $(BUILD)/rootlock
+	@bench/lint $(BUILD)/rootlock
 
 fuzz: build-fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_BUILD)
