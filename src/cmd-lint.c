@@ -21,6 +21,7 @@
 
 #define LINT_MAX_FILE_BYTES (64u << 20)
 #define LINT_MAX_DEPTH 64
+#define IGNORE_MARKER "rootlock:ignore"
 
 static const char lint_usage[] =
 	"usage: rootlock lint [OPTIONS] [PATH|-]...\n"
@@ -88,6 +89,7 @@ struct lint_run {
 	struct hashset reported;     /* findings already out, by finding_key() */
 	size_t errors;
 	const char *text_path; /* the file whose text is at hand, for suppressions */
+	bool text_has_marker;  /* whether it holds any rootlock:ignore at all */
 	const struct strbuf *text;
 };
 
@@ -299,6 +301,7 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 	ystream_release(&s);
 	run->text_path = display;
 	run->text = &text;
+	run->text_has_marker = memmem(text.buf, text.len, IGNORE_MARKER, strlen(IGNORE_MARKER));
 	flush_pending(run);
 	run->text = NULL;
 }
@@ -445,16 +448,22 @@ static int load_env_file(const char *path, struct compose_env *env, struct rl_er
 static char *suppression_at(const struct lint_run *run, const char *path, int line, bool same_line,
 			    bool *missing_reason)
 {
-	static const char marker[] = "rootlock:ignore";
+	static const char marker[] = IGNORE_MARKER;
 	*missing_reason = false;
 	if (!path || line < 1)
 		return NULL;
 	/* Usually the file just linted; a finding in an extended or included file reads it. */
 	_cleanup_strbuf_ struct strbuf other = STRBUF_INIT;
 	const struct strbuf *text = run->text;
-	if (!text || !streq(path, run->text_path)) {
+	if (text && streq(path, run->text_path)) {
+		/* Most files have no marker: then there is nothing to look for, line by line. */
+		if (!run->text_has_marker)
+			return NULL;
+	} else {
 		if (streq(path, "<stdin>") ||
 		    read_file_limited(path, LINT_MAX_FILE_BYTES, &other, NULL) < 0)
+			return NULL;
+		if (!memmem(other.buf, other.len, marker, strlen(marker)))
 			return NULL;
 		text = &other;
 	}

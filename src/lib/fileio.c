@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl_error *err)
 {
@@ -11,17 +12,26 @@ int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl
 	if (!is_stdin && !(f = fopen(path, "rb")))
 		return rl_error_set(err, RL_EIO, "cannot read '%s': %s", path, strerror(errno));
 	FILE *in = is_stdin ? stdin : f;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-		if (sb->len + n > max)
-			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path,
-					    max);
-		strbuf_add(sb, buf, n);
+	/* A regular file's size is known: refuse a huge one unread, size the buffer once. */
+	struct stat st;
+	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((unsigned long long)st.st_size > max)
+			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path, max);
+		strbuf_grow(sb, (size_t)st.st_size + 1);
+	}
+	for (;;) {
+		if (sb->alloc - sb->len < 4096)
+			strbuf_grow(sb, 65536);
+		size_t room = sb->alloc - sb->len - 1;
+		size_t n = fread(sb->buf + sb->len, 1, room, in);
+		sb->len += n;
+		sb->buf[sb->len] = '\0';
+		if (sb->len > max)
+			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path, max);
+		if (n < room)
+			break;
 	}
 	if (ferror(in))
 		return rl_error_set(err, RL_EIO, "cannot read '%s': %s", path, strerror(errno));
-	if (!sb->buf)
-		strbuf_grow(sb, 0);
 	return 0;
 }
