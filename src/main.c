@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "error.h"
@@ -42,6 +44,15 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Big buffers (a large file, its parsed tree) come and go: a fixed mmap
+	 * threshold hands them back to the system instead of growing the heap.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* Reports can be large: write them in big blocks when not on a terminal. */
+	static char out_buffer[1 << 16];
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	if (argc < 2) {
 		usage(stderr);
 		return RL_EXIT_USAGE;

@@ -16,8 +16,14 @@ int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl
 	struct stat st;
 	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
 		if ((unsigned long long)st.st_size > max)
-			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path, max);
-		strbuf_grow(sb, (size_t)st.st_size + 1);
+			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path,
+					    max);
+		if (!sb->buf) {
+			/* Exactly the size (and room to see EOF), not the next power of two. */
+			sb->alloc = (size_t)st.st_size + 2;
+			sb->buf = xmalloc(sb->alloc);
+			sb->buf[0] = '\0';
+		}
 	}
 	for (;;) {
 		if (sb->alloc - sb->len < 4096)
@@ -27,7 +33,8 @@ int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl
 		sb->len += n;
 		sb->buf[sb->len] = '\0';
 		if (sb->len > max)
-			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path, max);
+			return rl_error_set(err, RL_EIO, "'%s' is larger than %zu bytes", path,
+					    max);
 		if (n < room)
 			break;
 	}

@@ -13,6 +13,16 @@ struct json_state {
 	size_t emitted;
 };
 
+/* One write per result: jansson's dumpf writes token by token. */
+static void dump_one(json_t *o, FILE *out)
+{
+	char *text = json_dumps(o, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	if (!text)
+		die_oom();
+	fputs(text, out);
+	free(text);
+}
+
 static void json_begin(struct report *r)
 {
 	r->state = xcalloc(1, sizeof(struct json_state));
@@ -35,7 +45,7 @@ static void json_result(struct report *r, const struct workload *w, const struct
 	struct json_state *st = r->state;
 	json_t *o = result_to_json(w, j);
 	fputs(st->emitted++ ? ",\n" : "\n", r->out);
-	json_dumpf(o, r->out, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	dump_one(o, r->out);
 	json_decref(o);
 }
 
@@ -53,7 +63,7 @@ static void json_end(struct report *r, const struct report_summary *s)
 {
 	json_t *o = summary_to_json(s);
 	fputs("\n],\"summary\":", r->out);
-	json_dumpf(o, r->out, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	dump_one(o, r->out);
 	fputs("}\n", r->out);
 	json_decref(o);
 	free(r->state);
@@ -75,7 +85,7 @@ static void jsonl_begin(struct report *r)
 static void jsonl_result(struct report *r, const struct workload *w, const struct judgement *j)
 {
 	json_t *o = result_to_json(w, j);
-	json_dumpf(o, r->out, JSON_OUT_FLAGS | JSON_PRESERVE_ORDER);
+	dump_one(o, r->out);
 	fputc('\n', r->out);
 	json_decref(o);
 }

@@ -20,34 +20,88 @@ struct loader {
 	struct rl_error *err;
 };
 
+/* A bump allocator: nodes and strings are carved from chunks, freed together. */
+struct ychunk {
+	struct ychunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+#define ALIGN_UP(n) (((n) + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1))
+#define NODE_SLOT ALIGN_UP(sizeof(struct ynode)) /* what one node takes in a chunk */
+
+/*
+ * Chunks start small, so a small file costs little and reuses the heap, and
+ * double up to 1 MiB: those are above the mmap threshold (see main.c), so a
+ * big file's tree goes back to the system when the file is done.
+ */
+#define CHUNK_MIN ((size_t)16 << 10)
+#define CHUNK_MAX ((size_t)1 << 20)
+
+static void *chunk_alloc(struct ychunk **head, size_t size, size_t slot, bool aligned)
+{
+	if (aligned)
+		size = ALIGN_UP(size);
+	struct ychunk *c = *head;
+	if (!c || c->cap - c->used < size) {
+		size_t cap = c ? c->cap * 2 : CHUNK_MIN;
+		if (cap > CHUNK_MAX)
+			cap = CHUNK_MAX;
+		cap -= cap % slot; /* node chunks hold whole nodes */
+		if (cap < size)
+			cap = size;
+		struct ychunk *fresh = xmalloc(sizeof(*fresh) + cap);
+		fresh->used = 0;
+		fresh->cap = cap;
+		fresh->next = c;
+		*head = fresh;
+		c = fresh;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += size;
+	return p;
+}
+
+static char *doc_strndup(struct ydoc *d, const char *s, size_t len)
+{
+	char *p = chunk_alloc(&d->strings, len + 1, 1, false);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
 static struct ynode *node_new(struct ydoc *d, enum ynode_kind kind, const yaml_mark_t *mark)
 {
-	struct ynode *n = xcalloc(1, sizeof(*n));
+	struct ynode *n = chunk_alloc(&d->nodes, NODE_SLOT, NODE_SLOT, true);
+	memset(n, 0, sizeof(*n));
 	n->kind = kind;
 	n->line = (int)mark->line + 1;
 	n->column = (int)mark->column + 1;
-	if (d->n_all == d->alloc_all) {
-		d->alloc_all = d->alloc_all ? d->alloc_all * 2 : 64;
-		d->all = xrealloc(d->all, d->alloc_all * sizeof(*d->all));
-	}
-	d->all[d->n_all++] = n;
+	d->n_all++;
 	return n;
 }
 
-static void node_free(struct ynode *n)
+static void chunks_free(struct ychunk *c, bool nodes)
 {
-	free(n->tag);
-	free(n->value);
-	free(n->items);
-	free(n->pairs);
-	free(n);
+	while (c) {
+		struct ychunk *next = c->next;
+		/* Only the child arrays of collections live outside the chunks. */
+		for (size_t off = 0; nodes && off + NODE_SLOT <= c->used; off += NODE_SLOT) {
+			struct ynode *n = (struct ynode *)((char *)c->data + off);
+			if (n->kind == YNODE_SEQ)
+				free(n->items);
+			else if (n->kind == YNODE_MAP)
+				free(n->pairs);
+		}
+		free(c);
+		c = next;
+	}
 }
 
 static void doc_release(struct ydoc *d)
 {
-	for (size_t i = 0; i < d->n_all; i++)
-		node_free(d->all[i]);
-	free(d->all);
+	chunks_free(d->nodes, true);
+	chunks_free(d->strings, false);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -153,17 +207,20 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 	}
 	case YAML_SCALAR_EVENT:
 		n = node_new(l->doc, YNODE_SCALAR, &ev->start_mark);
-		n->value = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		n->value = doc_strndup(l->doc, (const char *)ev->data.scalar.value,
+				       ev->data.scalar.length);
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		if (ev->data.scalar.tag)
-			n->tag = xstrdup((const char *)ev->data.scalar.tag);
+			n->tag = doc_strndup(l->doc, (const char *)ev->data.scalar.tag,
+					     strlen((const char *)ev->data.scalar.tag));
 		anchor_add(l, ev->data.scalar.anchor, n);
 		*ret = n;
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
 		n = node_new(l->doc, YNODE_SEQ, &ev->start_mark);
 		if (ev->data.sequence_start.tag)
-			n->tag = xstrdup((const char *)ev->data.sequence_start.tag);
+			n->tag = doc_strndup(l->doc, (const char *)ev->data.sequence_start.tag,
+					     strlen((const char *)ev->data.sequence_start.tag));
 		anchor_add(l, ev->data.sequence_start.anchor, n);
 		for (;;) {
 			yaml_event_t child;
@@ -185,7 +242,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 	case YAML_MAPPING_START_EVENT:
 		n = node_new(l->doc, YNODE_MAP, &ev->start_mark);
 		if (ev->data.mapping_start.tag)
-			n->tag = xstrdup((const char *)ev->data.mapping_start.tag);
+			n->tag = doc_strndup(l->doc, (const char *)ev->data.mapping_start.tag,
+					     strlen((const char *)ev->data.mapping_start.tag));
 		anchor_add(l, ev->data.mapping_start.anchor, n);
 		for (;;) {
 			yaml_event_t kev, vev;
@@ -233,7 +291,8 @@ int ystream_load(const char *buf, size_t len, const char *filename, struct ystre
 		yaml_event_type_t type = ev.type;
 		if (type == YAML_DOCUMENT_START_EVENT) {
 			yaml_event_delete(&ev);
-			s.docs = xrealloc(s.docs, (s.n + 1) * sizeof(*s.docs));
+			if ((s.n & (s.n - 1)) == 0) /* doubling: n is a power of two when full */
+				s.docs = xrealloc(s.docs, (s.n ? s.n * 2 : 1) * sizeof(*s.docs));
 			memset(&s.docs[s.n], 0, sizeof(*s.docs));
 			l.doc = &s.docs[s.n++];
 			anchors_reset(&l);

@@ -8,7 +8,8 @@
  * keeps each node's line and column, so findings can point at the key to
  * change. Aliases point at their anchor's node (nothing is copied), so an
  * alias bomb costs no memory; merge keys (<<) are resolved at lookup.
- * All nodes belong to their ydoc and are freed with it.
+ * All nodes and strings belong to their ydoc (kept in chunks, so a big file
+ * costs few allocations) and are freed with it.
  */
 
 enum ynode_kind {
@@ -26,20 +27,25 @@ struct ypair {
 
 struct ynode {
 	enum ynode_kind kind;
-	int line;	      /* 1-based */
-	int column;	      /* 1-based */
-	bool plain;	      /* scalar written without quotes (so `true` is a boolean) */
-	char *tag;	      /* explicit tag such as "!!str", or NULL */
-	char *value;	      /* scalar text */
-	struct ynode **items; /* sequence */
-	struct ypair *pairs;  /* mapping, in document order */
+	int line;    /* 1-based */
+	int column;  /* 1-based */
+	bool plain;  /* scalar written without quotes (so `true` is a boolean) */
+	char *tag;   /* explicit tag such as "!!str", or NULL */
+	char *value; /* scalar text */
+	union {
+		struct ynode **items; /* sequence */
+		struct ypair *pairs;  /* mapping, in document order */
+	};
 	size_t n;
 };
 
+struct ychunk;
+
 struct ydoc {
-	struct ynode *root; /* NULL, or an empty scalar, for an empty document */
-	struct ynode **all; /* every node, for freeing */
-	size_t n_all, alloc_all;
+	struct ynode *root;	/* NULL, or an empty scalar, for an empty document */
+	struct ychunk *nodes;	/* every node, for freeing */
+	struct ychunk *strings; /* scalar values and tags */
+	size_t n_all;		/* nodes made */
 };
 
 struct ystream {
