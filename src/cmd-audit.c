@@ -98,17 +98,6 @@ struct audit_args {
 	long parallel;
 };
 
-_printf_(1, 2) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	report_error("audit", msg);
-	fputs("run 'rootlock audit --help' for the options\n", stderr);
-	return RL_EXIT_USAGE;
-}
-
 static int add_filter(struct audit_query *q, const char *arg)
 {
 	if (str_startswith(arg, "label=") && arg[6])
@@ -161,6 +150,7 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		case OPT_FILTER:
 			if (add_filter(&a->query, optarg) < 0)
 				return usage_error(
+					"audit",
 					"--filter '%s' is not understood: use label=KEY[=VALUE], "
 					"name=GLOB or image=GLOB",
 					optarg);
@@ -171,6 +161,7 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		case OPT_FORMAT:
 			if (!reporter_find(optarg))
 				return usage_error(
+					"audit",
 					"--format '%s' is not one of table, json, jsonl, sarif, "
 					"junit, csv",
 					optarg);
@@ -179,7 +170,8 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		case OPT_COLOR:
 			if (!streq(optarg, "auto") && !streq(optarg, "always") &&
 			    !streq(optarg, "never"))
-				return usage_error("--color '%s' must be auto, always or never",
+				return usage_error("audit",
+						   "--color '%s' must be auto, always or never",
 						   optarg);
 			a->color = optarg;
 			break;
@@ -207,6 +199,7 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		case OPT_TIMEOUT:
 			if (!parse_number(optarg, &num) || num > 86400)
 				return usage_error(
+					"audit",
 					"--timeout '%s' must be a number of seconds (0 to 86400)",
 					optarg);
 			a->timeout_s = num;
@@ -214,18 +207,19 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		case OPT_PARALLEL:
 			if (!parse_number(optarg, &num) || num < 1 || num > 64 || num != (long)num)
 				return usage_error(
+					"audit",
 					"--parallel '%s' must be a whole number from 1 to 64",
 					optarg);
 			a->parallel = (long)num;
 			break;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("audit", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("audit", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s' (audit takes options only)",
+		return usage_error("audit", "unexpected argument '%s' (audit takes options only)",
 				   argv[optind]);
 	return -1;
 }
@@ -260,27 +254,6 @@ static bool want_color(const char *when, const char *output)
 	const char *no_color = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
 	return isatty(STDOUT_FILENO) && str_empty(no_color) && !streq(term, "dumb");
-}
-
-/* The report goes to FILE.tmp first, so a failed run never clobbers the last good one. */
-static FILE *open_output(const char *output, char **tmp_path)
-{
-	if (!output)
-		return stdout;
-	*tmp_path = xasprintf("%s.tmp", output);
-	return fopen(*tmp_path, "w");
-}
-
-static int close_output(FILE *out, const char *output, const char *tmp_path)
-{
-	if (!output)
-		return fflush(out) == 0 && !ferror(out) ? 0 : -1;
-	bool ok = !ferror(out);
-	ok = fclose(out) == 0 && ok;
-	if (ok && rename(tmp_path, output) == 0)
-		return 0;
-	unlink(tmp_path);
-	return -1;
 }
 
 static int run_audit(struct audit_args *a)
@@ -319,7 +292,7 @@ static int run_audit(struct audit_args *a)
 		goto out;
 	}
 
-	FILE *out = open_output(a->output, &tmp_path);
+	FILE *out = output_open(a->output, &tmp_path);
 	if (!out) {
 		_cleanup_free_ char *msg =
 			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
@@ -356,7 +329,7 @@ static int run_audit(struct audit_args *a)
 		judgement_release(&j);
 	}
 	rep->end(&r, &summary);
-	if (close_output(out, a->output, tmp_path) < 0) {
+	if (output_close(out, a->output, tmp_path) < 0) {
 		_cleanup_free_ char *msg =
 			xasprintf("cannot write the report to '%s': %s",
 				  a->output ? a->output : "stdout", strerror(errno));

@@ -93,17 +93,6 @@ struct lint_run {
 	const struct strbuf *text;
 };
 
-_printf_(1, 2) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	report_error("lint", msg);
-	fputs("run 'rootlock lint --help' for the options\n", stderr);
-	return RL_EXIT_USAGE;
-}
-
 static void args_release(struct lint_args *a)
 {
 	strv_release(&a->paths);
@@ -141,6 +130,7 @@ static int parse_args(int argc, char **argv, struct lint_args *a)
 		case OPT_FORMAT:
 			if (!reporter_find(optarg) || streq(optarg, "table"))
 				return usage_error(
+					"lint",
 					"--format '%s' is not one of text, json, jsonl, sarif, "
 					"junit, csv",
 					optarg);
@@ -150,9 +140,9 @@ static int parse_args(int argc, char **argv, struct lint_args *a)
 			a->strict = true;
 			break;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("lint", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("lint", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	for (int i = optind; i < argc; i++)
@@ -551,31 +541,6 @@ static void flush_pending(struct lint_run *run)
 	lint_results_release(p);
 }
 
-static FILE *open_output(const char *output, char **tmp_path)
-{
-	if (!output)
-		return stdout;
-	*tmp_path = xasprintf("%s.tmp", output);
-	return fopen(*tmp_path, "w");
-}
-
-static bool close_output(FILE *out, const char *output, const char *tmp_path)
-{
-	bool ok = !ferror(out) && fflush(out) == 0;
-	if (output) {
-		ok = fclose(out) == 0 && ok;
-		ok = ok && rename(tmp_path, output) == 0;
-		if (!ok)
-			unlink(tmp_path);
-	}
-	if (!ok) {
-		_cleanup_free_ char *msg = xasprintf("cannot write the report to '%s': %s",
-						     output ? output : "stdout", strerror(errno));
-		report_error("lint", msg);
-	}
-	return ok;
-}
-
 static int run_lint(const struct lint_args *a)
 {
 	struct lint_run run = {.args = a, .env = {.use_process_env = true}};
@@ -594,7 +559,7 @@ static int run_lint(const struct lint_args *a)
 			goto out;
 		}
 	}
-	FILE *out = open_output(a->output, &tmp_path);
+	FILE *out = output_open(a->output, &tmp_path);
 	if (!out) {
 		_cleanup_free_ char *msg =
 			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
@@ -610,8 +575,13 @@ static int run_lint(const struct lint_args *a)
 	for (size_t i = 0; i < a->paths.n; i++)
 		lint_path(&run, a->paths.v[i], 0, true);
 	run.rep->end(&run.report, &run.summary);
-	if (!close_output(out, a->output, tmp_path))
+	if (output_close(out, a->output, tmp_path) < 0) {
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write the report to '%s': %s",
+				  a->output ? a->output : "stdout", strerror(errno));
+		report_error("lint", msg);
 		goto out;
+	}
 
 	size_t failing = run.summary.counts[VERDICT_FAIL] +
 			 (a->strict ? run.summary.counts[VERDICT_WARN] : 0);
