@@ -126,7 +126,7 @@ static void walk(const char *path)
 		unsigned char type = e->d_type;
 		if (type == DT_UNKNOWN) {
 			struct stat st;
-			type = lstat(child, &st) < 0	? DT_UNKNOWN
+			type = lstat(child, &st) < 0 ? DT_UNKNOWN
 			       : S_ISDIR(st.st_mode) ? DT_DIR
 			       : S_ISREG(st.st_mode) ? DT_REG
 						     : DT_UNKNOWN;

@@ -401,39 +401,6 @@ static void lint_compose_project(struct lint_run *run)
 	flush_pending(run);
 }
 
-/* Read KEY=VALUE lines of an --env-file into env. */
-static int load_env_file(const char *path, struct compose_env *env, struct rl_error *err)
-{
-	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
-	int r = read_file_limited(path, 1 << 20, &text, err);
-	if (r < 0)
-		return r;
-	char *save = NULL;
-	for (char *line = strtok_r(text.buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		line += strspn(line, " \t");
-		size_t len = strlen(line);
-		while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
-			line[--len] = '\0';
-		if (!*line || *line == '#')
-			continue;
-		if (str_startswith(line, "export "))
-			line += 7;
-		char *eq = strchr(line, '=');
-		if (!eq)
-			continue;
-		char *value = eq + 1;
-		size_t vlen = strlen(value);
-		if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') &&
-		    value[vlen - 1] == value[0]) {
-			value[vlen - 1] = '\0';
-			value++;
-		}
-		strv_addf(&env->vars, "%.*s=%s", (int)(eq - line), line, value);
-	}
-	return 0;
-}
-
 /* `# rootlock:ignore REASON` on the finding's line or the one above it. */
 static char *suppression_at(const struct lint_run *run, const char *path, int line, bool same_line,
 			    bool *missing_reason)
@@ -554,7 +521,7 @@ static int run_lint(const struct lint_args *a)
 		goto out;
 	}
 	for (size_t i = 0; i < a->env_files.n; i++) {
-		if (load_env_file(a->env_files.v[i], &run.env, &err) < 0) {
+		if (compose_env_load(a->env_files.v[i], &run.env, &err) < 0) {
 			report_error("lint", err.msg);
 			goto out;
 		}

@@ -747,29 +747,34 @@ static void dotenv_line(char *line, struct compose_env *env)
  * Add the variables of a dotenv file to env. A missing optional file (the
  * default .env) is no error; a named one must exist.
  */
-static int env_read_file(struct ctx *c, const char *path, bool optional, struct compose_env *env)
+static int env_read_file(const char *path, bool optional, struct compose_env *env,
+			 struct rl_error *err)
 {
 	struct stat st;
 	bool found = stat(path, &st) == 0;
 	if (!found || !S_ISREG(st.st_mode)) {
 		if (optional)
 			return 0;
-		return rl_error_set(c->err, RL_EIO, "cannot read '%s': %s", path,
+		return rl_error_set(err, RL_EIO, "cannot read '%s': %s", path,
 				    found ? "not a regular file" : strerror(errno));
 	}
 	struct strbuf text = STRBUF_INIT;
-	int r = read_file_limited(path, ENV_FILE_MAX_BYTES, &text, c->err);
+	int r = read_file_limited(path, ENV_FILE_MAX_BYTES, &text, err);
 	if (r < 0) {
 		strbuf_release(&text);
 		return r;
 	}
-	/* An empty file's buffer is not NUL-terminated (strbuf_grow(sb, 0)). */
 	char *save = NULL;
 	for (char *line = text.len ? strtok_r(text.buf, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
 		dotenv_line(line, env);
 	strbuf_release(&text);
 	return 0;
+}
+
+int compose_env_load(const char *path, struct compose_env *env, struct rl_error *err)
+{
+	return env_read_file(path, false, env, err);
 }
 
 /* --- one service, as read from one place and merged with others --- */
@@ -1597,11 +1602,11 @@ static int include_env(struct ctx *c, const struct compose_env *env, const char 
 	ret->use_process_env = env->use_process_env;
 	for (size_t i = 0; i < env_files->n && r >= 0; i++) {
 		_cleanup_free_ char *p = path_join(workdir, env_files->v[i]);
-		r = env_read_file(c, p, false, ret);
+		r = env_read_file(p, false, ret, c->err);
 	}
 	if (!env_files->n) {
 		_cleanup_free_ char *p = path_join(projdir, ".env");
-		r = env_read_file(c, p, true, ret);
+		r = env_read_file(p, true, ret, c->err);
 	}
 	for (size_t i = 0; i < env->vars.n; i++)
 		strv_add(&ret->vars, env->vars.v[i]);
@@ -1867,7 +1872,7 @@ static int project_env(struct ctx *c, const struct compose_input *first,
 	}
 	_cleanup_free_ char *dir = path_dirname(first->path);
 	_cleanup_free_ char *dotenv = path_join(dir, ".env");
-	return env_read_file(c, dotenv, true, ret);
+	return env_read_file(dotenv, true, ret, c->err);
 }
 
 int compose_lint(const struct compose_input *files, size_t n_files, const struct compose_env *env,

@@ -46,6 +46,8 @@ struct compose_env {
 	bool use_process_env;
 };
 const char *compose_env_get(const struct compose_env *env, const char *name);
+/* Add the variables of a dotenv file (`--env-file`), read as docker compose reads it. */
+int compose_env_load(const char *path, struct compose_env *env, struct rl_error *err);
 
 /*
  * The parsers. Each returns 0 when the input was read and parsed, or an
