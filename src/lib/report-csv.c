@@ -26,15 +26,6 @@ static const char *const csv_header[] = {
 };
 
 /*
- * Empty stays empty without a call: term_sanitize("") currently returns an
- * unterminated buffer (term.c), and most CSV fields are often empty.
- */
-static char *csv_sanitize(const char *s)
-{
-	return str_empty(s) ? xstrdup("") : term_sanitize(s);
-}
-
-/*
  * One field. Container names and labels are attacker-chosen, and a CSV
  * ends up in a spreadsheet: a cell starting with = + - @ (or tab/CR) is
  * taken as a formula there (OWASP "CSV injection"), so it gets a leading
@@ -44,7 +35,7 @@ static char *csv_sanitize(const char *s)
  */
 static void csv_add_field(struct strbuf *sb, const char *s, bool first)
 {
-	_cleanup_free_ char *clean = csv_sanitize(s);
+	_cleanup_free_ char *clean = term_sanitize(s);
 	if (!first)
 		strbuf_addch(sb, ',');
 

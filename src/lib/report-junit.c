@@ -27,9 +27,6 @@ struct junit_state {
  */
 static void junit_add_escaped(struct strbuf *sb, const char *s)
 {
-	/* term_sanitize("") currently returns an unterminated buffer (term.c). */
-	if (str_empty(s))
-		return;
 	_cleanup_free_ char *clean = term_sanitize(s);
 	for (const unsigned char *p = (const unsigned char *)clean; *p; p++) {
 		switch (*p) {

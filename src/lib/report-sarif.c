@@ -30,30 +30,16 @@ struct sarif_state {
 	size_t emitted;
 };
 
-/*
- * jansson refuses invalid UTF-8 (json_string() returns NULL), and a name
- * from a container can be anything: fall back to the sanitized text rather
- * than silently losing the field.
- */
+/* SARIF wants "" where our JSON says null; invalid UTF-8 is kept as \xNN. */
 static json_t *sarif_string(const char *s)
 {
-	if (!s)
-		s = "";
-	json_t *v = json_string(s);
-	if (v)
-		return v;
-	_cleanup_free_ char *clean = term_sanitize(s);
-	v = json_string(clean);
-	if (!v)
-		die_oom();
-	return v;
+	return json_string_safe(s ? s : "");
 }
 
 /* Text a person reads in the code scanning UI: always sanitized. */
 static json_t *sarif_text(const char *s)
 {
-	/* term_sanitize("") currently returns an unterminated buffer (term.c). */
-	_cleanup_free_ char *clean = str_empty(s) ? xstrdup("") : term_sanitize(s);
+	_cleanup_free_ char *clean = term_sanitize(s);
 	json_t *v = json_string(clean);
 	if (!v)
 		die_oom();
