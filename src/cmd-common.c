@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What every command does the same way: usage errors and the report file. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -36,4 +38,71 @@ int output_close(FILE *out, const char *path, const char *tmp_path)
 		return 0;
 	unlink(tmp_path);
 	return -1;
+}
+
+bool parse_seconds(const char *s, double max, double *ret)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0 || v != v || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+int engine_option(const char *cmd, int opt, const char *arg, struct engine_args *ea)
+{
+	switch (opt) {
+	case 'H':
+		ea->endpoint.host = arg;
+		return 0;
+	case ENGINE_OPT_CONTEXT:
+		ea->endpoint.context = arg;
+		return 0;
+	case ENGINE_OPT_TLS:
+		ea->endpoint.tls = true;
+		return 0;
+	case ENGINE_OPT_TLSVERIFY:
+		ea->endpoint.tls_verify = true;
+		return 0;
+	case ENGINE_OPT_TLSCACERT:
+		ea->endpoint.tls_ca = arg;
+		return 0;
+	case ENGINE_OPT_TLSCERT:
+		ea->endpoint.tls_cert = arg;
+		return 0;
+	case ENGINE_OPT_TLSKEY:
+		ea->endpoint.tls_key = arg;
+		return 0;
+	case ENGINE_OPT_TIMEOUT:
+		if (!parse_seconds(arg, 86400, &ea->timeout_s))
+			return usage_error(
+				cmd, "--timeout '%s' must be a number of seconds (0 to 86400)",
+				arg);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int engine_connect(const char *cmd, struct engine_args *ea, struct engine **ret)
+{
+	struct rl_error err = {0};
+	struct endpoint ep = {0};
+	if (endpoint_resolve(&ea->endpoint, &ep, &err) < 0) {
+		report_error(cmd, err.msg);
+		return rl_error_exit_code(&err);
+	}
+	struct engine_options eo = {
+		.timeout_ms =
+			(long)((ea->timeout_s ? ea->timeout_s : ENGINE_DEFAULT_TIMEOUT_S) * 1000),
+		.parallel = 1,
+	};
+	if (engine_open(&ep, &eo, ret, &err) < 0 || engine_negotiate(*ret, &err) < 0) {
+		endpoint_release(&ep);
+		report_error(cmd, err.msg);
+		return RL_EXIT_ERROR;
+	}
+	return 0;
 }

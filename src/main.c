@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	 "check every container on a Docker engine for a read-only root filesystem"},
 	{"lint", cmd_lint,
 	 "check Compose, Kubernetes, Quadlet and Swarm files before anything runs"},
+	{"plan", cmd_plan,
+	 "work out the tmpfs mounts and volumes a container needs to run read-only"},
 };
 
 void report_error(const char *cmd, const char *msg)

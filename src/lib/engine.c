@@ -139,7 +139,7 @@ static void setup_handle(struct engine *e, CURL *h, const char *url, struct body
 
 /* Turn a failed transfer into one plain sentence naming the engine. */
 static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct body *b,
-			  const char *path, struct rl_error *err)
+			  const char *method, const char *path, struct rl_error *err)
 {
 	const char *host = e->ep.host;
 	if (b->sink_failed) {
@@ -149,8 +149,8 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 	if (b->too_big)
 		return rl_error_set(
 			err, RL_EENGINE,
-			"the engine's answer to GET %s is larger than %zu MiB; refusing it", path,
-			e->opt.max_body >> 20);
+			"the engine's answer to %s %s is larger than %zu MiB; refusing it", method,
+			path, e->opt.max_body >> 20);
 	long os_errno = 0;
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 	const char *detail = b->errbuf[0] ? b->errbuf : curl_easy_strerror(rc);
@@ -185,9 +185,9 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 				    os_errno ? strerror((int)os_errno) : curl_easy_strerror(rc));
 	case CURLE_OPERATION_TIMEDOUT:
 		return rl_error_set(err, RL_EENGINE,
-				    "the engine at %s did not answer GET %s within %ld ms (raise "
+				    "the engine at %s did not answer %s %s within %ld ms (raise "
 				    "--timeout if it is just slow)",
-				    host, path, e->opt.timeout_ms);
+				    host, method, path, e->opt.timeout_ms);
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_PARTIAL_FILE:
@@ -201,17 +201,17 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 					    "--tlskey, or cert.pem and key.pem in DOCKER_CERT_PATH",
 					    host, detail);
 		return rl_error_set(err, RL_EENGINE,
-				    "the engine at %s broke off its answer to GET %s: %s", host,
-				    path, detail);
+				    "the engine at %s broke off its answer to %s %s: %s", host,
+				    method, path, detail);
 	default:
-		return rl_error_set(err, RL_EENGINE, "talking to the engine at %s (GET %s): %s",
-				    host, path, detail);
+		return rl_error_set(err, RL_EENGINE, "talking to the engine at %s (%s %s): %s",
+				    host, method, path, detail);
 	}
 }
 
 /* Check status and parse; the body must be complete. */
-static int parse_answer(struct engine *e, CURL *h, const struct body *b, const char *path,
-			json_t **ret, struct rl_error *err)
+static int parse_answer(struct engine *e, CURL *h, const struct body *b, const char *method,
+			const char *path, json_t **ret, struct rl_error *err)
 {
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -235,15 +235,15 @@ static int parse_answer(struct engine *e, CURL *h, const struct body *b, const c
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
 					*p = ' ';
 		}
-		rl_error_set(err, code, "the engine at %s answered %ld to GET %s%s%s", e->ep.host,
-			     status, path, safe ? ": " : "", safe ? safe : "");
+		rl_error_set(err, code, "the engine at %s answered %ld to %s %s%s%s", e->ep.host,
+			     status, method, path, safe ? ": " : "", safe ? safe : "");
 		json_decref(root);
 		return code;
 	}
 	if (!root)
 		return rl_error_set(err, RL_EENGINE,
-				    "the engine at %s sent invalid JSON for GET %s (%s at byte %d)",
-				    e->ep.host, path, jerr.text, jerr.position);
+				    "the engine at %s sent invalid JSON for %s %s (%s at byte %d)",
+				    e->ep.host, method, path, jerr.text, jerr.position);
 	*ret = root;
 	return 0;
 }
@@ -253,13 +253,80 @@ static char *versioned_url(const struct engine *e, const char *path)
 	return xasprintf("%s/v%s%s", e->ep.base_url, e->api_version, path);
 }
 
+/* One request on the keep-alive handle; request_body is JSON or NULL. */
+static int perform(struct engine *e, const char *method, const char *url, const char *path,
+		   const char *request_body, struct body *b, struct rl_error *err)
+{
+	setup_handle(e, e->curl, url, b);
+	struct curl_slist *headers = NULL;
+	if (!streq(method, "GET"))
+		curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (request_body) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, request_body);
+	} else if (streq(method, "POST")) {
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, "");
+	}
+	CURLcode rc = curl_easy_perform(e->curl);
+	curl_slist_free_all(headers);
+	if (rc != CURLE_OK)
+		return transfer_error(e, e->curl, rc, b, method, path, err);
+	return 0;
+}
+
 static int get(struct engine *e, const char *url, const char *path, struct body *b,
 	       struct rl_error *err)
 {
-	setup_handle(e, e->curl, url, b);
-	CURLcode rc = curl_easy_perform(e->curl);
-	if (rc != CURLE_OK)
-		return transfer_error(e, e->curl, rc, b, path, err);
+	return perform(e, "GET", url, path, NULL, b, err);
+}
+
+int engine_call(struct engine *e, const char *method, const char *path, json_t *request,
+		json_t **ret, struct rl_error *err)
+{
+	_cleanup_free_ char *url = versioned_url(e, path);
+	_cleanup_free_ char *text = request ? json_dumps(request, JSON_COMPACT) : NULL;
+	if (request && !text)
+		die_oom();
+	struct body b = {.max = e->opt.max_body};
+	int r = perform(e, method, url, path, text, &b, err);
+	if (r == 0) {
+		long status = 0;
+		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+		/* 204 has no body; 304 means "already so" (started, stopped). */
+		if ((status >= 200 && status <= 299 && b.buf.len == 0) || status == 304) {
+			if (ret)
+				*ret = NULL;
+		} else {
+			json_t *answer = NULL;
+			r = parse_answer(e, e->curl, &b, method, path, &answer, err);
+			if (ret)
+				*ret = answer;
+			else
+				json_decref(answer);
+		}
+	}
+	strbuf_release(&b.buf);
+	return r;
+}
+
+int engine_call_stream(struct engine *e, const char *method, const char *path, json_t *request,
+		       engine_sink_fn sink, void *userdata, struct rl_error *err)
+{
+	_cleanup_free_ char *url = versioned_url(e, path);
+	_cleanup_free_ char *text = request ? json_dumps(request, JSON_COMPACT) : NULL;
+	if (request && !text)
+		die_oom();
+	struct body b = {.sink = sink, .sink_data = userdata};
+	int r = perform(e, method, url, path, text, &b, err);
+	if (r < 0)
+		return r;
+	long status = 0;
+	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return rl_error_set(err, status == 404 ? RL_ENOTFOUND : RL_EENGINE,
+				    "the engine at %s answered %ld to %s %s", e->ep.host, status,
+				    method, path);
 	return 0;
 }
 
@@ -269,7 +336,7 @@ int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_
 	struct body b = {.max = e->opt.max_body};
 	int r = get(e, url, path, &b, err);
 	if (r == 0)
-		r = parse_answer(e, e->curl, &b, path, ret, err);
+		r = parse_answer(e, e->curl, &b, "GET", path, ret, err);
 	strbuf_release(&b.buf);
 	return r;
 }
@@ -309,7 +376,7 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 	json_t *v = NULL;
 	int r = get(e, url, "/version", &b, err);
 	if (r == 0)
-		r = parse_answer(e, e->curl, &b, "/version", &v, err);
+		r = parse_answer(e, e->curl, &b, "GET", "/version", &v, err);
 	strbuf_release(&b.buf);
 	if (r < 0)
 		return r;
@@ -422,7 +489,7 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 			}
 			s->attempts = 0;
 			if (rc != CURLE_OK) {
-				transfer_error(e, s->h, rc, &s->body, path, &item_err);
+				transfer_error(e, s->h, rc, &s->body, "GET", path, &item_err);
 				/* Still refused after retries: the engine is gone, stop here. */
 				if (rc == CURLE_COULDNT_CONNECT) {
 					*err = item_err;
@@ -430,7 +497,7 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 					goto out;
 				}
 			} else {
-				parse_answer(e, s->h, &s->body, path, &answer, &item_err);
+				parse_answer(e, s->h, &s->body, "GET", path, &answer, &item_err);
 			}
 			done(s->index, answer, &item_err, userdata);
 			json_decref(answer);

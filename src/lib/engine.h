@@ -8,8 +8,8 @@
 
 /*
  * A client for the Docker Engine API (also Podman's compatible API) over a
- * unix socket or TCP with TLS. Requests are GETs; nothing here changes the
- * engine's state.
+ * unix socket or TCP with TLS. Everything but engine_call() and
+ * engine_call_stream() is a GET and changes nothing; only `try` calls those.
  */
 
 #define ENGINE_CLIENT_API_VERSION "1.43"
@@ -61,6 +61,17 @@ typedef void (*engine_done_fn)(size_t index, json_t *answer, const struct rl_err
 			       void *userdata);
 int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_fn done,
 		    void *userdata, struct rl_error *err);
+
+/*
+ * Any method (POST, DELETE) on a versioned path, with an optional JSON body.
+ * *ret gets the parsed answer, or NULL when the engine sent none (204) or
+ * said the object already was so (304). ret may be NULL.
+ */
+int engine_call(struct engine *e, const char *method, const char *path, json_t *request,
+		json_t **ret, struct rl_error *err);
+/* The same, handing the answer's body to sink as it arrives. */
+int engine_call_stream(struct engine *e, const char *method, const char *path, json_t *request,
+		       engine_sink_fn sink, void *userdata, struct rl_error *err);
 
 /* Compare API versions "1.41" and "1.43": <0, 0, >0. */
 int api_version_cmp(const char *a, const char *b);

@@ -217,6 +217,18 @@ bool hashset_add(struct hashset *set, unsigned long long h)
 	return true;
 }
 
+bool hashset_contains(const struct hashset *set, unsigned long long h)
+{
+	if (h == 0)
+		h = 1;
+	if (!set->cap)
+		return false;
+	for (size_t i = (size_t)h & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1))
+		if (set->slots[i] == h)
+			return true;
+	return false;
+}
+
 void hashset_release(struct hashset *set)
 {
 	free(set->slots);

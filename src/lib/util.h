@@ -117,6 +117,7 @@ struct hashset {
 };
 /* Adds h; returns false when it was already there. */
 bool hashset_add(struct hashset *set, unsigned long long h);
+bool hashset_contains(const struct hashset *set, unsigned long long h);
 void hashset_release(struct hashset *set);
 unsigned long long hash_str(unsigned long long h, const char *s); /* FNV-1a, chainable */
 #define HASH_INIT 1469598103934665603ULL

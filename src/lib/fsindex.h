@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <sys/types.h>
+
+#include "engine.h"
+#include "error.h"
+
+/*
+ * What a container's filesystem holds: one entry per path, read from the
+ * tar stream the engine sends for GET /containers/{id}/archive. Plan uses it
+ * for owners, modes, symlinks and "does the image already have files here".
+ * Entries are sorted by path, so everything under a directory is one range.
+ */
+struct fs_entry {
+	const char *path; /* absolute, no trailing slash; "/" for the root */
+	const char *link; /* symlink target, or NULL */
+	unsigned uid, gid;
+	mode_t mode; /* with the S_IFMT type bits */
+	long long size;
+};
+
+struct fs_index {
+	struct fs_entry *v;
+	size_t n, alloc;
+	struct strv strings; /* owns every path and link */
+	bool truncated;	     /* stopped at max_entries */
+};
+
+/* Read the tree at `path` in container `id`; at most max_entries entries. */
+int fs_index_load(struct engine *e, const char *id, const char *path, size_t max_entries,
+		  struct fs_index *idx, struct rl_error *err);
+/* The same from tar bytes in memory, as if they were the archive of `path`. */
+int fs_index_from_tar(const void *data, size_t len, const char *path, size_t max_entries,
+		      struct fs_index *idx, struct rl_error *err);
+void fs_index_release(struct fs_index *idx);
+
+/* The entry for an exact path, or NULL. */
+const struct fs_entry *fs_index_find(const struct fs_index *idx, const char *path);
+/* The entries strictly below directory dir: *first is the index of the first. */
+size_t fs_index_below(const struct fs_index *idx, const char *dir, size_t *first);
+/*
+ * path with every symlink in it followed (at most 40), as the kernel would
+ * inside the container. Paths that do not exist are returned as far as they
+ * resolve. Returns an owned string.
+ */
+char *fs_index_resolve(const struct fs_index *idx, const char *path);
+
+/* Normalize an absolute path: collapse "//", "/./", "/../"; no trailing '/'. */
+char *path_normalize(const char *path);
+/* Is path equal to dir or below it? */
+bool path_within(const char *path, const char *dir);

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* Everything plan_build() needs, read from the engine; all of it GETs. */
+#define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
+#include <string.h>
+
+#include "plan.h"
+#include "report.h"
+
+#define SMALL_FILE_MAX (1 << 20)
+
+struct collect {
+	struct strbuf buf;
+	size_t max;
+};
+
+static bool collect_sink(const char *data, size_t len, void *userdata, struct rl_error *err)
+{
+	struct collect *c = userdata;
+	if (c->buf.len + len > c->max) {
+		rl_error_set(err, RL_EENGINE, "the archive is larger than %zu bytes", c->max);
+		return false;
+	}
+	strbuf_add(&c->buf, data, len);
+	return true;
+}
+
+int container_read_file(struct engine *e, const char *id, const char *path, size_t max, char **ret,
+			long long *mtime, struct rl_error *err)
+{
+	_cleanup_free_ char *escaped = url_escape(path);
+	_cleanup_free_ char *url = xasprintf("/containers/%s/archive?path=%s", id, escaped);
+	struct collect c = {.max = max + 4096};
+	int r = engine_get_stream(e, url, collect_sink, &c, err);
+	if (r < 0) {
+		strbuf_release(&c.buf);
+		return r;
+	}
+	struct archive *a = archive_read_new();
+	if (!a)
+		die_oom();
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	struct archive_entry *entry;
+	r = rl_error_set(err, RL_EPARSE, "the engine's archive of %s holds no file", path);
+	if (archive_read_open_memory(a, c.buf.buf, c.buf.len) == ARCHIVE_OK &&
+	    archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+		struct strbuf content = STRBUF_INIT;
+		char chunk[8192];
+		la_ssize_t got;
+		while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0 && content.len < max)
+			strbuf_add(&content, chunk, (size_t)got);
+		if (mtime)
+			*mtime = (long long)archive_entry_mtime(entry);
+		*ret = strbuf_detach(&content);
+		rl_error_clear(err);
+		r = 0;
+	}
+	archive_read_free(a);
+	strbuf_release(&c.buf);
+	return r;
+}
+
+static bool docker_hosts_line(const char *ip, const char *names, const char *hostname,
+			      json_t *extra_hosts)
+{
+	static const char *const fixed[][2] = {
+		{"127.0.0.1", "localhost"},  {"::1", "localhost ip6-localhost ip6-loopback"},
+		{"fe00::0", "ip6-localnet"}, {"ff00::0", "ip6-mcastprefix"},
+		{"ff02::1", "ip6-allnodes"}, {"ff02::2", "ip6-allrouters"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (streq(ip, fixed[i][0]) && streq(names, fixed[i][1]))
+			return true;
+	/* The container's own address line names its hostname. */
+	if (hostname && *hostname) {
+		for (const char *p = names; (p = strstr(p, hostname)); p++) {
+			size_t hl = strlen(hostname);
+			bool start = p == names || p[-1] == ' ' || p[-1] == '\t';
+			bool end = p[hl] == '\0' || p[hl] == ' ' || p[hl] == '\t' || p[hl] == '.';
+			if (start && end)
+				return true;
+		}
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (extra_hosts, i, v) {
+		/* "name:ip" as given to --add-host. */
+		const char *entry = json_string_value(v);
+		const char *colon = entry ? strchr(entry, ':') : NULL;
+		if (colon && streq(colon + 1, ip) && str_startswith(names, "") &&
+		    strncmp(names, entry, (size_t)(colon - entry)) == 0)
+			return true;
+	}
+	return false;
+}
+
+void plan_detect_etc_writes(const char *hosts, const char *hostname, const char *expect_hostname,
+			    json_t *extra_hosts, long long hosts_mtime, long long hostname_mtime,
+			    long long resolv_mtime, struct strv *out)
+{
+	bool hosts_changed = false;
+	if (hosts) {
+		for (const char *line = hosts; *line && !hosts_changed;) {
+			const char *end = strchrnul(line, '\n');
+			_cleanup_free_ char *copy = xstrndup(line, (size_t)(end - line));
+			line = *end ? end + 1 : end;
+			char *p = copy + strspn(copy, " \t");
+			if (!*p || *p == '#')
+				continue;
+			char *ip = p;
+			p += strcspn(p, " \t");
+			if (*p)
+				*p++ = '\0';
+			p += strspn(p, " \t");
+			/* Docker separates names with one tab or space; compare loosely. */
+			for (char *q = p; *q; q++)
+				if (*q == '\t')
+					*q = ' ';
+			size_t len = strlen(p);
+			while (len && p[len - 1] == ' ')
+				p[--len] = '\0';
+			if (!docker_hosts_line(ip, p, expect_hostname, extra_hosts))
+				hosts_changed = true;
+		}
+	}
+	if (hosts_changed)
+		strv_add(out, "/etc/hosts");
+	if (hostname && expect_hostname) {
+		size_t len = strcspn(hostname, "\n");
+		if (len != strlen(expect_hostname) || strncmp(hostname, expect_hostname, len) != 0)
+			strv_add(out, "/etc/hostname");
+	}
+	(void)hostname_mtime;
+	/* Docker writes hosts and resolv.conf together at start; later means the app. */
+	if (!hosts_changed && hosts_mtime > 0 && resolv_mtime > hosts_mtime + 2)
+		strv_add(out, "/etc/resolv.conf");
+}
+
+static void gather_etc(struct engine *e, const char *id, struct plan_input *in)
+{
+	json_t *c = in->container;
+	const char *started =
+		json_string_value(json_object_get(json_object_get(c, "State"), "StartedAt"));
+	/* Never started: Docker has not written these files yet. */
+	if (!started || str_startswith(started, "0001-"))
+		return;
+	const char *net =
+		json_string_value(json_object_get(json_object_get(c, "HostConfig"), "NetworkMode"));
+	struct rl_error ignored = {0};
+	_cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
+	long long hosts_mtime = 0, hostname_mtime = 0, resolv_mtime = 0;
+	/* With the host's network the files are the host's: nothing to compare with. */
+	if (!streq(net, "host")) {
+		container_read_file(e, id, "/etc/hosts", SMALL_FILE_MAX, &hosts, &hosts_mtime,
+				    &ignored);
+		container_read_file(e, id, "/etc/hostname", SMALL_FILE_MAX, &hostname,
+				    &hostname_mtime, &ignored);
+	}
+	container_read_file(e, id, "/etc/resolv.conf", SMALL_FILE_MAX, &resolv, &resolv_mtime,
+			    &ignored);
+	json_t *cfg = json_object_get(c, "Config");
+	plan_detect_etc_writes(hosts, hostname, json_string_value(json_object_get(cfg, "Hostname")),
+			       json_object_get(json_object_get(c, "HostConfig"), "ExtraHosts"),
+			       hosts_mtime, hostname_mtime, resolv_mtime, &in->etc_rewritten);
+}
+
+int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct rl_error *err)
+{
+	_cleanup_free_ char *escaped = url_escape(ref);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", escaped);
+	int r = engine_get_json(e, path, &in->container, err);
+	if (r == RL_ENOTFOUND)
+		return rl_error_set(err, RL_ENOTFOUND,
+				    "no container \"%.128s\" on the engine at %s (see 'docker ps "
+				    "-a')",
+				    ref, engine_host(e));
+	if (r < 0)
+		return r;
+	const char *id = json_string_value(json_object_get(in->container, "Id"));
+	const char *image_id = json_string_value(json_object_get(in->container, "Image"));
+	if (!id || !image_id)
+		return rl_error_set(err, RL_EENGINE, "the engine's answer for %.128s has no Id",
+				    ref);
+	_cleanup_free_ char *image_path = xasprintf("/images/%s/json", image_id);
+	r = engine_get_json(e, image_path, &in->image, err);
+	if (r < 0) {
+		rl_error_prefix(err, "the image of %.128s", ref);
+		return r;
+	}
+	_cleanup_free_ char *changes_path = xasprintf("/containers/%s/changes", id);
+	r = engine_get_json(e, changes_path, &in->changes, err);
+	if (r < 0)
+		return r;
+	r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
+	if (r < 0) {
+		rl_error_prefix(err, "reading the files of %.128s", ref);
+		return r;
+	}
+	struct rl_error ignored = {0};
+	container_read_file(e, id, "/etc/passwd", SMALL_FILE_MAX, &in->passwd, NULL, &ignored);
+	container_read_file(e, id, "/etc/group", SMALL_FILE_MAX, &in->group, NULL, &ignored);
+	gather_etc(e, id, in);
+	const char *name = json_string_value(json_object_get(in->container, "Name"));
+	in->volume_prefix = xstrdup(name && *name == '/' ? name + 1 : name ? name : "rootlock");
+	return 0;
+}
+
+static json_t *notes_to_json(const struct plan_note *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "path", json_string_safe(v[i].path));
+		json_object_set_new(o, "why", json_string_safe(v[i].why));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *plan_to_json(const struct plan *p)
+{
+	json_t *mounts = json_array();
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct plan_mount *m = &p->mounts[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "type",
+				    json_string(m->type == PLAN_TMPFS ? "tmpfs" : "volume"));
+		json_object_set_new(o, "target", json_string_safe(m->target));
+		if (m->options)
+			json_object_set_new(o, "options", json_string_safe(m->options));
+		if (m->volume)
+			json_object_set_new(o, "volume", json_string_safe(m->volume));
+		json_object_set_new(o, "why", json_string_safe(m->why));
+		json_array_append_new(mounts, o);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "user", json_string_safe(p->user ? p->user : ""));
+	json_object_set_new(o, "uid", json_integer(p->uid));
+	json_object_set_new(o, "gid", json_integer(p->gid));
+	json_object_set_new(o, "writes", json_integer((json_int_t)p->writes));
+	json_object_set_new(o, "mounts", mounts);
+	json_object_set_new(o, "blockers", notes_to_json(p->blockers, p->n_blockers));
+	json_object_set_new(o, "covered", notes_to_json(p->covered, p->n_covered));
+	return o;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "error.h"
+#include "fsindex.h"
+#include "runline.h"
+
+/*
+ * A plan: the smallest set of tmpfs mounts and named volumes under which a
+ * container can run with a read-only root filesystem, derived from what it
+ * wrote (GET /containers/{id}/changes), what its image holds (the archive),
+ * which directories its runtime user owns, and, from `try`, the paths its
+ * logs said it could not write.
+ */
+
+enum plan_mount_type { PLAN_TMPFS, PLAN_VOLUME };
+
+struct plan_mount {
+	enum plan_mount_type type;
+	char *target;
+	char *options; /* tmpfs: "mode=0755,size=64m,exec,uid=..."; volume: NULL */
+	char *volume;  /* volume: a name derived from the container and target */
+	char *why;     /* one line for the user */
+};
+
+/* A path and a sentence: a blocker, or a write something already covers. */
+struct plan_note {
+	char *path;
+	char *why;
+};
+
+struct plan {
+	struct plan_mount *mounts;
+	size_t n_mounts;
+	struct plan_note *blockers; /* writes no mount can serve */
+	size_t n_blockers;
+	struct plan_note *covered; /* writes an existing mount already serves */
+	size_t n_covered;
+	size_t writes; /* distinct written paths considered */
+	unsigned uid, gid;
+	char *user; /* as the container runs: "root", "redis (uid 101)" */
+};
+
+/* Everything plan_build() looks at; plan_gather() fills it from an engine. */
+struct plan_input {
+	json_t *container;	   /* GET /containers/{id}/json */
+	json_t *image;		   /* GET /images/{id}/json */
+	json_t *changes;	   /* GET /containers/{id}/changes (array or null) */
+	struct fs_index fs;	   /* the container's tree as it is now */
+	char *passwd, *group;	   /* /etc/passwd and /etc/group, or NULL */
+	struct strv etc_rewritten; /* /etc/hosts etc. the app changed at runtime */
+	struct strv evidence;	   /* paths logs named as unwritable (try) */
+	char *volume_prefix;	   /* new volume names start with this */
+};
+
+#define PLAN_MAX_FS_ENTRIES 2000000
+
+/* Read everything the plan needs about container `ref`; changes nothing. */
+int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct rl_error *err);
+void plan_input_release(struct plan_input *in);
+
+int plan_build(const struct plan_input *in, struct plan *out, struct rl_error *err);
+void plan_release(struct plan *p);
+
+/* The plan's mounts for runline_argv(); they borrow from p. */
+struct run_mount *plan_run_mounts(const struct plan *p);
+
+/* The plan as a JSON object (mounts, blockers, covered, user, writes). */
+json_t *plan_to_json(const struct plan *p);
+
+/* Read one file's bytes out of a container (GET .../archive); at most max. */
+int container_read_file(struct engine *e, const char *id, const char *path, size_t max, char **ret,
+			long long *mtime, struct rl_error *err);
+
+/*
+ * Which of /etc/hosts, /etc/hostname, /etc/resolv.conf the app rewrote: the
+ * diff never shows them, so look at their contents against what Docker
+ * writes (hosts, hostname) and at their times (resolv.conf).
+ */
+void plan_detect_etc_writes(const char *hosts, const char *hostname, const char *expect_hostname,
+			    json_t *extra_hosts, long long hosts_mtime, long long hostname_mtime,
+			    long long resolv_mtime, struct strv *out);
