@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	 "check Compose, Kubernetes, Quadlet and Swarm files before anything runs"},
 	{"plan", cmd_plan,
 	 "work out the tmpfs mounts and volumes a container needs to run read-only"},
+	{"try", cmd_try, "prove a plan in a read-only clone, amending it from the clone's logs"},
 };
 
 void report_error(const char *cmd, const char *msg)

@@ -216,7 +216,7 @@ static int parse_answer(struct engine *e, CURL *h, const struct body *b, const c
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	json_error_t jerr;
-	json_t *root = json_loadb(strbuf_str(&b->buf), b->buf.len, 0, &jerr);
+	json_t *root = json_loadb(strbuf_str(&b->buf), b->buf.len, JSON_DECODE_ANY, &jerr);
 	if (status == 400 && !e->ep.tls && strstr(strbuf_str(&b->buf), "HTTPS server")) {
 		json_decref(root);
 		return rl_error_set(err, RL_EENGINE,

@@ -293,8 +293,14 @@ static enum target_type classify(struct planner *pl, const struct write *wr, cha
 		}
 	}
 	/* Creating an empty /var/lib, say, needs nothing once its users are served. */
-	if (in_list(path, system_parents, ARRAY_SIZE(system_parents)))
-		return TT_SKIP;
+	if (in_list(path, system_parents, ARRAY_SIZE(system_parents))) {
+		if (!wr->from_logs || streq(path, "/"))
+			return TT_SKIP;
+		/* The app itself says it must write here (mkdir -p /srv/data, say). */
+		*base = xstrdup(path);
+		*why = xasprintf("%s is scratch space by convention", path);
+		return is_scratch(path) ? TT_TMPFS : TT_VOLUME;
+	}
 	/* Walk down the path to the first directory that is nobody's shared parent. */
 	_cleanup_free_ char *prefix = xstrdup(path);
 	char *cut = prefix + 1;

@@ -159,8 +159,10 @@ static void read_mounts(struct spec *s, json_t *config, json_t *hc, json_t *icon
 	json_array_foreach (jget(hc, "Mounts"), i, v) {
 		const char *type = jstr(v, "Type");
 		const char *target = jstr(v, "Target");
-		if (target && (streq(type, "bind") || streq(type, "volume") || streq(type, "tmpfs")))
-			add_mount(s, (struct smount){.kind = SM_MOUNT, .target = target, .mount = v});
+		if (target &&
+		    (streq(type, "bind") || streq(type, "volume") || streq(type, "tmpfs")))
+			add_mount(s,
+				  (struct smount){.kind = SM_MOUNT, .target = target, .mount = v});
 	}
 	const char *path;
 	json_object_foreach (jget(hc, "Tmpfs"), path, v) {
@@ -210,8 +212,8 @@ static void read_ports(struct spec *s, json_t *config, json_t *hc, json_t *iconf
 			if (drop)
 				break;
 			s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof(*s->ports));
-			s->ports[s->n_ports++] = (struct sport){
-				jstr(b, "HostIp"), jstr(b, "HostPort"), port, proto};
+			s->ports[s->n_ports++] =
+				(struct sport){jstr(b, "HostIp"), jstr(b, "HostPort"), port, proto};
 		}
 	}
 	s->publish_all = !drop && jtrue(hc, "PublishAllPorts");
@@ -224,7 +226,7 @@ static void read_ports(struct spec *s, json_t *config, json_t *hc, json_t *iconf
 			continue;
 		size_t n = strlen(key);
 		strv_push(&s->expose, n > 4 && streq(key + n - 4, "/tcp") ? xstrndup(key, n - 4)
-									 : xstrdup(key));
+									  : xstrdup(key));
 	}
 }
 
@@ -296,9 +298,10 @@ static int read_security_opts(struct spec *s, json_t *hc, struct rl_error *err)
 		const char *o = json_string_value(v);
 		/* The CLI reads a seccomp profile from a file and sends its text. */
 		if (o && (str_startswith(o, "seccomp={") || str_startswith(o, "seccomp:{")))
-			return rl_error_set(err, RL_EUSAGE,
-					    "the container has an inline seccomp profile, which a "
-					    "command line cannot pass back; save it to a file first");
+			return rl_error_set(
+				err, RL_EUSAGE,
+				"the container has an inline seccomp profile, which a "
+				"command line cannot pass back; save it to a file first");
 	}
 	s->security_opt = jget(hc, "SecurityOpt");
 	return 0;
@@ -327,8 +330,8 @@ static int spec_read(json_t *c, json_t *image, const struct run_changes *ch, str
 	if (name && name[0] == '/')
 		name++;
 	s->name = ch && !str_empty(ch->name) ? ch->name : str_empty(name) ? NULL : name;
-	const char *service = json_string_value(
-		jget(jget(config, "Labels"), "com.docker.compose.service"));
+	const char *service =
+		json_string_value(jget(jget(config, "Labels"), "com.docker.compose.service"));
 	s->from_compose = !str_empty(service);
 	s->service = s->from_compose ? service : s->name ? s->name : "app";
 
@@ -728,16 +731,18 @@ static int check_changes(const struct run_changes *ch, struct rl_error *err)
 	for (size_t i = 0; ch && i < ch->n_mounts; i++) {
 		const struct run_mount *m = &ch->mounts[i];
 		if (str_empty(m->target) || m->target[0] != '/')
-			return rl_error_set(err, RL_EUSAGE, "mount target '%s' is not an absolute path",
+			return rl_error_set(err, RL_EUSAGE,
+					    "mount target '%s' is not an absolute path",
 					    m->target ? m->target : "");
 		if (m->type == RUN_MOUNT_VOLUME && str_empty(m->volume))
 			return rl_error_set(err, RL_EUSAGE, "volume mount at '%s' names no volume",
 					    m->target);
 		/* --tmpfs splits at the first colon. */
 		if (m->type == RUN_MOUNT_TMPFS && strchr(m->target, ':'))
-			return rl_error_set(err, RL_EUSAGE,
-					    "tmpfs target '%s' contains ':', which --tmpfs cannot say",
-					    m->target);
+			return rl_error_set(
+				err, RL_EUSAGE,
+				"tmpfs target '%s' contains ':', which --tmpfs cannot say",
+				m->target);
 	}
 	return 0;
 }
@@ -913,10 +918,9 @@ static bool bare_char(char c)
 
 static bool reserved_word(const char *w)
 {
-	static const char *const words[] = {"case", "coproc", "do",	  "done",  "elif",
-					    "else", "esac",   "fi",	  "for",   "function",
-					    "if",   "in",     "select", "then",  "time",
-					    "until", "while"};
+	static const char *const words[] = {"case",   "coproc", "do",	"done",	    "elif", "else",
+					    "esac",   "fi",	"for",	"function", "if",   "in",
+					    "select", "then",	"time", "until",    "while"};
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (streq(w, words[i]))
 			return true;
@@ -1224,8 +1228,9 @@ static void compose_volumes(struct yout *y, const struct spec *s)
 			const struct smount *m = &s->mounts[i];
 			if (m->kind != SM_TMPFS)
 				continue;
-			_cleanup_free_ char *t = m->options ? xasprintf("%s:%s", m->target, m->options)
-							    : xstrdup(m->target);
+			_cleanup_free_ char *t = m->options
+							 ? xasprintf("%s:%s", m->target, m->options)
+							 : xstrdup(m->target);
 			yitem(y, 6, t);
 		}
 	}
@@ -1421,6 +1426,7 @@ int runline_compose(json_t *container, json_t *image, const struct run_changes *
 	strv_release(&external);
 	spec_release(&s);
 	if (y.bad)
-		return rl_error_set(err, RL_EUSAGE, "a value is not valid UTF-8, which YAML cannot hold");
+		return rl_error_set(err, RL_EUSAGE,
+				    "a value is not valid UTF-8, which YAML cannot hold");
 	return 0;
 }

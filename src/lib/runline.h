@@ -74,8 +74,9 @@ char *shell_join(char *const *argv, size_t n);
  * A Compose YAML service snippet ("services:" with one service) saying what
  * runline_argv says, in Compose's words, with read_only: true when asked,
  * tmpfs and volumes entries for the changes, and a top-level "volumes:"
- * section declaring the named volumes used (as external: they exist
- * already, or are made by the user). Every string is a double-quoted YAML
+ * section declaring the named volumes used by their own names: the
+ * container's existing ones as external, the changes' ones for Compose
+ * to create. Every string is a double-quoted YAML
  * scalar, and '$' is doubled so Compose does not interpolate it. Appended
  * to out; on failure out may hold part of the snippet.
  */

@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clone.h"
+#include "commands.h"
+#include "plan.h"
+#include "report.h"
+#include "runline.h"
+#include "term.h"
+
+#define DEFAULT_ROUNDS 3
+#define DEFAULT_SETTLE_S 5
+#define DEFAULT_WAIT_S 60
+#define LOG_MAX (1 << 20)
+
+static const char try_usage[] =
+	"usage: rootlock try [OPTIONS] CONTAINER|IMAGE\n"
+	"\n"
+	"Prove a plan: start a read-only clone of the container with the plan's tmpfs\n"
+	"mounts and fresh volumes, wait until it is healthy (or stays up through the\n"
+	"settle time), read its logs for \"Read-only file system\" errors, and amend\n"
+	"the plan from them, round after round. Given an IMAGE, first run it writable\n"
+	"to learn what it writes. The original is never touched; the clone, any\n"
+	"learning container and every volume made for them are removed, also on\n"
+	"Ctrl-C, SIGTERM and timeouts.\n"
+	"\n"
+	"      --rounds N           tries before giving up (default 3)\n"
+	"      --settle SECONDS     without a HEALTHCHECK: how long it must stay up (5)\n"
+	"      --wait SECONDS       longest wait for healthy or settled (default 60)\n"
+	"      --exec COMMAND       once up, run COMMAND (sh -c) in the clone; it must exit 0\n"
+	"      --network NAME       network for the clone and learning container (default:\n"
+	"                           the original's; for an IMAGE, none)\n"
+	"      --format FORMAT      text (default) or json\n" ENGINE_USAGE "\n"
+	"Exit codes: 0 the clone ran read-only (pass), 1 it did not (fail), 2 usage\n"
+	"error, 3 engine error or no such container or image, 130 interrupted (after\n"
+	"cleaning up). See rootlock-try(1).\n";
+
+enum {
+	OPT_ROUNDS = 256,
+	OPT_SETTLE,
+	OPT_WAIT,
+	OPT_EXEC,
+	OPT_NETWORK,
+	OPT_FORMAT,
+};
+
+static const struct option try_options[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"rounds", required_argument, NULL, OPT_ROUNDS},
+	{"settle", required_argument, NULL, OPT_SETTLE},
+	{"wait", required_argument, NULL, OPT_WAIT},
+	{"exec", required_argument, NULL, OPT_EXEC},
+	{"network", required_argument, NULL, OPT_NETWORK},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	ENGINE_LONG_OPTIONS,
+	{0},
+};
+
+struct try_args {
+	struct engine_args ea;
+	long rounds;
+	double settle_s, wait_s;
+	const char *exec;
+	const char *network;
+	const char *format;
+	const char *ref;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* What try made, so that every way out removes it. */
+struct leftovers {
+	struct engine *engine;
+	struct strv containers;
+	struct strv volumes;
+};
+
+static void cleanup_containers(struct leftovers *l)
+{
+	struct rl_error err = {0};
+	for (size_t i = 0; i < l->containers.n; i++) {
+		/* v=1 takes the clone's anonymous volumes with it. */
+		_cleanup_free_ char *path =
+			xasprintf("/containers/%s?force=1&v=1", l->containers.v[i]);
+		if (engine_call(l->engine, "DELETE", path, NULL, NULL, &err) < 0 &&
+		    err.code != RL_ENOTFOUND)
+			report_error("try", err.msg);
+	}
+	strv_release(&l->containers);
+}
+
+static void cleanup_all(struct leftovers *l)
+{
+	cleanup_containers(l);
+	struct rl_error err = {0};
+	for (size_t i = 0; i < l->volumes.n; i++) {
+		_cleanup_free_ char *path = xasprintf("/volumes/%s?force=1", l->volumes.v[i]);
+		if (engine_call(l->engine, "DELETE", path, NULL, NULL, &err) < 0 &&
+		    err.code != RL_ENOTFOUND)
+			report_error("try", err.msg);
+	}
+	strv_release(&l->volumes);
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* One round's outcome. */
+struct round {
+	bool pass;
+	char *outcome; /* one sentence */
+	struct strv evidence;
+	struct strv paths; /* named by the evidence */
+};
+
+static void round_release(struct round *r)
+{
+	free(r->outcome);
+	strv_release(&r->evidence);
+	strv_release(&r->paths);
+}
+
+struct collect {
+	struct strbuf buf;
+	size_t max;
+};
+
+static bool collect_sink(const char *data, size_t len, void *userdata, struct rl_error *err)
+{
+	struct collect *c = userdata;
+	size_t room = c->buf.len < c->max ? c->max - c->buf.len : 0;
+	strbuf_add(&c->buf, data, len < room ? len : room);
+	return true;
+}
+
+static void read_logs(struct engine *e, const char *id, bool tty, struct round *r)
+{
+	_cleanup_free_ char *path =
+		xasprintf("/containers/%s/logs?stdout=1&stderr=1&tail=2000", id);
+	struct collect c = {.max = LOG_MAX};
+	struct rl_error err = {0};
+	if (engine_get_stream(e, path, collect_sink, &c, &err) == 0) {
+		_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
+		logs_demux(c.buf.buf ? c.buf.buf : "", c.buf.len, tty, &text);
+		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
+		/* With nothing specific, the last lines are the best evidence there is. */
+		if (!r->evidence.n && !r->pass) {
+			const char *s = strbuf_str(&text);
+			size_t lines = 0;
+			const char *start = s + text.len;
+			while (start > s && lines < 6)
+				if (*--start == '\n' && start + 1 < s + text.len)
+					lines++;
+			for (const char *l = start; *l;) {
+				const char *end = strchrnul(l, '\n');
+				if (end > l && !(end == l + 1 && *l == '\n'))
+					strv_push(&r->evidence,
+						  xstrndup(l + (*l == '\n'),
+							   (size_t)(end - l - (*l == '\n'))));
+				l = *end ? end + 1 : end;
+			}
+		}
+	}
+	strbuf_release(&c.buf);
+}
+
+/* Run the --exec probe in the clone; false with evidence if it failed. */
+static bool run_probe(struct engine *e, const char *id, const char *cmd, struct round *r)
+{
+	struct rl_error err = {0};
+	json_t *create = json_pack("{s:b, s:b, s:[s,s,s]}", "AttachStdout", 1, "AttachStderr", 1,
+				   "Cmd", "sh", "-c", cmd);
+	json_t *answer = NULL;
+	_cleanup_free_ char *path = xasprintf("/containers/%s/exec", id);
+	int rc = engine_call(e, "POST", path, create, &answer, &err);
+	json_decref(create);
+	const char *exec_id = json_string_value(json_object_get(answer, "Id"));
+	if (rc < 0 || !exec_id) {
+		r->outcome = xasprintf("the --exec command could not be started: %s", err.msg);
+		json_decref(answer);
+		return false;
+	}
+	_cleanup_free_ char *start = xasprintf("/exec/%s/start", exec_id);
+	_cleanup_free_ char *inspect = xasprintf("/exec/%s/json", exec_id);
+	json_decref(answer);
+	json_t *start_body = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
+	struct collect c = {.max = LOG_MAX};
+	rc = engine_call_stream(e, "POST", start, start_body, collect_sink, &c, &err);
+	json_decref(start_body);
+	json_t *state = NULL;
+	if (rc == 0)
+		rc = engine_get_json(e, inspect, &state, &err);
+	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
+	logs_demux(c.buf.buf ? c.buf.buf : "", c.buf.len, false, &text);
+	strbuf_release(&c.buf);
+	json_int_t code = json_integer_value(json_object_get(state, "ExitCode"));
+	json_decref(state);
+	if (rc < 0) {
+		r->outcome = xasprintf("the --exec command failed to run: %s", err.msg);
+		return false;
+	}
+	if (code != 0) {
+		r->outcome = xasprintf(
+			"it came up, but the --exec command exited with %lld%s", (long long)code,
+			code == 126 || code == 127 ? " (no shell or command in the image?)" : "");
+		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
+		if (!r->evidence.n && text.len)
+			strv_push(&r->evidence,
+				  xstrndup(text.buf, text.len > 500 ? 500 : text.len));
+		return false;
+	}
+	return true;
+}
+
+/* Start the container and wait until it is healthy, settled, or gone. */
+static int wait_up(struct engine *e, const char *id, const struct try_args *a, struct round *r,
+		   struct rl_error *err)
+{
+	_cleanup_free_ char *start = xasprintf("/containers/%s/start", id);
+	int rc = engine_call(e, "POST", start, NULL, NULL, err);
+	if (rc < 0) {
+		/* The runtime refusing the mounts is a verdict, not an engine failure. */
+		r->outcome = xasprintf("it could not start: %s", err->msg);
+		rl_error_clear(err);
+		return 0;
+	}
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", id);
+	long long t0 = now_ms(), deadline = t0 + (long long)(a->wait_s * 1000);
+	long long settle = (long long)(a->settle_s * 1000);
+	while (!interrupted) {
+		json_t *c = NULL;
+		if ((rc = engine_get_json(e, path, &c, err)) < 0)
+			return rc;
+		json_t *state = json_object_get(c, "State");
+		const char *health = json_string_value(
+			json_object_get(json_object_get(state, "Health"), "Status"));
+		if (!json_is_true(json_object_get(state, "Running"))) {
+			r->outcome = xasprintf(
+				"it exited with code %lld after %.1f s",
+				(long long)json_integer_value(json_object_get(state, "ExitCode")),
+				(double)(now_ms() - t0) / 1000);
+			json_decref(c);
+			return 0;
+		}
+		json_decref(c);
+		if (streq(health, "healthy")) {
+			r->pass = true;
+			r->outcome =
+				xasprintf("healthy after %.1f s", (double)(now_ms() - t0) / 1000);
+			return 0;
+		}
+		if (streq(health, "unhealthy")) {
+			r->outcome = xstrdup("its HEALTHCHECK says unhealthy");
+			return 0;
+		}
+		if (!health && now_ms() - t0 >= settle) {
+			r->pass = true;
+			r->outcome = xasprintf("stayed up for %.1f s (no HEALTHCHECK)",
+					       (double)(now_ms() - t0) / 1000);
+			return 0;
+		}
+		if (now_ms() >= deadline) {
+			r->outcome =
+				xasprintf("its HEALTHCHECK did not pass within %.0f s", a->wait_s);
+			return 0;
+		}
+		pause_ms(100);
+	}
+	return 0;
+}
+
+/* One round: a clone with this plan, started, watched, read. */
+static int run_round(struct leftovers *l, json_t *original, const struct plan *p,
+		     const struct try_args *a, int n, struct round *r, struct rl_error *err)
+{
+	struct engine *e = l->engine;
+	_cleanup_free_ char *tag = xasprintf("rootlock-try-%ld-%d", (long)getpid(), n);
+	const char *orig_id = json_string_value(json_object_get(original, "Id"));
+	json_t *body = clone_create_body(original, p, orig_id ? orig_id : "", tag, a->network,
+					 &l->volumes);
+	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", tag);
+	json_t *created = NULL;
+	int rc = engine_call(e, "POST", path, body, &created, err);
+	json_decref(body);
+	const char *id = json_string_value(json_object_get(created, "Id"));
+	if (rc < 0 || !id) {
+		json_decref(created);
+		if (rc >= 0)
+			rc = rl_error_set(err, RL_EENGINE, "the engine created no clone");
+		rl_error_prefix(err, "creating the read-only clone");
+		return rc;
+	}
+	strv_add(&l->containers, id);
+	_cleanup_free_ char *clone_id = xstrdup(id);
+	json_decref(created);
+	if ((rc = wait_up(e, clone_id, a, r, err)) < 0 || interrupted)
+		return rc;
+	if (r->pass && a->exec && !run_probe(e, clone_id, a->exec, r))
+		r->pass = false;
+	bool tty = json_is_true(json_object_get(json_object_get(original, "Config"), "Tty"));
+	read_logs(e, clone_id, tty, r);
+	/* Up, but it said it could not write: not a pass. */
+	if (r->pass && r->paths.n) {
+		r->pass = false;
+		char *old = r->outcome;
+		r->outcome = xasprintf("%s, but its logs report writes that failed", old);
+		free(old);
+	}
+	return 0;
+}
+
+static bool same_mounts(const struct plan *a, const struct plan *b)
+{
+	if (a->n_mounts != b->n_mounts)
+		return false;
+	for (size_t i = 0; i < a->n_mounts; i++)
+		if (!streq(a->mounts[i].target, b->mounts[i].target) ||
+		    a->mounts[i].type != b->mounts[i].type ||
+		    !streq(a->mounts[i].options ? a->mounts[i].options : "",
+			   b->mounts[i].options ? b->mounts[i].options : ""))
+			return false;
+	return true;
+}
+
+/* Learn from an image: run it writable for a while, as the user would. */
+static int learn_from_image(struct leftovers *l, const char *image, const struct try_args *a,
+			    char **ret_id, struct rl_error *err)
+{
+	_cleanup_free_ char *name = xasprintf("rootlock-learn-%ld", (long)getpid());
+	json_t *body =
+		json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "Labels", TRY_LABEL, "learn",
+			  "HostConfig", "NetworkMode", a->network ? a->network : "none");
+	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", name);
+	json_t *created = NULL;
+	int rc = engine_call(l->engine, "POST", path, body, &created, err);
+	json_decref(body);
+	const char *id = json_string_value(json_object_get(created, "Id"));
+	if (rc < 0 || !id) {
+		json_decref(created);
+		if (rc >= 0)
+			rc = rl_error_set(err, RL_EENGINE, "the engine created no container");
+		rl_error_prefix(err, "creating the learning container");
+		return rc;
+	}
+	strv_add(&l->containers, id);
+	*ret_id = xstrdup(id);
+	json_decref(created);
+	struct round r = {0};
+	rc = wait_up(l->engine, *ret_id, a, &r, err);
+	round_release(&r);
+	return rc;
+}
+
+static void print_round(FILE *out, int n, const struct round *r)
+{
+	_cleanup_free_ char *outcome = term_sanitize(r->outcome ? r->outcome : "interrupted");
+	fprintf(out, "round %d: %s: %s\n", n, r->pass ? "pass" : "fail", outcome);
+	for (size_t i = 0; i < r->evidence.n; i++) {
+		_cleanup_free_ char *line = term_sanitize(r->evidence.v[i]);
+		fprintf(out, "  | %s\n", line);
+	}
+}
+
+static json_t *round_to_json(int n, const struct round *r)
+{
+	json_t *ev = json_array(), *paths = json_array();
+	for (size_t i = 0; i < r->evidence.n; i++)
+		json_array_append_new(ev, json_string_safe(r->evidence.v[i]));
+	for (size_t i = 0; i < r->paths.n; i++)
+		json_array_append_new(paths, json_string_safe(r->paths.v[i]));
+	json_t *o = json_object();
+	json_object_set_new(o, "round", json_integer(n));
+	json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
+	json_object_set_new(o, "outcome",
+			    json_string_safe(r->outcome ? r->outcome : "interrupted"));
+	json_object_set_new(o, "evidence", ev);
+	json_object_set_new(o, "paths", paths);
+	return o;
+}
+
+static int parse_args(int argc, char **argv, struct try_args *a)
+{
+	a->rounds = DEFAULT_ROUNDS;
+	a->settle_s = DEFAULT_SETTLE_S;
+	a->wait_s = DEFAULT_WAIT_S;
+	a->format = "text";
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hH:", try_options, NULL)) != -1) {
+		int r = engine_option("try", c, optarg, &a->ea);
+		if (r > 0)
+			return r;
+		if (r == 0)
+			continue;
+		double num;
+		switch (c) {
+		case 'h':
+			fputs(try_usage, stdout);
+			return RL_EXIT_CLEAN;
+		case OPT_ROUNDS:
+			if (!parse_seconds(optarg, 20, &num) || num < 1 || num != (long)num)
+				return usage_error(
+					"try", "--rounds '%s' must be a whole number from 1 to 20",
+					optarg);
+			a->rounds = (long)num;
+			break;
+		case OPT_SETTLE:
+			if (!parse_seconds(optarg, 3600, &a->settle_s))
+				return usage_error(
+					"try", "--settle '%s' must be seconds (0 to 3600)", optarg);
+			break;
+		case OPT_WAIT:
+			if (!parse_seconds(optarg, 86400, &a->wait_s) || a->wait_s < 1)
+				return usage_error(
+					"try", "--wait '%s' must be seconds (1 to 86400)", optarg);
+			break;
+		case OPT_EXEC:
+			if (str_empty(optarg))
+				return usage_error("try", "--exec needs a command");
+			a->exec = optarg;
+			break;
+		case OPT_NETWORK:
+			a->network = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!streq(optarg, "text") && !streq(optarg, "json"))
+				return usage_error("try", "--format '%s' must be text or json",
+						   optarg);
+			a->format = optarg;
+			break;
+		case ':':
+			return usage_error("try", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("try", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("try", "name a container or an image to try");
+	if (optind + 1 < argc)
+		return usage_error("try", "try takes one container or image, not '%s' too",
+				   argv[optind + 1]);
+	if (a->settle_s > a->wait_s)
+		a->wait_s = a->settle_s + 1;
+	a->ref = argv[optind];
+	return -1;
+}
+
+/* Is ref a container (1), an image (0), or neither (error)? */
+static int identify(struct engine *e, const char *ref, struct rl_error *err)
+{
+	_cleanup_free_ char *esc = url_escape(ref);
+	_cleanup_free_ char *cpath = xasprintf("/containers/%s/json", esc);
+	json_t *v = NULL;
+	int rc = engine_get_json(e, cpath, &v, err);
+	json_decref(v);
+	if (rc == 0)
+		return 1;
+	if (rc != RL_ENOTFOUND)
+		return rc;
+	_cleanup_free_ char *ipath = xasprintf("/images/%s/json", esc);
+	rc = engine_get_json(e, ipath, &v, err);
+	json_decref(v);
+	if (rc == 0)
+		return 0;
+	if (rc == RL_ENOTFOUND)
+		return rl_error_set(err, RL_ENOTFOUND,
+				    "no container or image \"%.128s\" on the engine at %s (see "
+				    "'docker ps -a' and 'docker images')",
+				    ref, engine_host(e));
+	return rc;
+}
+
+int cmd_try(int argc, char **argv)
+{
+	struct try_args a = {0};
+	int rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	_cleanup_engine_ struct engine *engine = NULL;
+	if ((rc = engine_connect("try", &a.ea, &engine)))
+		return rc;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	struct leftovers l = {.engine = engine};
+	struct rl_error err = {0};
+	struct plan_input in = {0};
+	struct plan p = {0}, next = {0};
+	struct round *rounds = xcalloc((size_t)a.rounds, sizeof(*rounds));
+	int nrounds = 0;
+	_cleanup_free_ char *learn_id = NULL;
+	_cleanup_free_ char *run_line = NULL;
+	_cleanup_strv_ struct strv argv_run = STRV_INIT;
+	_cleanup_free_ struct run_mount *mounts = NULL;
+	int exit_code = RL_EXIT_ERROR;
+
+	int kind = identify(engine, a.ref, &err);
+	if (kind < 0)
+		goto fail;
+	const char *subject = a.ref;
+	if (kind == 0) {
+		if (learn_from_image(&l, a.ref, &a, &learn_id, &err) < 0 || interrupted)
+			goto fail;
+		subject = learn_id;
+	}
+	if (plan_gather(engine, subject, &in, &err) < 0)
+		goto fail;
+	if (kind == 0) {
+		/* Name the plan's volumes after the image, not the learning container. */
+		free(in.volume_prefix);
+		const char *base = strrchr(a.ref, '/');
+		in.volume_prefix =
+			xstrndup(base ? base + 1 : a.ref, strcspn(base ? base + 1 : a.ref, ":@"));
+		cleanup_containers(&l);
+	}
+	if (plan_build(&in, &p, &err) < 0)
+		goto fail;
+
+	for (nrounds = 0; nrounds < a.rounds && !interrupted;) {
+		struct round *r = &rounds[nrounds++];
+		if (run_round(&l, in.container, &p, &a, nrounds, r, &err) < 0)
+			goto fail;
+		cleanup_all(&l);
+		if (r->pass || interrupted)
+			break;
+		/* Amend from the evidence; stop when it changes nothing. */
+		bool added = false;
+		for (size_t i = 0; i < r->paths.n; i++)
+			if (!strv_contains(&in.evidence, r->paths.v[i])) {
+				strv_add(&in.evidence, r->paths.v[i]);
+				added = true;
+			}
+		if (!added)
+			break;
+		if (plan_build(&in, &next, &err) < 0)
+			goto fail;
+		bool same = same_mounts(&p, &next);
+		plan_release(&p);
+		p = next;
+		memset(&next, 0, sizeof(next));
+		if (same)
+			break;
+	}
+	if (interrupted)
+		goto fail;
+
+	bool pass = nrounds > 0 && rounds[nrounds - 1].pass;
+	mounts = plan_run_mounts(&p);
+	struct run_changes ch = {.read_only = true, .mounts = mounts, .n_mounts = p.n_mounts};
+	if (kind == 0)
+		ch.name = in.volume_prefix;
+	if (runline_argv(in.container, in.image, &ch, &argv_run, &err) == 0)
+		run_line = shell_join(argv_run.v, argv_run.n);
+	if (streq(a.format, "json")) {
+		json_t *jr = json_array();
+		for (int i = 0; i < nrounds; i++)
+			json_array_append_new(jr, round_to_json(i + 1, &rounds[i]));
+		json_t *ev = json_array();
+		for (size_t i = 0; nrounds && i < rounds[nrounds - 1].evidence.n; i++)
+			json_array_append_new(ev,
+					      json_string_safe(rounds[nrounds - 1].evidence.v[i]));
+		json_t *doc = json_object();
+		json_object_set_new(doc, "target", json_string_safe(a.ref));
+		json_object_set_new(doc, "kind", json_string(kind ? "container" : "image"));
+		json_object_set_new(doc, "verdict", json_string(pass ? "pass" : "fail"));
+		json_object_set_new(doc, "rounds", jr);
+		json_object_set_new(doc, "plan", plan_to_json(&p));
+		json_object_set_new(doc, "run",
+				    run_line ? json_string_safe(run_line) : json_null());
+		json_object_set_new(doc, "evidence", ev);
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		for (int i = 0; i < nrounds; i++)
+			print_round(stdout, i + 1, &rounds[i]);
+		_cleanup_free_ char *safe_ref = term_sanitize(a.ref);
+		fprintf(stdout, "%s: %s read-only with:\n  %s\n", safe_ref,
+			pass ? "PASS, runs" : "FAIL, does not run", run_line ? run_line : "?");
+		for (size_t i = 0; i < p.n_blockers; i++) {
+			_cleanup_free_ char *path = term_sanitize(p.blockers[i].path);
+			_cleanup_free_ char *why = term_sanitize(p.blockers[i].why);
+			fprintf(stdout, "  BLOCKER %s: %s\n", path, why);
+		}
+	}
+	exit_code = pass ? RL_EXIT_CLEAN : RL_EXIT_FINDINGS;
+	goto out;
+fail:
+	if (!interrupted)
+		report_error("try", err.msg);
+out:
+	cleanup_all(&l);
+	if (interrupted) {
+		fprintf(stderr, "rootlock try: interrupted; removed what it had made\n");
+		exit_code = 128 + interrupted;
+	}
+	for (int i = 0; i < a.rounds; i++)
+		round_release(&rounds[i]);
+	free(rounds);
+	plan_release(&p);
+	plan_release(&next);
+	plan_input_release(&in);
+	fflush(stdout);
+	return exit_code;
+}

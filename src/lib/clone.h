@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <jansson.h>
+
+#include "plan.h"
+#include "util.h"
+
+/*
+ * What `try` needs besides the engine calls: the create request for a
+ * read-only clone, and the evidence in a container's logs.
+ */
+
+#define TRY_LABEL "rootlock.try"
+
+/*
+ * The body of POST /containers/create for a clone of `container` (its
+ * inspect answer) with the plan applied: read-only root, the plan's tmpfs
+ * mounts and fresh volumes, no published ports, no restart policy, label
+ * rootlock.try=label_value. The original's data is protected: its named
+ * volumes are replaced by fresh ones and its bind mounts are made
+ * read-only. Every volume name the clone will create is added to volumes
+ * (named volume_prefix-N) so the caller can remove them.
+ * network: NULL keeps the original's network mode.
+ */
+json_t *clone_create_body(json_t *container, const struct plan *p, const char *label_value,
+			  const char *volume_prefix, const char *network, struct strv *volumes);
+
+/*
+ * The text of a log answer: Docker multiplexes stdout and stderr into
+ * frames of [stream, 0, 0, 0, size (4 bytes, big-endian)] unless the
+ * container has a TTY. Appends the payloads to out.
+ */
+void logs_demux(const char *data, size_t len, bool tty, struct strbuf *out);
+
+/*
+ * Lines that say a write failed because the filesystem is read-only, and
+ * the absolute paths they name (each once, in order).
+ */
+void logs_find_erofs(const char *text, struct strv *lines, struct strv *paths);
