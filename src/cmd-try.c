@@ -247,8 +247,9 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 		if ((rc = engine_get_json(e, path, &c, err)) < 0)
 			return rc;
 		json_t *state = json_object_get(c, "State");
-		const char *health = json_string_value(
+		const char *status = json_string_value(
 			json_object_get(json_object_get(state, "Health"), "Status"));
+		_cleanup_free_ char *health = status ? xstrdup(status) : NULL;
 		if (!json_is_true(json_object_get(state, "Running"))) {
 			r->outcome = xasprintf(
 				"it exited with code %lld after %.1f s",

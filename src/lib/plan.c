@@ -553,8 +553,12 @@ static const char *describe_writes(const struct write *w, size_t n, struct strbu
 	}
 	const char *sep = "";
 	if (written) {
+		const char *example = NULL;
+		for (size_t i = 0; i < n && !example; i++)
+			if (!w[i].anticipated && !w[i].from_logs)
+				example = w[i].path;
 		strbuf_addf(sb, "%zu path%s written (e.g. %s)", written, written == 1 ? "" : "s",
-			    w[0].anticipated || w[0].from_logs ? "" : w[0].path);
+			    example);
 		sep = "; ";
 	}
 	if (logged) {
@@ -728,8 +732,7 @@ int plan_build(const struct plan_input *in, struct plan *out, struct rl_error *e
 	/* A directory with writes below it is served by whatever serves them. */
 	kept = 0;
 	for (size_t k = 0; k < n; k++) {
-		if (k + 1 < n && path_within(writes[k + 1].path, writes[k].path) &&
-		    !writes[k].anticipated) {
+		if (k + 1 < n && path_within(writes[k + 1].path, writes[k].path)) {
 			free(writes[k].path);
 			continue;
 		}
