@@ -456,8 +456,9 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 	if (optind + 1 < argc)
 		return usage_error("try", "try takes one container or image, not '%s' too",
 				   argv[optind + 1]);
+	/* --wait is the longest anything waits, settling included. */
 	if (a->settle_s > a->wait_s)
-		a->wait_s = a->settle_s + 1;
+		a->settle_s = a->wait_s;
 	a->ref = argv[optind];
 	return -1;
 }
