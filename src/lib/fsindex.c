@@ -74,6 +74,16 @@ static char *entry_path(const char *asked, const char *name)
 	return path_normalize(joined);
 }
 
+#define CAPTURE_MAX (1 << 20)
+
+static bool wanted(const struct fs_index *idx, const char *path)
+{
+	for (const char *const *c = idx->capture; c && *c; c++)
+		if (streq(*c, path))
+			return true;
+	return false;
+}
+
 struct reader {
 	struct archive *a;
 	const char *asked;
@@ -114,6 +124,18 @@ static void read_entries(struct reader *r)
 		fe->gid = (unsigned)archive_entry_gid(entry);
 		fe->mode = archive_entry_mode(entry);
 		fe->size = archive_entry_size(entry);
+		fe->mtime = (long long)archive_entry_mtime(entry);
+		fe->content = NULL;
+		if (S_ISREG(fe->mode) && fe->size <= CAPTURE_MAX && wanted(idx, path)) {
+			struct strbuf data = STRBUF_INIT;
+			char chunk[8192];
+			la_ssize_t got;
+			while ((got = archive_read_data(r->a, chunk, sizeof(chunk))) > 0)
+				strbuf_add(&data, chunk, (size_t)got);
+			strv_push(&idx->strings, strbuf_detach(&data));
+			fe->content = idx->strings.v[idx->strings.n - 1];
+			continue;
+		}
 		archive_read_data_skip(r->a);
 	}
 	if (ar != ARCHIVE_EOF && ar != ARCHIVE_OK && ar != ARCHIVE_WARN && !r->idx->truncated) {
@@ -317,4 +339,14 @@ char *fs_index_resolve(const struct fs_index *idx, const char *path)
 			break;
 	}
 	return steal_pointer(&todo);
+}
+
+const char *fs_index_content(const struct fs_index *idx, const char *path, long long *mtime)
+{
+	const struct fs_entry *fe = fs_index_find(idx, path);
+	if (!fe || !fe->content)
+		return NULL;
+	if (mtime)
+		*mtime = fe->mtime;
+	return fe->content;
 }

@@ -18,6 +18,8 @@ struct fs_entry {
 	unsigned uid, gid;
 	mode_t mode; /* with the S_IFMT type bits */
 	long long size;
+	long long mtime;
+	const char *content; /* for paths in fs_index.capture only: the bytes, NUL-ended */
 };
 
 struct fs_index {
@@ -25,6 +27,8 @@ struct fs_index {
 	size_t n, alloc;
 	struct strv strings; /* owns every path and link */
 	bool truncated;	     /* stopped at max_entries */
+	/* Set before loading: regular files (up to 1 MiB) whose bytes to keep. */
+	const char *const *capture;
 };
 
 /* Read the tree at `path` in container `id`; at most max_entries entries. */
@@ -34,6 +38,9 @@ int fs_index_load(struct engine *e, const char *id, const char *path, size_t max
 int fs_index_from_tar(const void *data, size_t len, const char *path, size_t max_entries,
 		      struct fs_index *idx, struct rl_error *err);
 void fs_index_release(struct fs_index *idx);
+
+/* The bytes of a captured file, or NULL. */
+const char *fs_index_content(const struct fs_index *idx, const char *path, long long *mtime);
 
 /* The entry for an exact path, or NULL. */
 const struct fs_entry *fs_index_find(const struct fs_index *idx, const char *path);

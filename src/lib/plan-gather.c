@@ -138,6 +138,19 @@ void plan_detect_etc_writes(const char *hosts, const char *hostname, const char 
 		strv_add(out, "/etc/resolv.conf");
 }
 
+/* A small file: from the tree's capture, else read on its own. */
+static char *small_file(struct engine *e, const char *id, const struct fs_index *fs,
+			const char *path, long long *mtime)
+{
+	const char *captured = fs_index_content(fs, path, mtime);
+	if (captured)
+		return xstrdup(captured);
+	char *content = NULL;
+	struct rl_error ignored = {0};
+	container_read_file(e, id, path, SMALL_FILE_MAX, &content, mtime, &ignored);
+	return content;
+}
+
 static void gather_etc(struct engine *e, const char *id, struct plan_input *in)
 {
 	json_t *c = in->container;
@@ -148,18 +161,14 @@ static void gather_etc(struct engine *e, const char *id, struct plan_input *in)
 		return;
 	const char *net =
 		json_string_value(json_object_get(json_object_get(c, "HostConfig"), "NetworkMode"));
-	struct rl_error ignored = {0};
 	_cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
 	long long hosts_mtime = 0, hostname_mtime = 0, resolv_mtime = 0;
 	/* With the host's network the files are the host's: nothing to compare with. */
 	if (!streq(net, "host")) {
-		container_read_file(e, id, "/etc/hosts", SMALL_FILE_MAX, &hosts, &hosts_mtime,
-				    &ignored);
-		container_read_file(e, id, "/etc/hostname", SMALL_FILE_MAX, &hostname,
-				    &hostname_mtime, &ignored);
+		hosts = small_file(e, id, &in->fs, "/etc/hosts", &hosts_mtime);
+		hostname = small_file(e, id, &in->fs, "/etc/hostname", &hostname_mtime);
 	}
-	container_read_file(e, id, "/etc/resolv.conf", SMALL_FILE_MAX, &resolv, &resolv_mtime,
-			    &ignored);
+	resolv = small_file(e, id, &in->fs, "/etc/resolv.conf", &resolv_mtime);
 	json_t *cfg = json_object_get(c, "Config");
 	plan_detect_etc_writes(hosts, hostname, json_string_value(json_object_get(cfg, "Hostname")),
 			       json_object_get(json_object_get(c, "HostConfig"), "ExtraHosts"),
@@ -193,14 +202,16 @@ int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct
 	r = engine_get_json(e, changes_path, &in->changes, err);
 	if (r < 0)
 		return r;
+	static const char *const capture[] = {"/etc/passwd",   "/etc/group",	   "/etc/hosts",
+					      "/etc/hostname", "/etc/resolv.conf", NULL};
+	in->fs.capture = capture;
 	r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
 	if (r < 0) {
 		rl_error_prefix(err, "reading the files of %.128s", ref);
 		return r;
 	}
-	struct rl_error ignored = {0};
-	container_read_file(e, id, "/etc/passwd", SMALL_FILE_MAX, &in->passwd, NULL, &ignored);
-	container_read_file(e, id, "/etc/group", SMALL_FILE_MAX, &in->group, NULL, &ignored);
+	in->passwd = small_file(e, id, &in->fs, "/etc/passwd", NULL);
+	in->group = small_file(e, id, &in->fs, "/etc/group", NULL);
 	gather_etc(e, id, in);
 	const char *name = json_string_value(json_object_get(in->container, "Name"));
 	in->volume_prefix = xstrdup(name && *name == '/' ? name + 1 : name ? name : "rootlock");

@@ -38,8 +38,6 @@ struct planner {
 	size_t n_image_volumes;
 	char *program; /* the executable the container runs, resolved; may be NULL */
 	char *workdir;
-	const char *home; /* the runtime user's home, from /etc/passwd */
-	struct strbuf home_buf;
 };
 
 /* Directories that hold other things' data: never a mount target themselves. */
@@ -140,8 +138,7 @@ void plan_input_release(struct plan_input *in)
 /* --- the runtime user ---------------------------------------------------- */
 
 /* Find field 0 == name (or field 2 == number) in a passwd/group text. */
-static bool db_lookup(const char *db, const char *key, bool by_number, unsigned *id, unsigned *gid,
-		      struct strbuf *home)
+static bool db_lookup(const char *db, const char *key, bool by_number, unsigned *id, unsigned *gid)
 {
 	if (!db)
 		return false;
@@ -156,8 +153,6 @@ static bool db_lookup(const char *db, const char *key, bool by_number, unsigned 
 			*id = (unsigned)strtoul(fields[2], NULL, 10);
 			if (gid && nf >= 4)
 				*gid = (unsigned)strtoul(fields[3], NULL, 10);
-			if (home && nf >= 6)
-				strbuf_addstr(home, fields[5]);
 			return true;
 		}
 		line = *end ? end + 1 : end;
@@ -177,7 +172,6 @@ static int resolve_user(struct planner *pl, struct rl_error *err)
 	struct plan *out = pl->out;
 	if (str_empty(spec)) {
 		out->user = xstrdup("root");
-		db_lookup(pl->in->passwd, "0", true, &out->uid, NULL, &pl->home_buf);
 		out->uid = out->gid = 0;
 		return 0;
 	}
@@ -186,8 +180,7 @@ static int resolve_user(struct planner *pl, struct rl_error *err)
 	if (group)
 		*group++ = '\0';
 	unsigned gid = 0;
-	bool found =
-		db_lookup(pl->in->passwd, user, all_digits(user), &out->uid, &gid, &pl->home_buf);
+	bool found = db_lookup(pl->in->passwd, user, all_digits(user), &out->uid, &gid);
 	if (!found && !all_digits(user))
 		return rl_error_set(err, RL_EPARSE,
 				    "the container runs as user \"%.64s\", which its /etc/passwd "
@@ -199,7 +192,7 @@ static int resolve_user(struct planner *pl, struct rl_error *err)
 	if (group && *group) {
 		if (all_digits(group))
 			out->gid = (unsigned)strtoul(group, NULL, 10);
-		else if (!db_lookup(pl->in->group, group, false, &out->gid, NULL, NULL))
+		else if (!db_lookup(pl->in->group, group, false, &out->gid, NULL))
 			return rl_error_set(err, RL_EPARSE,
 					    "the container runs as group \"%.64s\", which its "
 					    "/etc/group does not list",
@@ -464,8 +457,9 @@ static void add_owned_dirs(struct planner *pl, struct write **v, size_t *n, size
 			continue;
 		bool mine = (fe->uid == out->uid && (fe->mode & 0200)) ||
 			    (out->gid != 0 && fe->gid == out->gid && (fe->mode & 0020));
+		/* Homes hold dotfiles, /etc configuration read at start: not data. */
 		if (!mine || runtime_mounted(fe->path) || path_within(fe->path, "/home") ||
-		    path_within(fe->path, "/root") || (pl->home && path_within(fe->path, pl->home)))
+		    path_within(fe->path, "/root") || path_within(fe->path, "/etc"))
 			continue;
 		if (added_by_container(pl, fe->path))
 			continue; /* made by the container: its writes are in the diff */
@@ -587,13 +581,23 @@ static void decide_group(struct planner *pl, const struct group *g, const struct
 	}
 	const char *example = NULL;
 	size_t hidden = type == TT_TMPFS ? image_files_below(pl, target, &example) : 0;
+	/*
+	 * /run and /tmp start empty at every boot of a normal system, so no
+	 * program relies on what an image left there: hide it, but say so.
+	 */
+	_cleanup_free_ char *hides = NULL;
+	if (hidden && in_list(target, scratch_dirs, ARRAY_SIZE(scratch_dirs))) {
+		hides = xasprintf("; hides %zu leftover file%s from the image build (e.g. %s)",
+				  hidden, hidden == 1 ? "" : "s", example);
+		hidden = 0;
+	}
 	if (type == TT_TMPFS && hidden == 0) {
 		bool exec = false;
 		char *opts = tmpfs_options(pl, target, &exec);
-		char *why = xasprintf("tmpfs: %s; %s%s", strbuf_str(&what),
-				      g->type == TT_TMPFS ? g->why_type
-							  : "only pid, lock and socket files",
-				      exec ? "; programs run from it, so exec" : "");
+		char *why = xasprintf(
+			"tmpfs: %s; %s%s%s", strbuf_str(&what),
+			g->type == TT_TMPFS ? g->why_type : "only pid, lock and socket files",
+			exec ? "; programs run from it, so exec" : "", hides ? hides : "");
 		mount_add(out, PLAN_TMPFS, target, opts, NULL, why);
 		return;
 	}
@@ -675,7 +679,6 @@ int plan_build(const struct plan_input *in, struct plan *out, struct rl_error *e
 	r = resolve_user(&pl, err);
 	if (r < 0)
 		goto out;
-	pl.home = pl.home_buf.len ? pl.home_buf.buf : NULL;
 
 	const char *key;
 	json_t *v;
@@ -802,7 +805,6 @@ out:
 	free(pl.image_volumes);
 	free(pl.program);
 	free(pl.workdir);
-	strbuf_release(&pl.home_buf);
 	hashset_release(&pl.added);
 	workload_release(&pl.w);
 	if (r < 0)
