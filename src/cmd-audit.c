@@ -12,7 +12,6 @@
 #include "config.h"
 #include "report.h"
 
-#define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_PARALLEL 8
 #define PROGRESS_MIN_ITEMS 200
 
@@ -54,19 +53,11 @@ enum {
 	OPT_FORMAT,
 	OPT_COLOR,
 	OPT_STRICT,
-	OPT_CONTEXT,
-	OPT_TLS,
-	OPT_TLSVERIFY,
-	OPT_TLSCACERT,
-	OPT_TLSCERT,
-	OPT_TLSKEY,
-	OPT_TIMEOUT,
 	OPT_PARALLEL,
 };
 
 static const struct option audit_options[] = {
 	{"help", no_argument, NULL, 'h'},
-	{"host", required_argument, NULL, 'H'},
 	{"output", required_argument, NULL, 'o'},
 	{"running", no_argument, NULL, OPT_RUNNING},
 	{"filter", required_argument, NULL, OPT_FILTER},
@@ -75,26 +66,19 @@ static const struct option audit_options[] = {
 	{"color", required_argument, NULL, OPT_COLOR},
 	{"colour", required_argument, NULL, OPT_COLOR},
 	{"strict", no_argument, NULL, OPT_STRICT},
-	{"context", required_argument, NULL, OPT_CONTEXT},
-	{"tls", no_argument, NULL, OPT_TLS},
-	{"tlsverify", no_argument, NULL, OPT_TLSVERIFY},
-	{"tlscacert", required_argument, NULL, OPT_TLSCACERT},
-	{"tlscert", required_argument, NULL, OPT_TLSCERT},
-	{"tlskey", required_argument, NULL, OPT_TLSKEY},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"parallel", required_argument, NULL, OPT_PARALLEL},
+	ENGINE_LONG_OPTIONS,
 	{0},
 };
 
 struct audit_args {
 	struct audit_query query;
-	struct endpoint_options endpoint;
+	struct engine_args engine;
 	const char *config_path;
 	const char *format;
 	const char *output;
 	const char *color;
 	bool strict;
-	double timeout_s;
 	long parallel;
 };
 
@@ -111,36 +95,27 @@ static int add_filter(struct audit_query *q, const char *arg)
 	return 0;
 }
 
-static bool parse_number(const char *s, double *ret)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0 || v != v)
-		return false;
-	*ret = v;
-	return true;
-}
-
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, struct audit_args *a)
 {
 	a->format = "table";
 	a->color = "auto";
-	a->timeout_s = DEFAULT_TIMEOUT_S;
+	a->engine.timeout_s = ENGINE_DEFAULT_TIMEOUT_S;
 	a->parallel = DEFAULT_PARALLEL;
 	int c;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":hH:o:", audit_options, NULL)) != -1) {
 		double num;
+		int r = engine_option("audit", c, optarg, &a->engine);
+		if (r > 0)
+			return r;
+		if (r == 0)
+			continue;
 		switch (c) {
 		case 'h':
 			fputs(audit_usage, stdout);
 			return RL_EXIT_CLEAN;
-		case 'H':
-			a->endpoint.host = optarg;
-			break;
 		case 'o':
 			a->output = optarg;
 			break;
@@ -178,34 +153,8 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		case OPT_STRICT:
 			a->strict = true;
 			break;
-		case OPT_CONTEXT:
-			a->endpoint.context = optarg;
-			break;
-		case OPT_TLS:
-			a->endpoint.tls = true;
-			break;
-		case OPT_TLSVERIFY:
-			a->endpoint.tls_verify = true;
-			break;
-		case OPT_TLSCACERT:
-			a->endpoint.tls_ca = optarg;
-			break;
-		case OPT_TLSCERT:
-			a->endpoint.tls_cert = optarg;
-			break;
-		case OPT_TLSKEY:
-			a->endpoint.tls_key = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (!parse_number(optarg, &num) || num > 86400)
-				return usage_error(
-					"audit",
-					"--timeout '%s' must be a number of seconds (0 to 86400)",
-					optarg);
-			a->timeout_s = num;
-			break;
 		case OPT_PARALLEL:
-			if (!parse_number(optarg, &num) || num < 1 || num > 64 || num != (long)num)
+			if (!parse_seconds(optarg, 64, &num) || num < 1 || num != (long)num)
 				return usage_error(
 					"audit",
 					"--parallel '%s' must be a whole number from 1 to 64",
@@ -271,13 +220,13 @@ static int run_audit(struct audit_args *a)
 		exit_code = err.code == RL_EPARSE ? RL_EXIT_USAGE : RL_EXIT_ERROR;
 		goto out;
 	}
-	if (endpoint_resolve(&a->endpoint, &ep, &err) < 0) {
+	if (endpoint_resolve(&a->engine.endpoint, &ep, &err) < 0) {
 		report_error("audit", err.msg);
 		exit_code = rl_error_exit_code(&err);
 		goto out;
 	}
 	struct engine_options eo = {
-		.timeout_ms = (long)(a->timeout_s * 1000),
+		.timeout_ms = (long)(a->engine.timeout_s * 1000),
 		.parallel = (int)a->parallel,
 	};
 	if (engine_open(&ep, &eo, &engine, &err) < 0 || engine_negotiate(engine, &err) < 0) {

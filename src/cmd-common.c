@@ -95,8 +95,7 @@ int engine_connect(const char *cmd, struct engine_args *ea, struct engine **ret)
 		return rl_error_exit_code(&err);
 	}
 	struct engine_options eo = {
-		.timeout_ms =
-			(long)((ea->timeout_s ? ea->timeout_s : ENGINE_DEFAULT_TIMEOUT_S) * 1000),
+		.timeout_ms = (long)(ea->timeout_s * 1000),
 		.parallel = 1,
 	};
 	if (engine_open(&ep, &eo, ret, &err) < 0 || engine_negotiate(*ret, &err) < 0) {

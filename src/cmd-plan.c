@@ -157,7 +157,7 @@ out:
 
 int cmd_plan(int argc, char **argv)
 {
-	struct engine_args ea = {0};
+	struct engine_args ea = {.timeout_s = ENGINE_DEFAULT_TIMEOUT_S};
 	const char *format = "text";
 	int c;
 	opterr = 0;

@@ -396,6 +396,7 @@ static json_t *round_to_json(int n, const struct round *r)
 
 static int parse_args(int argc, char **argv, struct try_args *a)
 {
+	a->ea.timeout_s = ENGINE_DEFAULT_TIMEOUT_S;
 	a->rounds = DEFAULT_ROUNDS;
 	a->settle_s = DEFAULT_SETTLE_S;
 	a->wait_s = DEFAULT_WAIT_S;
