@@ -128,3 +128,26 @@ teardown() { stop_fake_engine; }
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+@test "plan: a broken archive of the container's files is one clear error, exit 3" {
+	start_fake_engine plan-bad-tar
+	run rootlock plan -H "unix://$FAKE_SOCK" app
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"not a valid tar"* ]]
+}
+
+@test "plan: an archive cut off mid-stream is an error, not a partial plan" {
+	start_fake_engine plan-truncated-tar
+	run rootlock plan -H "unix://$FAKE_SOCK" --timeout 5 app
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"reading the files of app"*"broke off"* ]]
+}
+
+@test "plan: an engine error on the changes is reported with the engine's words, exit 3" {
+	start_fake_engine plan-changes-error
+	run rootlock plan -H "unix://$FAKE_SOCK" app
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"answered 500"*"layer store is broken"* ]]
+}
