@@ -305,3 +305,11 @@ assert_no_leftovers() {
 	run rootlock try -H "unix://$SOCK" a b
 	[ "$status" -eq 2 ]
 }
+
+@test "try: a clone the engine cannot start is a fail with the engine's reason, and nothing left" {
+	run rootlock try -H "unix://$SOCK" --network "$RUN-nosuchnet" "$RUN-withvolume"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"could not start"*"$RUN-nosuchnet"* ]]
+	assert_no_leftovers
+	[ -z "$(d volume ls -q | grep '^rootlock-try-' || true)" ]
+}
