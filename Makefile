@@ -46,6 +46,7 @@ test: build build-asan build-fuzz
 bench: build
 	@bench/run $(BUILD)/rootlock
 	@bench/lint $(BUILD)/rootlock
+	@bench/plan $(BUILD)/rootlock
 
 fuzz: build-fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_BUILD)

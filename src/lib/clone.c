@@ -129,13 +129,15 @@ void logs_demux(const char *data, size_t len, bool tty, struct strbuf *out)
 		return;
 	}
 	const unsigned char *p = (const unsigned char *)data;
-	while (len >= 8) {
-		size_t size = (size_t)p[4] << 24 | (size_t)p[5] << 16 | (size_t)p[6] << 8 | p[7];
-		if (p[0] > 2 || p[1] || p[2] || p[3]) {
+	while (len > 0) {
+		if (p[0] > 2 || (len > 1 && p[1]) || (len > 2 && p[2]) || (len > 3 && p[3])) {
 			/* Not a frame header: the stream is raw after all. */
 			strbuf_add(out, p, len);
 			return;
 		}
+		if (len < 8)
+			return; /* a header cut off */
+		size_t size = (size_t)p[4] << 24 | (size_t)p[5] << 16 | (size_t)p[6] << 8 | p[7];
 		p += 8;
 		len -= 8;
 		if (size > len)
@@ -166,9 +168,9 @@ void logs_find_erofs(const char *text, struct strv *lines, struct strv *paths)
 		if (says_read_only(line, len)) {
 			strv_push(lines, xstrndup(line, len > 500 ? 500 : len));
 			for (size_t k = 0; k < len; k++) {
-				/* A path starts with '/' at the start of a word. */
+				/* A path starts a word ("https://x/y" holds none). */
 				if (line[k] != '/' ||
-				    (k > 0 && !strchr(" \t'\"`(=[<{:", line[k - 1])))
+				    (k > 0 && !strchr(" \t'\"`(=[<{", line[k - 1])))
 					continue;
 				size_t e = k;
 				while (e < len && !strchr(" \t'\"`:,;()[]<>{}", line[e]))

@@ -84,6 +84,30 @@ int engine_open(struct endpoint *ep, const struct engine_options *opt, struct en
 	return 0;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int engine_dup(const struct engine *e, struct engine **ret, struct rl_error *err)
+{
+	struct endpoint ep = e->ep;
+	ep.host = dup_or_null(e->ep.host);
+	ep.unix_path = dup_or_null(e->ep.unix_path);
+	ep.base_url = dup_or_null(e->ep.base_url);
+	ep.context = dup_or_null(e->ep.context);
+	ep.tls_ca = dup_or_null(e->ep.tls_ca);
+	ep.tls_cert = dup_or_null(e->ep.tls_cert);
+	ep.tls_key = dup_or_null(e->ep.tls_key);
+	int r = engine_open(&ep, &e->opt, ret, err);
+	if (r < 0) {
+		endpoint_release(&ep);
+		return r;
+	}
+	memcpy((*ret)->api_version, e->api_version, sizeof(e->api_version));
+	return 0;
+}
+
 void engine_free(struct engine *e)
 {
 	if (!e)

@@ -26,6 +26,8 @@ struct engine_options {
 /* Takes ownership of *ep (it is cleared). */
 int engine_open(struct endpoint *ep, const struct engine_options *opt, struct engine **ret,
 		struct rl_error *err);
+/* A second handle on the same engine, for a request in another thread. */
+int engine_dup(const struct engine *e, struct engine **ret, struct rl_error *err);
 void engine_free(struct engine *e);
 static inline void engine_freep(struct engine **e)
 {

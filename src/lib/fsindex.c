@@ -46,9 +46,27 @@ bool path_within(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+int path_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char x = *a == '/' ? 1 : (unsigned char)*a;
+		unsigned char y = *b == '/' ? 1 : (unsigned char)*b;
+		if (x != y || !x)
+			return x - y;
+	}
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct fs_entry *)a)->path, ((const struct fs_entry *)b)->path);
+}
+
+/* Equal paths keep the order the tar listed them in. */
+static int entry_seq_cmp(const void *a, const void *b)
+{
+	const struct fs_entry *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 void fs_index_release(struct fs_index *idx)
@@ -125,6 +143,7 @@ static void read_entries(struct reader *r)
 		fe->mode = archive_entry_mode(entry);
 		fe->size = archive_entry_size(entry);
 		fe->mtime = (long long)archive_entry_mtime(entry);
+		fe->seq = idx->n;
 		fe->content = NULL;
 		if (S_ISREG(fe->mode) && fe->size <= CAPTURE_MAX && wanted(idx, path)) {
 			struct strbuf data = STRBUF_INIT;
@@ -148,7 +167,8 @@ static void read_entries(struct reader *r)
 
 static void finish(struct fs_index *idx)
 {
-	qsort(idx->v, idx->n, sizeof(*idx->v), entry_cmp);
+	if (idx->n)
+		qsort(idx->v, idx->n, sizeof(*idx->v), entry_seq_cmp);
 	/* A path listed twice keeps its last entry. */
 	size_t w = 0;
 	for (size_t i = 0; i < idx->n; i++) {

@@ -20,6 +20,7 @@ struct fs_entry {
 	long long size;
 	long long mtime;
 	const char *content; /* for paths in fs_index.capture only: the bytes, NUL-ended */
+	size_t seq;	     /* position in the tar */
 };
 
 struct fs_index {
@@ -55,5 +56,7 @@ char *fs_index_resolve(const struct fs_index *idx, const char *path);
 
 /* Normalize an absolute path: collapse "//", "/./", "/../"; no trailing '/'. */
 char *path_normalize(const char *path);
+/* strcmp, but '/' sorts first, so a directory is followed by its contents. */
+int path_cmp(const char *a, const char *b);
 /* Is path equal to dir or below it? */
 bool path_within(const char *path, const char *dir);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "plan.h"
@@ -175,6 +176,21 @@ static void gather_etc(struct engine *e, const char *id, struct plan_input *in)
 			       hosts_mtime, hostname_mtime, resolv_mtime, &in->etc_rewritten);
 }
 
+struct changes_job {
+	struct engine *engine; /* its own handle: this runs beside the archive stream */
+	char *path;
+	json_t *changes;
+	struct rl_error err;
+	int rc;
+};
+
+static void *changes_main(void *arg)
+{
+	struct changes_job *job = arg;
+	job->rc = engine_get_json(job->engine, job->path, &job->changes, &job->err);
+	return NULL;
+}
+
 int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct rl_error *err)
 {
 	_cleanup_free_ char *escaped = url_escape(ref);
@@ -198,17 +214,29 @@ int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct
 		rl_error_prefix(err, "the image of %.128s", ref);
 		return r;
 	}
-	_cleanup_free_ char *changes_path = xasprintf("/containers/%s/changes", id);
-	r = engine_get_json(e, changes_path, &in->changes, err);
-	if (r < 0)
-		return r;
+	/* The engine computes the diff and tars the tree at once: ask for both together. */
+	struct changes_job job = {.path = xasprintf("/containers/%s/changes", id)};
+	pthread_t thread;
+	bool threaded = engine_dup(e, &job.engine, &job.err) == 0 &&
+			pthread_create(&thread, NULL, changes_main, &job) == 0;
+	if (!threaded) /* one request after the other, then */
+		job.rc = engine_get_json(e, job.path, &job.changes, &job.err);
 	static const char *const capture[] = {"/etc/passwd",   "/etc/group",	   "/etc/hosts",
 					      "/etc/hostname", "/etc/resolv.conf", NULL};
 	in->fs.capture = capture;
 	r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
+	if (threaded)
+		pthread_join(thread, NULL);
+	engine_free(job.engine);
+	free(job.path);
+	in->changes = job.changes;
 	if (r < 0) {
 		rl_error_prefix(err, "reading the files of %.128s", ref);
 		return r;
+	}
+	if (job.rc < 0) {
+		*err = job.err;
+		return job.rc;
 	}
 	in->passwd = small_file(e, id, &in->fs, "/etc/passwd", NULL);
 	in->group = small_file(e, id, &in->fs, "/etc/group", NULL);

@@ -208,21 +208,37 @@ static int resolve_user(struct planner *pl, struct rl_error *err)
 /* The mount that already serves path, described for the user; NULL if none. */
 static char *covered_by(const struct planner *pl, const char *path)
 {
+	/* The deepest mount decides: a read-only bind inside a volume, say. */
+	const struct mount *best = NULL;
+	const char *best_volume = NULL;
+	size_t best_len = 0;
 	for (size_t i = 0; i < pl->w.n_mounts; i++) {
 		const struct mount *m = &pl->w.mounts[i];
-		if (!path_within(path, m->target))
-			continue;
-		if (!m->writable)
-			return NULL; /* read-only mount: a write there is its own problem */
-		return xasprintf("already served by the %s at %s", mount_kind_name(m->kind),
-				 m->target);
+		if (path_within(path, m->target) && strlen(m->target) >= best_len) {
+			best = m;
+			best_len = strlen(m->target);
+		}
 	}
-	for (size_t i = 0; i < pl->n_image_volumes; i++)
-		if (path_within(path, pl->image_volumes[i]))
-			return xasprintf("already served by the image's VOLUME %s (an anonymous "
-					 "volume, writable under --read-only)",
-					 pl->image_volumes[i]);
-	return NULL;
+	for (size_t i = 0; i < pl->n_image_volumes; i++) {
+		const char *v = pl->image_volumes[i];
+		if (path_within(path, v) && strlen(v) > best_len) {
+			best = NULL;
+			best_volume = v;
+			best_len = strlen(v);
+		}
+	}
+	if (best_volume)
+		return xasprintf("already served by the image's VOLUME %s (an anonymous volume, "
+				 "writable under --read-only)",
+				 best_volume);
+	if (!best)
+		return NULL;
+	if (!best->writable)
+		return xasprintf("inside the read-only %s at %s: no root filesystem setting "
+				 "changes that",
+				 mount_kind_name(best->kind), best->target);
+	return xasprintf("already served by the %s at %s", mount_kind_name(best->kind),
+			 best->target);
 }
 
 static bool runtime_mounted(const char *path)
@@ -429,9 +445,10 @@ static int classified_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->wr.path, y->wr.path);
 }
 
+/* A directory sorts right before what is inside it ("/a", "/a/x", "/a-b"). */
 static int write_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct write *)a)->path, ((const struct write *)b)->path);
+	return path_cmp(((const struct write *)a)->path, ((const struct write *)b)->path);
 }
 
 static void writes_add(struct write **v, size_t *n, size_t *alloc, char *path, bool anticipated,
@@ -619,7 +636,8 @@ static void decide_group(struct planner *pl, const struct group *g, const struct
 /* Drop mounts inside another mount of the same type: the outer one serves them. */
 static void merge_nested(struct plan *out)
 {
-	qsort(out->mounts, out->n_mounts, sizeof(*out->mounts), mount_cmp);
+	if (out->n_mounts)
+		qsort(out->mounts, out->n_mounts, sizeof(*out->mounts), mount_cmp);
 	size_t w = 0;
 	for (size_t i = 0; i < out->n_mounts; i++) {
 		struct plan_mount *m = &out->mounts[i];
@@ -720,7 +738,8 @@ int plan_build(const struct plan_input *in, struct plan *out, struct rl_error *e
 	add_owned_dirs(&pl, &writes, &n, &alloc);
 
 	/* One write per path; a directory written is covered by writes inside it. */
-	qsort(writes, n, sizeof(*writes), write_cmp);
+	if (n)
+		qsort(writes, n, sizeof(*writes), write_cmp);
 	size_t kept = 0;
 	for (size_t k = 0; k < n; k++) {
 		if (kept && streq(writes[kept - 1].path, writes[k].path)) {
@@ -768,7 +787,8 @@ int plan_build(const struct plan_input *in, struct plan *out, struct rl_error *e
 		cls[ncls++] =
 			(struct classified){.base = base, .type = t, .why = why, .wr = writes[k]};
 	}
-	qsort(cls, ncls, sizeof(*cls), classified_cmp);
+	if (ncls)
+		qsort(cls, ncls, sizeof(*cls), classified_cmp);
 	groups = xcalloc(ncls ? ncls : 1, sizeof(*groups));
 	struct write *gwrites = xcalloc(ncls ? ncls : 1, sizeof(*gwrites));
 	for (size_t k = 0; k < ncls; k++) {

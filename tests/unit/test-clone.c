@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "clone.h"
+
+/*
+ * What `try` builds and reads: the create request for the read-only clone
+ * (it must never touch the original's data or ports) and the evidence in
+ * the clone's logs.
+ */
+
+/* The parts of a docker inspect answer the clone body copies or changes. */
+static const char original[] =
+	"{\"Id\": \"c0ffee\", \"Name\": \"/shop\", \"Image\": \"sha256:5e1f\","
+	" \"Config\": {\"Hostname\": \"c0ffee123456\", \"Domainname\": \"example.com\","
+	"  \"User\": \"app\", \"Image\": \"example/shop:1\", \"Env\": [\"A=1\"],"
+	"  \"Cmd\": [\"serve\"], \"ExposedPorts\": {\"80/tcp\": {}},"
+	"  \"Labels\": {\"com.example.team\": \"web\"}},"
+	" \"HostConfig\": {\"Binds\": [\"data:/data\", \"/srv/x:/x:rw\", \"/srv/y:/y:rw,z\","
+	"   \"/etc/tz:/etc/timezone\"],"
+	"  \"PortBindings\": {\"80/tcp\": [{\"HostIp\": \"\", \"HostPort\": \"8080\"}]},"
+	"  \"PublishAllPorts\": true, \"AutoRemove\": true,"
+	"  \"RestartPolicy\": {\"Name\": \"always\", \"MaximumRetryCount\": 0},"
+	"  \"NetworkMode\": \"bridge\", \"Tmpfs\": {\"/run\": \"size=1m\"},"
+	"  \"Mounts\": [{\"Type\": \"volume\", \"Source\": \"cache\", \"Target\": \"/cache\"},"
+	"   {\"Type\": \"volume\", \"Source\": \"\", \"Target\": \"/anon\"},"
+	"   {\"Type\": \"bind\", \"Source\": \"/host/conf\", \"Target\": \"/conf\"}]}}";
+
+static json_t *load_original(void)
+{
+	json_error_t jerr;
+	json_t *c = json_loads(original, 0, &jerr);
+	if (!c)
+		fail_msg("fixture: %s", jerr.text);
+	return c;
+}
+
+/* A plan with one tmpfs and one volume, as plan_build() would make it. */
+static void make_plan(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mounts = xcalloc(2, sizeof(*p->mounts));
+	p->mounts[0] = (struct plan_mount){.type = PLAN_TMPFS,
+					   .target = xstrdup("/tmp"),
+					   .options = xstrdup("mode=1777,size=64m"),
+					   .why = xstrdup("tmpfs: scratch")};
+	p->mounts[1] = (struct plan_mount){.type = PLAN_VOLUME,
+					   .target = xstrdup("/var/lib/shop"),
+					   .volume = xstrdup("shop-var-lib-shop"),
+					   .why = xstrdup("volume: data")};
+	p->n_mounts = 2;
+}
+
+static json_t *host_config(json_t *body)
+{
+	json_t *h = json_object_get(body, "HostConfig");
+	assert_true(json_is_object(h));
+	return h;
+}
+
+static json_t *mount_with_target(json_t *mounts, const char *target)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach (mounts, i, m)
+		if (streq(json_string_value(json_object_get(m, "Target")), target))
+			return m;
+	fail_msg("no mount with Target %s", target);
+	return NULL;
+}
+
+static void test_clone_is_read_only_and_unpublished(void **state)
+{
+	json_t *c = load_original();
+	json_t *before = json_deep_copy(c);
+	struct plan p;
+	make_plan(&p);
+	_cleanup_strv_ struct strv volumes = STRV_INIT;
+	json_t *body = clone_create_body(c, &p, "round-1", "shop-try", NULL, &volumes);
+	assert_non_null(body);
+	/* The original's description is left as it was. */
+	assert_true(json_equal(c, before));
+
+	json_t *h = host_config(body);
+	assert_true(json_is_true(json_object_get(h, "ReadonlyRootfs")));
+	assert_int_equal(json_object_size(json_object_get(h, "PortBindings")), 0);
+	assert_true(json_is_false(json_object_get(h, "PublishAllPorts")));
+	assert_true(json_is_false(json_object_get(h, "AutoRemove")));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(h, "RestartPolicy"), "Name")),
+		"no");
+	/* The network is kept unless the caller picks one. */
+	assert_string_equal(json_string_value(json_object_get(h, "NetworkMode")), "bridge");
+
+	/* The image by id, not by a tag that may have moved. */
+	assert_string_equal(json_string_value(json_object_get(body, "Image")), "sha256:5e1f");
+	/* The clone must not claim the original's name on the network. */
+	assert_null(json_object_get(body, "Hostname"));
+	assert_null(json_object_get(body, "Domainname"));
+	/* The rest of the configuration is the original's. */
+	assert_string_equal(json_string_value(json_object_get(body, "User")), "app");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(body, "Cmd"), 0)),
+			    "serve");
+	json_t *labels = json_object_get(body, "Labels");
+	assert_string_equal(json_string_value(json_object_get(labels, TRY_LABEL)), "round-1");
+	assert_string_equal(json_string_value(json_object_get(labels, "com.example.team")), "web");
+
+	json_decref(body);
+	json_decref(before);
+	json_decref(c);
+	plan_release(&p);
+}
+
+static void test_clone_applies_the_plan(void **state)
+{
+	json_t *c = load_original();
+	struct plan p;
+	make_plan(&p);
+	_cleanup_strv_ struct strv volumes = STRV_INIT;
+	json_t *body = clone_create_body(c, &p, "x", "shop-try", "none", &volumes);
+	json_t *h = host_config(body);
+	assert_string_equal(json_string_value(json_object_get(h, "NetworkMode")), "none");
+
+	json_t *tmpfs = json_object_get(h, "Tmpfs");
+	assert_string_equal(json_string_value(json_object_get(tmpfs, "/tmp")),
+			    "mode=1777,size=64m");
+	/* The original's own tmpfs stays. */
+	assert_string_equal(json_string_value(json_object_get(tmpfs, "/run")), "size=1m");
+
+	json_t *mounts = json_object_get(h, "Mounts");
+	json_t *m = mount_with_target(mounts, "/var/lib/shop");
+	assert_string_equal(json_string_value(json_object_get(m, "Type")), "volume");
+	const char *name = json_string_value(json_object_get(m, "Source"));
+	assert_non_null(name);
+	/* A fresh volume, not the one plan named for the real container. */
+	assert_string_not_equal(name, "shop-var-lib-shop");
+	assert_true(strv_contains(&volumes, name));
+
+	json_decref(body);
+	json_decref(c);
+	plan_release(&p);
+}
+
+static void test_clone_protects_the_originals_data(void **state)
+{
+	json_t *c = load_original();
+	struct plan p;
+	make_plan(&p);
+	_cleanup_strv_ struct strv volumes = STRV_INIT;
+	json_t *body = clone_create_body(c, &p, "x", "shop-try", NULL, &volumes);
+	json_t *h = host_config(body);
+
+	json_t *binds = json_object_get(h, "Binds");
+	assert_int_equal(json_array_size(binds), 4);
+	/* The named volume "data" is replaced by a fresh one at the same place. */
+	const char *b0 = json_string_value(json_array_get(binds, 0));
+	assert_true(str_startswith(b0, "shop-try-"));
+	assert_true(strstr(b0, ":/data") != NULL);
+	assert_false(str_startswith(b0, "data:"));
+	/* Host directories stay, read-only, with their other options. */
+	assert_string_equal(json_string_value(json_array_get(binds, 1)), "/srv/x:/x:ro");
+	assert_string_equal(json_string_value(json_array_get(binds, 2)), "/srv/y:/y:ro,z");
+	assert_string_equal(json_string_value(json_array_get(binds, 3)),
+			    "/etc/tz:/etc/timezone:ro");
+
+	json_t *mounts = json_object_get(h, "Mounts");
+	json_t *cache = mount_with_target(mounts, "/cache");
+	const char *cache_src = json_string_value(json_object_get(cache, "Source"));
+	assert_string_not_equal(cache_src, "cache");
+	assert_true(str_startswith(cache_src, "shop-try-"));
+	/* An anonymous volume is new for every container anyway. */
+	assert_string_equal(
+		json_string_value(json_object_get(mount_with_target(mounts, "/anon"), "Source")),
+		"");
+	assert_true(json_is_true(json_object_get(mount_with_target(mounts, "/conf"), "ReadOnly")));
+
+	/* Every volume the clone makes is reported, each once, and nothing else. */
+	assert_int_equal(volumes.n, 3);
+	_cleanup_free_ char *data_volume = xstrndup(b0, strcspn(b0, ":"));
+	assert_true(strv_contains(&volumes, data_volume));
+	assert_true(strv_contains(&volumes, cache_src));
+	assert_true(strv_contains(&volumes,
+				  json_string_value(json_object_get(
+					  mount_with_target(mounts, "/var/lib/shop"), "Source"))));
+	for (size_t i = 0; i < volumes.n; i++)
+		for (size_t k = i + 1; k < volumes.n; k++)
+			assert_string_not_equal(volumes.v[i], volumes.v[k]);
+
+	json_decref(body);
+	json_decref(c);
+	plan_release(&p);
+}
+
+/* A bare description (no Config, no HostConfig parts) still makes a valid body. */
+static void test_clone_minimal_container(void **state)
+{
+	json_t *c = json_pack("{s:s, s:s, s:{}}", "Id", "abc", "Image", "sha256:1", "HostConfig");
+	struct plan p = {0};
+	_cleanup_strv_ struct strv volumes = STRV_INIT;
+	json_t *body = clone_create_body(c, &p, "v", "p", NULL, &volumes);
+	assert_string_equal(json_string_value(json_object_get(body, "Image")), "sha256:1");
+	json_t *h = host_config(body);
+	assert_true(json_is_true(json_object_get(h, "ReadonlyRootfs")));
+	assert_int_equal(json_array_size(json_object_get(h, "Binds")), 0);
+	assert_int_equal(json_array_size(json_object_get(h, "Mounts")), 0);
+	assert_int_equal(volumes.n, 0);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(body, "Labels"), TRY_LABEL)),
+		"v");
+	json_decref(body);
+	json_decref(c);
+}
+
+/* --- logs_demux ------------------------------------------------------------ */
+
+/* One frame of Docker's multiplexed log stream. */
+static void frame(struct strbuf *sb, unsigned char stream, const char *payload)
+{
+	size_t len = strlen(payload);
+	unsigned char header[8] = {stream,
+				   0,
+				   0,
+				   0,
+				   (unsigned char)(len >> 24),
+				   (unsigned char)(len >> 16),
+				   (unsigned char)(len >> 8),
+				   (unsigned char)len};
+	strbuf_add(sb, header, sizeof(header));
+	strbuf_add(sb, payload, len);
+}
+
+static void test_demux_frames(void **state)
+{
+	_cleanup_strbuf_ struct strbuf in = STRBUF_INIT;
+	frame(&in, 1, "starting\n");
+	frame(&in, 2, "mkdir: can't create directory '/srv/': Read-only file system\n");
+	frame(&in, 1, "");
+	frame(&in, 1, "done\n");
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	logs_demux(in.buf, in.len, false, &out);
+	assert_string_equal(strbuf_str(&out), "starting\n"
+					      "mkdir: can't create directory '/srv/': Read-only "
+					      "file system\n"
+					      "done\n");
+}
+
+/* A frame longer than 255 bytes uses more than the last size byte. */
+static void test_demux_long_frame(void **state)
+{
+	char big[700];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	_cleanup_strbuf_ struct strbuf in = STRBUF_INIT;
+	frame(&in, 1, big);
+	frame(&in, 2, "end\n");
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	logs_demux(in.buf, in.len, false, &out);
+	assert_int_equal(out.len, sizeof(big) - 1 + 4);
+	assert_string_equal(out.buf + sizeof(big) - 1, "end\n");
+}
+
+/* The answer was cut off: keep what arrived. */
+static void test_demux_truncated_last_frame(void **state)
+{
+	_cleanup_strbuf_ struct strbuf in = STRBUF_INIT;
+	frame(&in, 1, "first\n");
+	frame(&in, 2, "sh: can't create /run/x.pid: Read-only file system\n");
+	size_t cut = in.len - 30;
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	logs_demux(in.buf, cut, false, &out);
+	assert_string_equal(strbuf_str(&out), "first\nsh: can't create /run");
+	/* Cut inside a header: nothing of it shows. */
+	strbuf_reset(&out);
+	logs_demux(in.buf, 8 + 6 + 5, false, &out);
+	assert_string_equal(strbuf_str(&out), "first\n");
+}
+
+static void test_demux_tty_passthrough(void **state)
+{
+	_cleanup_strbuf_ struct strbuf in = STRBUF_INIT;
+	frame(&in, 1, "looks like a frame\n");
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	logs_demux(in.buf, in.len, true, &out);
+	assert_int_equal(out.len, in.len);
+	assert_memory_equal(out.buf, in.buf, in.len);
+	strbuf_reset(&out);
+	logs_demux("\r\nprompt$ ", 10, true, &out);
+	assert_string_equal(strbuf_str(&out), "\r\nprompt$ ");
+}
+
+/* Text where frames were expected: passed on as it is. */
+static void test_demux_not_frames(void **state)
+{
+	const char text[] = "2026/11/22 10:00:00 [emerg] 1#1: mkdir() \"/var/lib/nginx/body\" "
+			    "failed (30: Read-only file system)\n";
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	logs_demux(text, strlen(text), false, &out);
+	assert_string_equal(strbuf_str(&out), text);
+	/* Frames, then garbage: the frames are decoded, the rest kept. */
+	_cleanup_strbuf_ struct strbuf in = STRBUF_INIT;
+	frame(&in, 1, "ok\n");
+	strbuf_addstr(&in, "raw tail\n");
+	strbuf_reset(&out);
+	logs_demux(in.buf, in.len, false, &out);
+	assert_string_equal(strbuf_str(&out), "ok\nraw tail\n");
+	strbuf_reset(&out);
+	logs_demux("", 0, false, &out);
+	assert_int_equal(out.len, 0);
+}
+
+/*
+ * A raw (not multiplexed) answer shorter than a frame header, 8 bytes, is
+ * passed through like a longer one, not dropped.
+ */
+static void test_demux_short_raw_text(void **state)
+{
+	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
+	logs_demux("EROFS\n", 6, false, &out);
+	assert_string_equal(strbuf_str(&out), "EROFS\n");
+}
+
+/* --- logs_find_erofs -------------------------------------------------------- */
+
+static void find(const char *text, struct strv *lines, struct strv *paths)
+{
+	logs_find_erofs(text, lines, paths);
+	for (size_t i = 0; i < paths->n; i++)
+		assert_true(paths->v[i][0] == '/');
+}
+
+static void test_erofs_busybox(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	find("starting\n"
+	     "mkdir: can't create directory '/srv/': Read-only file system\n"
+	     "sh: can't create /run/x.pid: Read-only file system\n",
+	     &lines, &paths);
+	assert_int_equal(lines.n, 2);
+	assert_string_equal(lines.v[0],
+			    "mkdir: can't create directory '/srv/': Read-only file system");
+	assert_int_equal(paths.n, 2);
+	assert_string_equal(paths.v[0], "/srv");
+	assert_string_equal(paths.v[1], "/run/x.pid");
+}
+
+static void test_erofs_nginx(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	find("/docker-entrypoint.sh: Configuration complete; ready for start up\n"
+	     "2026/11/22 10:00:00 [emerg] 1#1: mkdir() \"/var/lib/nginx/body\" failed (30: "
+	     "Read-only file system)\n"
+	     "nginx: [emerg] mkdir() \"/var/lib/nginx/body\" failed (30: Read-only file system)\n",
+	     &lines, &paths);
+	assert_int_equal(lines.n, 2);
+	/* The date is not a path; the same directory named twice counts once. */
+	assert_int_equal(paths.n, 1);
+	assert_string_equal(paths.v[0], "/var/lib/nginx/body");
+}
+
+static void test_erofs_redis_no_path(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	find("1:C 22 Nov 2026 10:00:00.000 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo\n"
+	     "Can't open the log file: Read-only file system\n",
+	     &lines, &paths);
+	assert_int_equal(lines.n, 1);
+	assert_string_equal(lines.v[0], "Can't open the log file: Read-only file system");
+	assert_int_equal(paths.n, 0);
+}
+
+static void test_erofs_errno_name(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	find("Error: EROFS: read-only file system, open '/app/data/cache.json'\n"
+	     "    at Object.openSync (node:fs:596:3)\n"
+	     "write /tmp/out: erofs\n",
+	     &lines, &paths);
+	assert_int_equal(lines.n, 2);
+	assert_int_equal(paths.n, 2);
+	assert_string_equal(paths.v[0], "/app/data/cache.json");
+	assert_string_equal(paths.v[1], "/tmp/out");
+}
+
+static void test_erofs_unrelated_lines(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	find("open /etc/app.conf: permission denied\n"
+	     "GET /index.html 200\n"
+	     "mounted read-only root\n"
+	     "\n",
+	     &lines, &paths);
+	assert_int_equal(lines.n, 0);
+	assert_int_equal(paths.n, 0);
+	find("", &lines, &paths);
+	assert_int_equal(lines.n, 0);
+}
+
+static void test_erofs_duplicates_once(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	const char line[] = "sh: can't create /run/x.pid: Read-only file system\n";
+	_cleanup_free_ char *text = xasprintf("%s%s%s", line, line, line);
+	find(text, &lines, &paths);
+	assert_int_equal(paths.n, 1);
+	assert_string_equal(paths.v[0], "/run/x.pid");
+	/* Paths already known (from an earlier round) are not added again. */
+	find("touch: /run/x.pid: Read-only file system\n"
+	     "touch: /var/log/app.log: Read-only file system\n",
+	     &lines, &paths);
+	assert_int_equal(paths.n, 2);
+	assert_string_equal(paths.v[1], "/var/log/app.log");
+}
+
+/* A log line can be huge; what is kept of it is bounded. */
+static void test_erofs_long_line(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "write /data/f: Read-only file system ");
+	for (int i = 0; i < 2000; i++)
+		strbuf_addch(&sb, 'x');
+	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	find(strbuf_str(&sb), &lines, &paths);
+	assert_int_equal(lines.n, 1);
+	assert_true(strlen(lines.v[0]) <= 500);
+	assert_int_equal(paths.n, 1);
+	assert_string_equal(paths.v[0], "/data/f");
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clone_is_read_only_and_unpublished),
+		cmocka_unit_test(test_clone_applies_the_plan),
+		cmocka_unit_test(test_clone_protects_the_originals_data),
+		cmocka_unit_test(test_clone_minimal_container),
+		cmocka_unit_test(test_demux_frames),
+		cmocka_unit_test(test_demux_long_frame),
+		cmocka_unit_test(test_demux_truncated_last_frame),
+		cmocka_unit_test(test_demux_tty_passthrough),
+		cmocka_unit_test(test_demux_not_frames),
+		cmocka_unit_test(test_demux_short_raw_text),
+		cmocka_unit_test(test_erofs_busybox),
+		cmocka_unit_test(test_erofs_nginx),
+		cmocka_unit_test(test_erofs_redis_no_path),
+		cmocka_unit_test(test_erofs_errno_name),
+		cmocka_unit_test(test_erofs_unrelated_lines),
+		cmocka_unit_test(test_erofs_duplicates_once),
+		cmocka_unit_test(test_erofs_long_line),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
