@@ -10,15 +10,8 @@ IMAGE=rootlock-test/busybox:latest
 VOLIMAGE=rootlock-test/volume:latest
 LONG=(sh -c 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done')
 
-d() { "$DOCKER" -H "unix://$SOCK" "$@"; }
-
 setup_file() {
-	export SOCK=$(engine_sock)
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
-	[ -S "$SOCK" ] || {
-		echo "no sandbox engine at $SOCK: run 'scripts/engine start' (tests/run-all does)" >&2
-		return 1
-	}
+	use_sandbox_engine || return 1
 	export RUN="t$$"
 	local c=(--label "rootlock.test=$RUN" --network none)
 	export BINDDIR=$BATS_FILE_TMPDIR/config

@@ -38,6 +38,20 @@ engine_sock() {
 	echo "${ROOTLOCK_ENGINE_DIR:-/var/tmp/rootlock-test-engine}/docker.sock"
 }
 
+# For setup_file: export SOCK and DOCKER (the distro client when there is
+# one), or say how to start the sandbox engine and fail.
+use_sandbox_engine() {
+	export SOCK=$(engine_sock)
+	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
+	[ -S "$SOCK" ] || {
+		echo "no sandbox engine at $SOCK: run 'scripts/engine start' (tests/run-all does)" >&2
+		return 1
+	}
+}
+
+# The docker CLI on the sandbox engine.
+d() { "$DOCKER" -H "unix://$SOCK" "$@"; }
+
 # Fail with a clear message when a control character reached the output.
 assert_no_raw_control() {
 	if printf '%s' "$1" | LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]'; then

@@ -10,15 +10,8 @@ load helpers
 
 BUSYBOX=rootlock-test/busybox:latest
 
-d() { "$DOCKER" -H "unix://$SOCK" "$@"; }
-
 setup_file() {
-	export SOCK=$(engine_sock)
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
-	[ -S "$SOCK" ] || {
-		echo "no sandbox engine at $SOCK: run 'scripts/engine start' (tests/run-all does)" >&2
-		return 1
-	}
+	use_sandbox_engine || return 1
 	DOCKER_HOST="unix://$SOCK" ROOTLOCK_TEST_IMAGES="s6ish nonroot imgdata withvolume unfixable healthy exits noshell" \
 		"$REPO/scripts/test-images" >&2
 	export RUN="p$$"

@@ -9,20 +9,13 @@
 
 load helpers
 
-d() { "$DOCKER" -H "unix://$SOCK" "$@"; }
-
 # A 1 MB POST that nginx buffers to /var/lib/nginx/body before proxying it.
 UPLOAD='head -c 1000000 /dev/zero | curl -sfS --data-binary @- http://127.0.0.1:8080/upload'
 # A key, then a snapshot written to /var/lib/redis/dump.rdb.
 SAVE='redis-cli SET rootlock works && redis-cli SAVE'
 
 setup_file() {
-	export SOCK=$(engine_sock)
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
-	[ -S "$SOCK" ] || {
-		echo "no sandbox engine at $SOCK: run 'scripts/engine start' (tests/run-all does)" >&2
-		return 1
-	}
+	use_sandbox_engine || return 1
 	DOCKER_HOST="unix://$SOCK" ROOTLOCK_TEST_IMAGES="nginx redis" "$REPO/scripts/test-images" >&2
 	export RUN="s$$"
 	local c=(--label "rootlock.test=$RUN" --network none)
