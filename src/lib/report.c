@@ -141,6 +141,18 @@ json_t *result_to_json(const struct workload *w, const struct judgement *j)
  * a tree of json_t per result cost more than linting the file did.
  */
 
+/* Append n bytes; inline, since results are written a few bytes at a time. */
+static inline void put(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->alloc - sb->len <= n)
+		strbuf_grow(sb, n);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+#define PUT_LIT(sb, lit) put((sb), "" lit, sizeof(lit) - 1)
+
 /* Whether s is UTF-8 as jansson takes it: no overlong forms, surrogates or code points past
  * U+10FFFF. */
 static bool utf8_valid(const unsigned char *s)
@@ -189,17 +201,23 @@ static char *put_u16(char *o, unsigned int u)
 	return o;
 }
 
-/* Escape valid UTF-8 s into o, which has room for 6 bytes per byte of s. */
+/* The bytes that go out as they are: printable ASCII but " and \\ (so not the final NUL). */
+static inline bool plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/*
+ * Escape s into o, which has room for 6 bytes per byte of s. NULL when s is
+ * not valid UTF-8 (checked at its first non-ASCII byte, once).
+ */
 static char *escape_into(char *o, const unsigned char *s)
 {
+	bool checked = false;
 	for (;;) {
+		while (plain_byte(*s))
+			*o++ = (char)*s++;
 		unsigned char c = *s;
-		/* Most text is printable ASCII: copied as it is. */
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			s++;
-			continue;
-		}
 		if (!c)
 			return o;
 		if (c < 0x80) {
@@ -220,6 +238,11 @@ static char *escape_into(char *o, const unsigned char *s)
 			}
 			continue;
 		}
+		if (!checked) {
+			if (!utf8_valid(s))
+				return NULL;
+			checked = true;
+		}
 		size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 		unsigned int cp = c & (0x7fu >> len);
 		for (size_t i = 1; i < len; i++)
@@ -239,156 +262,149 @@ static char *escape_into(char *o, const unsigned char *s)
 void json_add_string(struct strbuf *sb, const char *s)
 {
 	if (!s) {
-		strbuf_addstr(sb, "null");
+		PUT_LIT(sb, "null");
 		return;
 	}
 	_cleanup_free_ char *safe = NULL;
-	size_t len = strlen(s);
-	/* Only text with a non-ASCII byte can be invalid; then as json_string_safe() does. */
-	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)s[i] >= 0x80) {
-			if (!utf8_valid((const unsigned char *)s + i)) {
-				s = safe = term_sanitize(s);
-				len = strlen(s);
-			}
-			break;
+	for (;;) {
+		/* \u00XX is 6 bytes for 1 (a 4-byte character becomes 12), plus the quotes. */
+		strbuf_grow(sb, 6 * strlen(s) + 2);
+		char *o = sb->buf + sb->len;
+		*o++ = '"';
+		o = escape_into(o, (const unsigned char *)s);
+		if (o) {
+			*o++ = '"';
+			*o = '\0';
+			sb->len = (size_t)(o - sb->buf);
+			return;
 		}
+		/* Invalid UTF-8: as json_string_safe() does, the sanitized text (always valid). */
+		s = safe = term_sanitize(s);
 	}
-	/* \u00XX is 6 bytes for 1 (a 4-byte character becomes 12), plus the quotes. */
-	strbuf_grow(sb, 6 * len + 2);
-	char *o = sb->buf + sb->len;
-	*o++ = '"';
-	o = escape_into(o, (const unsigned char *)s);
-	*o++ = '"';
-	*o = '\0';
-	sb->len = (size_t)(o - sb->buf);
 }
 
-/* ,"key": (no comma for the first key), as JSON_COMPACT writes it. */
-static void add_key(struct strbuf *sb, const char *key, bool first)
+static void put_int(struct strbuf *sb, long long v)
 {
-	if (!first)
-		strbuf_addch(sb, ',');
-	strbuf_addch(sb, '"');
-	strbuf_addstr(sb, key);
-	strbuf_add(sb, "\":", 2);
+	char digits[24], *p = digits + sizeof(digits);
+	/* Unsigned, so that LLONG_MIN negates. */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	put(sb, p, (size_t)(digits + sizeof(digits) - p));
 }
 
-static void add_str_field(struct strbuf *sb, const char *key, const char *value)
-{
-	add_key(sb, key, false);
-	json_add_string(sb, value);
-}
-
-static void add_bool_field(struct strbuf *sb, const char *key, bool value)
-{
-	add_key(sb, key, false);
-	strbuf_addstr(sb, value ? "true" : "false");
-}
-
-static void add_int_field(struct strbuf *sb, const char *key, long long value)
-{
-	add_key(sb, key, false);
-	strbuf_addf(sb, "%lld", value);
-}
+/* ,"key":value (the first key of an object is written with its brace). */
+#define PUT_STR(sb, key, value)                                                                    \
+	do {                                                                                       \
+		PUT_LIT(sb, ",\"" key "\":");                                                      \
+		json_add_string(sb, value);                                                        \
+	} while (0)
+#define PUT_BOOL(sb, key, value)                                                                   \
+	do {                                                                                       \
+		if (value)                                                                         \
+			PUT_LIT(sb, ",\"" key "\":true");                                          \
+		else                                                                               \
+			PUT_LIT(sb, ",\"" key "\":false");                                         \
+	} while (0)
+#define PUT_INT(sb, key, value)                                                                    \
+	do {                                                                                       \
+		PUT_LIT(sb, ",\"" key "\":");                                                      \
+		put_int(sb, value);                                                                \
+	} while (0)
 
 static void add_mount(struct strbuf *sb, const struct mount *m)
 {
-	strbuf_addch(sb, '{');
-	add_key(sb, "type", true);
+	PUT_LIT(sb, "{\"type\":");
 	json_add_string(sb, mount_kind_name(m->kind));
-	add_str_field(sb, "target", m->target);
-	add_str_field(sb, "source", m->source);
-	add_bool_field(sb, "writable", m->writable);
+	PUT_STR(sb, "target", m->target);
+	PUT_STR(sb, "source", m->source);
+	PUT_BOOL(sb, "writable", m->writable);
 	if (m->kind == MOUNT_TMPFS) {
-		add_bool_field(sb, "exec", m->exec);
-		add_int_field(sb, "size_bytes", m->size_bytes);
+		PUT_BOOL(sb, "exec", m->exec);
+		PUT_INT(sb, "size_bytes", m->size_bytes);
 	}
-	strbuf_addch(sb, '}');
+	PUT_LIT(sb, "}");
 }
 
 /* "a,b" as a JSON array; like split_files(), empty names between commas are skipped. */
 static void add_files(struct strbuf *sb, const char *files)
 {
-	strbuf_addch(sb, '[');
+	PUT_LIT(sb, "[");
 	bool first = true;
 	for (const char *f = files; f && *f;) {
 		size_t n = strcspn(f, ",");
 		if (n) {
 			_cleanup_free_ char *name = xstrndup(f, n);
 			if (!first)
-				strbuf_addch(sb, ',');
+				PUT_LIT(sb, ",");
 			json_add_string(sb, name);
 			first = false;
 		}
 		f += n + (f[n] == ',');
 	}
-	strbuf_addch(sb, ']');
+	PUT_LIT(sb, "]");
 }
 
 void result_write_json(struct strbuf *sb, const struct workload *w, const struct judgement *j)
 {
-	strbuf_addch(sb, '{');
-	add_key(sb, "id", true);
+	PUT_LIT(sb, "{\"id\":");
 	json_add_string(sb, w->id);
-	add_str_field(sb, "name", w->name);
-	add_str_field(sb, "image", w->image);
-	add_str_field(sb, "state", w->state);
-	add_bool_field(sb, "readonly_rootfs", w->readonly_rootfs);
-	add_bool_field(sb, "privileged", w->privileged);
-	add_bool_field(sb, "cap_sys_admin", w->cap_sys_admin);
-	add_bool_field(sb, "apparmor_unconfined", w->apparmor_unconfined);
-	add_bool_field(sb, "seccomp_unconfined", w->seccomp_unconfined);
-	add_str_field(sb, "verdict", verdict_name(j->verdict));
-	add_key(sb, "reasons", false);
-	strbuf_addch(sb, '[');
+	PUT_STR(sb, "name", w->name);
+	PUT_STR(sb, "image", w->image);
+	PUT_STR(sb, "state", w->state);
+	PUT_BOOL(sb, "readonly_rootfs", w->readonly_rootfs);
+	PUT_BOOL(sb, "privileged", w->privileged);
+	PUT_BOOL(sb, "cap_sys_admin", w->cap_sys_admin);
+	PUT_BOOL(sb, "apparmor_unconfined", w->apparmor_unconfined);
+	PUT_BOOL(sb, "seccomp_unconfined", w->seccomp_unconfined);
+	PUT_STR(sb, "verdict", verdict_name(j->verdict));
+	PUT_LIT(sb, ",\"reasons\":[");
 	for (size_t i = 0; i < j->reasons.n; i++) {
 		if (i)
-			strbuf_addch(sb, ',');
+			PUT_LIT(sb, ",");
 		json_add_string(sb, j->reasons.v[i]);
 	}
-	strbuf_addch(sb, ']');
-	add_str_field(sb, "exempt_reason", j->exempt_reason);
-	add_str_field(sb, "exempt_source", j->exempt_source);
-	add_str_field(sb, "remediation", j->remediation);
-	add_key(sb, "mounts", false);
-	strbuf_addch(sb, '[');
+	PUT_LIT(sb, "]");
+	PUT_STR(sb, "exempt_reason", j->exempt_reason);
+	PUT_STR(sb, "exempt_source", j->exempt_source);
+	PUT_STR(sb, "remediation", j->remediation);
+	PUT_LIT(sb, ",\"mounts\":[");
 	for (size_t i = 0; i < w->n_mounts; i++) {
 		if (i)
-			strbuf_addch(sb, ',');
+			PUT_LIT(sb, ",");
 		add_mount(sb, &w->mounts[i]);
 	}
-	strbuf_addch(sb, ']');
+	PUT_LIT(sb, "]");
 	const struct origin * or = &w->origin;
-	add_key(sb, "compose", false);
 	if (or->compose_project || or->compose_service) {
-		strbuf_addch(sb, '{');
-		add_key(sb, "project", true);
+		PUT_LIT(sb, ",\"compose\":{\"project\":");
 		json_add_string(sb, or->compose_project);
-		add_str_field(sb, "service", or->compose_service);
-		add_key(sb, "config_files", false);
+		PUT_STR(sb, "service", or->compose_service);
+		PUT_LIT(sb, ",\"config_files\":");
 		add_files(sb, or->compose_files);
-		add_str_field(sb, "working_dir", or->compose_workdir);
-		strbuf_addch(sb, '}');
+		PUT_STR(sb, "working_dir", or->compose_workdir);
+		PUT_LIT(sb, "}");
 	} else {
-		strbuf_addstr(sb, "null");
+		PUT_LIT(sb, ",\"compose\":null");
 	}
 	if (or->file) {
-		add_str_field(sb, "file", or->file);
-		add_int_field(sb, "line", or->line);
-		add_int_field(sb, "column", or->column);
-		add_str_field(sb, "kind", or->kind);
-		add_str_field(sb, "workload", or->workload);
-		add_str_field(sb, "container", or->container);
-		add_key(sb, "message", false);
+		PUT_STR(sb, "file", or->file);
+		PUT_INT(sb, "line", or->line);
+		PUT_INT(sb, "column", or->column);
+		PUT_STR(sb, "kind", or->kind);
+		PUT_STR(sb, "workload", or->workload);
+		PUT_STR(sb, "container", or->container);
 		if (j->reasons.n == 1) {
-			json_add_string(sb, j->reasons.v[0]);
+			PUT_STR(sb, "message", j->reasons.v[0]);
 		} else {
 			_cleanup_strbuf_ struct strbuf msg = STRBUF_INIT;
 			for (size_t i = 0; i < j->reasons.n; i++)
 				strbuf_addf(&msg, "%s%s", i ? "; " : "", j->reasons.v[i]);
-			json_add_string(sb, strbuf_str(&msg));
+			PUT_STR(sb, "message", strbuf_str(&msg));
 		}
 	}
-	strbuf_addch(sb, '}');
+	PUT_LIT(sb, "}");
 }
