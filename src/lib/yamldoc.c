@@ -18,17 +18,23 @@ struct loader {
 	size_t n_anchors, alloc_anchors;
 	size_t aliases;
 	struct rl_error *err;
+	/*
+	 * The children of the collections being read, innermost last. A
+	 * collection's are copied out at its end, at their final count, so no
+	 * child array is ever grown or freed on its own.
+	 */
+	struct ynode **items;
+	size_t n_items, alloc_items;
+	struct ypair *pairs;
+	size_t n_pairs, alloc_pairs;
 };
 
-/* A bump allocator: nodes and strings are carved from chunks, freed together. */
+/* A bump allocator: nodes, child arrays and strings are carved from chunks, freed together. */
 struct ychunk {
 	struct ychunk *next;
 	size_t used, cap;
 	max_align_t data[];
 };
-
-#define ALIGN_UP(n) (((n) + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1))
-#define NODE_SLOT ALIGN_UP(sizeof(struct ynode)) /* what one node takes in a chunk */
 
 /*
  * Chunks start small, so a small file costs little and reuses the heap, and
@@ -38,33 +44,32 @@ struct ychunk {
 #define CHUNK_MIN ((size_t)16 << 10)
 #define CHUNK_MAX ((size_t)1 << 20)
 
-static void *chunk_alloc(struct ychunk **head, size_t size, size_t slot, bool aligned)
+/* size bytes at a multiple of align (a power of two, at most max_align_t's). */
+static void *chunk_alloc(struct ydoc *d, size_t size, size_t align)
 {
-	if (aligned)
-		size = ALIGN_UP(size);
-	struct ychunk *c = *head;
-	if (!c || c->cap - c->used < size) {
+	struct ychunk *c = d->chunks;
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (!c || at > c->cap || c->cap - at < size) {
 		size_t cap = c ? c->cap * 2 : CHUNK_MIN;
 		if (cap > CHUNK_MAX)
 			cap = CHUNK_MAX;
-		cap -= cap % slot; /* node chunks hold whole nodes */
 		if (cap < size)
 			cap = size;
 		struct ychunk *fresh = xmalloc(sizeof(*fresh) + cap);
 		fresh->used = 0;
 		fresh->cap = cap;
 		fresh->next = c;
-		*head = fresh;
+		d->chunks = fresh;
 		c = fresh;
+		at = 0;
 	}
-	void *p = (char *)c->data + c->used;
-	c->used += size;
-	return p;
+	c->used = at + size;
+	return (char *)c->data + at;
 }
 
 static char *doc_strndup(struct ydoc *d, const char *s, size_t len)
 {
-	char *p = chunk_alloc(&d->strings, len + 1, 1, false);
+	char *p = chunk_alloc(d, len + 1, 1);
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
@@ -72,7 +77,7 @@ static char *doc_strndup(struct ydoc *d, const char *s, size_t len)
 
 static struct ynode *node_new(struct ydoc *d, enum ynode_kind kind, const yaml_mark_t *mark)
 {
-	struct ynode *n = chunk_alloc(&d->nodes, NODE_SLOT, NODE_SLOT, true);
+	struct ynode *n = chunk_alloc(d, sizeof(*n), _Alignof(struct ynode));
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
 	n->line = (int)mark->line + 1;
@@ -81,27 +86,12 @@ static struct ynode *node_new(struct ydoc *d, enum ynode_kind kind, const yaml_m
 	return n;
 }
 
-static void chunks_free(struct ychunk *c, bool nodes)
-{
-	while (c) {
-		struct ychunk *next = c->next;
-		/* Only the child arrays of collections live outside the chunks. */
-		for (size_t off = 0; nodes && off + NODE_SLOT <= c->used; off += NODE_SLOT) {
-			struct ynode *n = (struct ynode *)((char *)c->data + off);
-			if (n->kind == YNODE_SEQ)
-				free(n->items);
-			else if (n->kind == YNODE_MAP)
-				free(n->pairs);
-		}
-		free(c);
-		c = next;
-	}
-}
-
 static void doc_release(struct ydoc *d)
 {
-	chunks_free(d->nodes, true);
-	chunks_free(d->strings, false);
+	for (struct ychunk *c = d->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
 	memset(d, 0, sizeof(*d));
 }
 
@@ -160,21 +150,47 @@ static int next_event(struct loader *l, yaml_event_t *ev)
 	return 0;
 }
 
-static void seq_append(struct ynode *seq, struct ynode *item)
+static void item_push(struct loader *l, struct ynode *item)
 {
-	/* Grow by doubling: n is a power of two exactly when the array is full. */
-	if ((seq->n & (seq->n - 1)) == 0)
-		seq->items = xrealloc(seq->items, (seq->n ? seq->n * 2 : 1) * sizeof(*seq->items));
-	seq->items[seq->n++] = item;
+	if (l->n_items == l->alloc_items) {
+		l->alloc_items = l->alloc_items ? l->alloc_items * 2 : 64;
+		l->items = xrealloc(l->items, l->alloc_items * sizeof(*l->items));
+	}
+	l->items[l->n_items++] = item;
 }
 
-static void map_append(struct ynode *map, struct ynode *key, struct ynode *value)
+static void pair_push(struct loader *l, struct ynode *key, struct ynode *value)
 {
-	if ((map->n & (map->n - 1)) == 0)
-		map->pairs = xrealloc(map->pairs, (map->n ? map->n * 2 : 1) * sizeof(*map->pairs));
-	map->pairs[map->n].key = key;
-	map->pairs[map->n].value = value;
-	map->n++;
+	if (l->n_pairs == l->alloc_pairs) {
+		l->alloc_pairs = l->alloc_pairs ? l->alloc_pairs * 2 : 64;
+		l->pairs = xrealloc(l->pairs, l->alloc_pairs * sizeof(*l->pairs));
+	}
+	l->pairs[l->n_pairs].key = key;
+	l->pairs[l->n_pairs].value = value;
+	l->n_pairs++;
+}
+
+/* Move the children pushed since base into the document, as seq's items. */
+static void seq_finish(struct loader *l, struct ynode *seq, size_t base)
+{
+	seq->n = l->n_items - base;
+	if (seq->n) {
+		seq->items =
+			chunk_alloc(l->doc, seq->n * sizeof(*seq->items), _Alignof(struct ynode *));
+		memcpy(seq->items, l->items + base, seq->n * sizeof(*seq->items));
+	}
+	l->n_items = base;
+}
+
+static void map_finish(struct loader *l, struct ynode *map, size_t base)
+{
+	map->n = l->n_pairs - base;
+	if (map->n) {
+		map->pairs =
+			chunk_alloc(l->doc, map->n * sizeof(*map->pairs), _Alignof(struct ypair));
+		memcpy(map->pairs, l->pairs + base, map->n * sizeof(*map->pairs));
+	}
+	l->n_pairs = base;
 }
 
 /*
@@ -222,6 +238,7 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			n->tag = doc_strndup(l->doc, (const char *)ev->data.sequence_start.tag,
 					     strlen((const char *)ev->data.sequence_start.tag));
 		anchor_add(l, ev->data.sequence_start.anchor, n);
+		size_t first_item = l->n_items;
 		for (;;) {
 			yaml_event_t child;
 			if ((r = next_event(l, &child)) < 0)
@@ -235,8 +252,9 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			yaml_event_delete(&child);
 			if (r < 0)
 				return r;
-			seq_append(n, item);
+			item_push(l, item);
 		}
+		seq_finish(l, n, first_item);
 		*ret = n;
 		return 0;
 	case YAML_MAPPING_START_EVENT:
@@ -245,6 +263,7 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			n->tag = doc_strndup(l->doc, (const char *)ev->data.mapping_start.tag,
 					     strlen((const char *)ev->data.mapping_start.tag));
 		anchor_add(l, ev->data.mapping_start.anchor, n);
+		size_t first_pair = l->n_pairs;
 		for (;;) {
 			yaml_event_t kev, vev;
 			if ((r = next_event(l, &kev)) < 0)
@@ -264,8 +283,9 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			yaml_event_delete(&vev);
 			if (r < 0)
 				return r;
-			map_append(n, key, value);
+			pair_push(l, key, value);
 		}
+		map_finish(l, n, first_pair);
 		*ret = n;
 		return 0;
 	default:
@@ -312,6 +332,8 @@ int ystream_load(const char *buf, size_t len, const char *filename, struct ystre
 	}
 	anchors_reset(&l);
 	free(l.anchors);
+	free(l.items);
+	free(l.pairs);
 	yaml_parser_delete(&l.parser);
 	if (r < 0) {
 		ystream_release(&s);

@@ -8,7 +8,7 @@
  * keeps each node's line and column, so findings can point at the key to
  * change. Aliases point at their anchor's node (nothing is copied), so an
  * alias bomb costs no memory; merge keys (<<) are resolved at lookup.
- * All nodes and strings belong to their ydoc (kept in chunks, so a big file
+ * All nodes, child arrays and strings belong to their ydoc (kept in chunks, so a big file
  * costs few allocations) and are freed with it.
  */
 
@@ -42,10 +42,9 @@ struct ynode {
 struct ychunk;
 
 struct ydoc {
-	struct ynode *root;	/* NULL, or an empty scalar, for an empty document */
-	struct ychunk *nodes;	/* every node, for freeing */
-	struct ychunk *strings; /* scalar values and tags */
-	size_t n_all;		/* nodes made */
+	struct ynode *root;    /* NULL, or an empty scalar, for an empty document */
+	struct ychunk *chunks; /* every node, child array and string, for freeing */
+	size_t n_all;	       /* nodes made */
 };
 
 struct ystream {
