@@ -170,25 +170,30 @@ static void pair_push(struct loader *l, struct ynode *key, struct ynode *value)
 	l->n_pairs++;
 }
 
-/* Move the children pushed since base into the document, as seq's items. */
+_Static_assert(sizeof(struct ynode) <= 32, "nodes are many: keep them small");
+
+/*
+ * Move the children pushed since base into the document, as seq's items.
+ * A file is at most a few hundred MB, so a count fits n's 32 bits.
+ */
 static void seq_finish(struct loader *l, struct ynode *seq, size_t base)
 {
-	seq->n = l->n_items - base;
-	if (seq->n) {
-		seq->items =
-			chunk_alloc(l->doc, seq->n * sizeof(*seq->items), _Alignof(struct ynode *));
-		memcpy(seq->items, l->items + base, seq->n * sizeof(*seq->items));
+	size_t n = l->n_items - base;
+	seq->n = (uint32_t)n;
+	if (n) {
+		seq->items = chunk_alloc(l->doc, n * sizeof(*seq->items), _Alignof(struct ynode *));
+		memcpy(seq->items, l->items + base, n * sizeof(*seq->items));
 	}
 	l->n_items = base;
 }
 
 static void map_finish(struct loader *l, struct ynode *map, size_t base)
 {
-	map->n = l->n_pairs - base;
-	if (map->n) {
-		map->pairs =
-			chunk_alloc(l->doc, map->n * sizeof(*map->pairs), _Alignof(struct ypair));
-		memcpy(map->pairs, l->pairs + base, map->n * sizeof(*map->pairs));
+	size_t n = l->n_pairs - base;
+	map->n = (uint32_t)n;
+	if (n) {
+		map->pairs = chunk_alloc(l->doc, n * sizeof(*map->pairs), _Alignof(struct ypair));
+		memcpy(map->pairs, l->pairs + base, n * sizeof(*map->pairs));
 	}
 	l->n_pairs = base;
 }

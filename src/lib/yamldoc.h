@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdint.h>
+
 #include "error.h"
 
 /*
@@ -25,18 +27,20 @@ struct ypair {
 	struct ynode *value;
 };
 
+/* 32 bytes: a big file has hundreds of thousands of these. */
 struct ynode {
-	enum ynode_kind kind;
-	int line;    /* 1-based */
-	int column;  /* 1-based */
-	bool plain;  /* scalar written without quotes (so `true` is a boolean) */
-	char *tag;   /* explicit tag such as "!!str", or NULL */
-	char *value; /* scalar text */
+	uint8_t kind; /* enum ynode_kind */
+	bool plain;   /* scalar written without quotes (so `true` is a boolean) */
+	int line;     /* 1-based */
+	int column;   /* 1-based */
+	uint32_t n;   /* items or pairs */
+	char *tag;    /* explicit tag such as "!!str", or NULL */
+	/* By kind; check it first (yscalar() does). */
 	union {
+		char *value;	      /* scalar text */
 		struct ynode **items; /* sequence */
 		struct ypair *pairs;  /* mapping, in document order */
 	};
-	size_t n;
 };
 
 struct ychunk;
