@@ -263,11 +263,16 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 		add_error(run, &err);
 		return;
 	}
+	bool has_marker = memmem(text.buf, text.len, IGNORE_MARKER, strlen(IGNORE_MARKER));
 	struct ystream s = {0};
 	if (ystream_load(text.buf, text.len, display, &s, &err) < 0) {
 		add_error(run, &err);
 		return;
 	}
+	/* Without a marker no suppression is looked up: the tree no longer needs the text beside
+	 * it. */
+	if (!has_marker)
+		strbuf_release(&text);
 	int r = 0;
 	switch (classify(&s, display)) {
 	case DOC_KUBE:
@@ -291,7 +296,7 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 	ystream_release(&s);
 	run->text_path = display;
 	run->text = &text;
-	run->text_has_marker = memmem(text.buf, text.len, IGNORE_MARKER, strlen(IGNORE_MARKER));
+	run->text_has_marker = has_marker;
 	flush_pending(run);
 	run->text = NULL;
 }
