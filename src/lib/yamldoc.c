@@ -44,23 +44,33 @@ struct ychunk {
 #define CHUNK_MIN ((size_t)16 << 10)
 #define CHUNK_MAX ((size_t)1 << 20)
 
-/* size bytes at a multiple of align (a power of two, at most max_align_t's). */
-static void *chunk_alloc(struct ydoc *d, size_t size, size_t align)
+/* A fresh chunk with room for size bytes; the caller's chunk_alloc() takes them. */
+static __attribute__((noinline)) struct ychunk *chunk_add(struct ydoc *d, size_t size)
+{
+	struct ychunk *c = d->chunks;
+	size_t cap = c ? c->cap * 2 : CHUNK_MIN;
+	if (cap > CHUNK_MAX)
+		cap = CHUNK_MAX;
+	if (cap < size)
+		cap = size;
+	struct ychunk *fresh = xmalloc(sizeof(*fresh) + cap);
+	fresh->used = 0;
+	fresh->cap = cap;
+	fresh->next = c;
+	d->chunks = fresh;
+	return fresh;
+}
+
+/*
+ * size bytes at a multiple of align (a power of two, at most max_align_t's).
+ * Inline: it runs for every node and scalar of every file.
+ */
+static inline void *chunk_alloc(struct ydoc *d, size_t size, size_t align)
 {
 	struct ychunk *c = d->chunks;
 	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
 	if (!c || at > c->cap || c->cap - at < size) {
-		size_t cap = c ? c->cap * 2 : CHUNK_MIN;
-		if (cap > CHUNK_MAX)
-			cap = CHUNK_MAX;
-		if (cap < size)
-			cap = size;
-		struct ychunk *fresh = xmalloc(sizeof(*fresh) + cap);
-		fresh->used = 0;
-		fresh->cap = cap;
-		fresh->next = c;
-		d->chunks = fresh;
-		c = fresh;
+		c = chunk_add(d, size);
 		at = 0;
 	}
 	c->used = at + size;
