@@ -14,6 +14,7 @@ struct loader {
 	yaml_parser_t parser;
 	const char *filename;
 	struct ydoc *doc;
+	struct ychunk *chunks; /* the stream's, for all its documents */
 	struct anchor *anchors;
 	size_t n_anchors, alloc_anchors;
 	size_t aliases;
@@ -45,9 +46,9 @@ struct ychunk {
 #define CHUNK_MAX ((size_t)1 << 20)
 
 /* A fresh chunk with room for size bytes; the caller's chunk_alloc() takes them. */
-static __attribute__((noinline)) struct ychunk *chunk_add(struct ydoc *d, size_t size)
+static __attribute__((noinline)) struct ychunk *chunk_add(struct loader *l, size_t size)
 {
-	struct ychunk *c = d->chunks;
+	struct ychunk *c = l->chunks;
 	size_t cap = c ? c->cap * 2 : CHUNK_MIN;
 	if (cap > CHUNK_MAX)
 		cap = CHUNK_MAX;
@@ -57,7 +58,7 @@ static __attribute__((noinline)) struct ychunk *chunk_add(struct ydoc *d, size_t
 	fresh->used = 0;
 	fresh->cap = cap;
 	fresh->next = c;
-	d->chunks = fresh;
+	l->chunks = fresh;
 	return fresh;
 }
 
@@ -65,52 +66,50 @@ static __attribute__((noinline)) struct ychunk *chunk_add(struct ydoc *d, size_t
  * size bytes at a multiple of align (a power of two, at most max_align_t's).
  * Inline: it runs for every node and scalar of every file.
  */
-static inline void *chunk_alloc(struct ydoc *d, size_t size, size_t align)
+static inline void *chunk_alloc(struct loader *l, size_t size, size_t align)
 {
-	struct ychunk *c = d->chunks;
+	struct ychunk *c = l->chunks;
 	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
 	if (!c || at > c->cap || c->cap - at < size) {
-		c = chunk_add(d, size);
+		c = chunk_add(l, size);
 		at = 0;
 	}
 	c->used = at + size;
 	return (char *)c->data + at;
 }
 
-static char *doc_strndup(struct ydoc *d, const char *s, size_t len)
+static char *doc_strndup(struct loader *l, const char *s, size_t len)
 {
-	char *p = chunk_alloc(d, len + 1, 1);
+	char *p = chunk_alloc(l, len + 1, 1);
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
 }
 
-static struct ynode *node_new(struct ydoc *d, enum ynode_kind kind, const yaml_mark_t *mark)
+static struct ynode *node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mark)
 {
-	struct ynode *n = chunk_alloc(d, sizeof(*n), _Alignof(struct ynode));
+	struct ynode *n = chunk_alloc(l, sizeof(*n), _Alignof(struct ynode));
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
 	n->line = (int)mark->line + 1;
 	n->column = (int)mark->column + 1;
-	d->n_all++;
+	l->doc->n_all++;
 	return n;
 }
 
-static void doc_release(struct ydoc *d)
+static void chunks_free(struct ychunk *c)
 {
-	for (struct ychunk *c = d->chunks, *next; c; c = next) {
+	for (struct ychunk *next; c; c = next) {
 		next = c->next;
 		free(c);
 	}
-	memset(d, 0, sizeof(*d));
 }
 
 void ystream_release(struct ystream *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		doc_release(&s->docs[i]);
+	chunks_free(s->chunks);
 	free(s->docs);
 	memset(s, 0, sizeof(*s));
 }
@@ -191,7 +190,7 @@ static void seq_finish(struct loader *l, struct ynode *seq, size_t base)
 	size_t n = l->n_items - base;
 	seq->n = (uint32_t)n;
 	if (n) {
-		seq->items = chunk_alloc(l->doc, n * sizeof(*seq->items), _Alignof(struct ynode *));
+		seq->items = chunk_alloc(l, n * sizeof(*seq->items), _Alignof(struct ynode *));
 		memcpy(seq->items, l->items + base, n * sizeof(*seq->items));
 	}
 	l->n_items = base;
@@ -202,7 +201,7 @@ static void map_finish(struct loader *l, struct ynode *map, size_t base)
 	size_t n = l->n_pairs - base;
 	map->n = (uint32_t)n;
 	if (n) {
-		map->pairs = chunk_alloc(l->doc, n * sizeof(*map->pairs), _Alignof(struct ypair));
+		map->pairs = chunk_alloc(l, n * sizeof(*map->pairs), _Alignof(struct ypair));
 		memcpy(map->pairs, l->pairs + base, n * sizeof(*map->pairs));
 	}
 	l->n_pairs = base;
@@ -237,20 +236,20 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 		return 0;
 	}
 	case YAML_SCALAR_EVENT:
-		n = node_new(l->doc, YNODE_SCALAR, &ev->start_mark);
-		n->value = doc_strndup(l->doc, (const char *)ev->data.scalar.value,
-				       ev->data.scalar.length);
+		n = node_new(l, YNODE_SCALAR, &ev->start_mark);
+		n->value =
+			doc_strndup(l, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		if (ev->data.scalar.tag)
-			n->tag = doc_strndup(l->doc, (const char *)ev->data.scalar.tag,
+			n->tag = doc_strndup(l, (const char *)ev->data.scalar.tag,
 					     strlen((const char *)ev->data.scalar.tag));
 		anchor_add(l, ev->data.scalar.anchor, n);
 		*ret = n;
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
-		n = node_new(l->doc, YNODE_SEQ, &ev->start_mark);
+		n = node_new(l, YNODE_SEQ, &ev->start_mark);
 		if (ev->data.sequence_start.tag)
-			n->tag = doc_strndup(l->doc, (const char *)ev->data.sequence_start.tag,
+			n->tag = doc_strndup(l, (const char *)ev->data.sequence_start.tag,
 					     strlen((const char *)ev->data.sequence_start.tag));
 		anchor_add(l, ev->data.sequence_start.anchor, n);
 		size_t first_item = l->n_items;
@@ -273,9 +272,9 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 		*ret = n;
 		return 0;
 	case YAML_MAPPING_START_EVENT:
-		n = node_new(l->doc, YNODE_MAP, &ev->start_mark);
+		n = node_new(l, YNODE_MAP, &ev->start_mark);
 		if (ev->data.mapping_start.tag)
-			n->tag = doc_strndup(l->doc, (const char *)ev->data.mapping_start.tag,
+			n->tag = doc_strndup(l, (const char *)ev->data.mapping_start.tag,
 					     strlen((const char *)ev->data.mapping_start.tag));
 		anchor_add(l, ev->data.mapping_start.anchor, n);
 		size_t first_pair = l->n_pairs;
@@ -350,6 +349,7 @@ int ystream_load(const char *buf, size_t len, const char *filename, struct ystre
 	free(l.items);
 	free(l.pairs);
 	yaml_parser_delete(&l.parser);
+	s.chunks = l.chunks;
 	if (r < 0) {
 		ystream_release(&s);
 		return r;

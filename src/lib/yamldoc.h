@@ -10,8 +10,8 @@
  * keeps each node's line and column, so findings can point at the key to
  * change. Aliases point at their anchor's node (nothing is copied), so an
  * alias bomb costs no memory; merge keys (<<) are resolved at lookup.
- * All nodes, child arrays and strings belong to their ydoc (kept in chunks, so a big file
- * costs few allocations) and are freed with it.
+ * All nodes, child arrays and strings belong to their ystream (kept in chunks, so a big
+ * file costs few allocations) and are freed with it.
  */
 
 enum ynode_kind {
@@ -46,14 +46,16 @@ struct ynode {
 struct ychunk;
 
 struct ydoc {
-	struct ynode *root;    /* NULL, or an empty scalar, for an empty document */
-	struct ychunk *chunks; /* every node, child array and string, for freeing */
-	size_t n_all;	       /* nodes made */
+	struct ynode *root; /* NULL, or an empty scalar, for an empty document */
+	size_t n_all;	    /* nodes made */
 };
 
 struct ystream {
 	struct ydoc *docs;
 	size_t n;
+	/* Every node, child array and string of all the documents, for freeing:
+	 * one list, so that many small documents do not each start a chunk. */
+	struct ychunk *chunks;
 };
 
 #define YAML_MAX_DEPTH 200
