@@ -68,10 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rule_judge(&w, (size & 1) ? &exemptions : NULL, &j);
 
 	json_t *o = result_to_json(&w, &j);
-	char *text = json_dumps(o, JSON_COMPACT);
-	/* The JSON reporters must always produce JSON. */
+	char *text = json_dumps(o, JSON_ENSURE_ASCII | JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* The JSON reporters must always produce JSON... */
 	if (!text)
 		abort();
+	/* ...and the direct writer exactly what jansson writes. */
+	struct strbuf direct = STRBUF_INIT;
+	result_write_json(&direct, &w, &j);
+	if (!streq(text, strbuf_str(&direct)))
+		abort();
+	strbuf_release(&direct);
 	free(text);
 	json_decref(o);
 

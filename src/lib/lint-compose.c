@@ -112,7 +112,7 @@ static void strindex_release(struct strindex *si)
 
 struct cfile {
 	char *path; /* as findings show it */
-	char *key;  /* identity, for the cache and cycles */
+	char *key;  /* identity, for the cache and cycles; see file_key() */
 	char *dir;  /* extends' relative paths start here */
 	struct ystream own;
 	const struct ystream *docs; /* &own, or the caller's */
@@ -358,6 +358,8 @@ static char *path_join(const char *dir, const char *rel)
 
 static char *path_key(const char *path)
 {
+	if (streq(path, "-"))
+		return xstrdup("-");
 	char *real = realpath(path, NULL);
 	return real ? real : path_clean(path);
 }
@@ -375,10 +377,23 @@ static void cfile_free(struct cfile *f)
 	free(f);
 }
 
+/*
+ * A file's identity, resolved when first compared: realpath() costs a
+ * readlink() per path component, and most projects are one file that is
+ * never compared with another.
+ */
+static const char *file_key(const struct cfile *f)
+{
+	struct cfile *own = (struct cfile *)f; /* every cfile is the ctx's, on the heap */
+	if (!own->key)
+		own->key = path_key(own->path);
+	return own->key;
+}
+
 static struct cfile *file_cached(struct ctx *c, const char *key)
 {
 	for (size_t i = 0; i < c->n_files; i++)
-		if (streq(c->files[i]->key, key))
+		if (streq(file_key(c->files[i]), key))
 			return c->files[i];
 	return NULL;
 }
@@ -405,7 +420,8 @@ static int check_regular(struct ctx *c, const char *path)
 static int file_open(struct ctx *c, const char *path, const struct ystream *parsed, bool top,
 		     struct cfile **ret)
 {
-	_cleanup_free_ char *key = streq(path, "-") ? xstrdup("-") : path_key(path);
+	/* The caller's parsed file is not looked up: its key can wait. */
+	_cleanup_free_ char *key = parsed ? NULL : path_key(path);
 	struct cfile *f = parsed ? NULL : file_cached(c, key);
 	if (f) {
 		*ret = f;
@@ -1428,7 +1444,7 @@ static void report_extends_cycle(struct ctx *c, size_t k)
 	for (size_t i = k; i < c->n_chain; i++) {
 		if (link_before(&c->chain[i], &c->chain[first]))
 			first = i;
-		if (!streq(c->chain[i].file->key, c->chain[k].file->key))
+		if (!streq(file_key(c->chain[i].file), file_key(c->chain[k].file)))
 			one_file = false;
 	}
 	struct strbuf sb = STRBUF_INIT;
@@ -1492,7 +1508,8 @@ static int extends_base(struct ctx *c, const struct layer *L, const struct svc *
 	c->chain[c->n_chain++] = (struct link){L->file, own->name, line, column};
 	int r = 0;
 	for (size_t k = 0; k < c->n_chain; k++) {
-		if (streq(c->chain[k].file->key, B.file->key) && streq(c->chain[k].service, name)) {
+		if (streq(file_key(c->chain[k].file), file_key(B.file)) &&
+		    streq(c->chain[k].service, name)) {
 			report_extends_cycle(c, k);
 			goto out;
 		}
@@ -1692,7 +1709,7 @@ static int include_one(struct ctx *c, const struct cfile *f, const char *workdir
 			goto out;
 		}
 		for (size_t k = 0; k < c->n_loading; k++) {
-			if (streq(c->loading[k]->key, files[i]->key)) {
+			if (streq(file_key(c->loading[k]), file_key(files[i]))) {
 				report_include_cycle(c, item, k);
 				goto out;
 			}

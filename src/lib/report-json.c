@@ -11,6 +11,7 @@
 
 struct json_state {
 	size_t emitted;
+	struct strbuf text; /* one result, reused */
 };
 
 /* One write per result: jansson's dumpf writes token by token. */
@@ -40,13 +41,21 @@ static void json_begin(struct report *r)
 	free(text);
 }
 
+/* One result as text into the reused buffer, then one write. */
+static void write_result(struct json_state *st, FILE *out, const char *before,
+			 const struct workload *w, const struct judgement *j, const char *after)
+{
+	strbuf_reset(&st->text);
+	strbuf_addstr(&st->text, before);
+	result_write_json(&st->text, w, j);
+	strbuf_addstr(&st->text, after);
+	fwrite(st->text.buf, 1, st->text.len, out);
+}
+
 static void json_result(struct report *r, const struct workload *w, const struct judgement *j)
 {
 	struct json_state *st = r->state;
-	json_t *o = result_to_json(w, j);
-	fputs(st->emitted++ ? ",\n" : "\n", r->out);
-	dump_one(o, r->out);
-	json_decref(o);
+	write_result(st, r->out, st->emitted++ ? ",\n" : "\n", w, j, "");
 }
 
 static json_t *summary_to_json(const struct report_summary *s)
@@ -66,7 +75,9 @@ static void json_end(struct report *r, const struct report_summary *s)
 	dump_one(o, r->out);
 	fputs("}\n", r->out);
 	json_decref(o);
-	free(r->state);
+	struct json_state *st = r->state;
+	strbuf_release(&st->text);
+	free(st);
 	r->state = NULL;
 }
 
@@ -79,21 +90,21 @@ const struct reporter reporter_json = {
 
 static void jsonl_begin(struct report *r)
 {
-	(void)r;
+	r->state = xcalloc(1, sizeof(struct json_state));
 }
 
 static void jsonl_result(struct report *r, const struct workload *w, const struct judgement *j)
 {
-	json_t *o = result_to_json(w, j);
-	dump_one(o, r->out);
-	fputc('\n', r->out);
-	json_decref(o);
+	write_result(r->state, r->out, "", w, j, "\n");
 }
 
 static void jsonl_end(struct report *r, const struct report_summary *s)
 {
-	(void)r;
 	(void)s;
+	struct json_state *st = r->state;
+	strbuf_release(&st->text);
+	free(st);
+	r->state = NULL;
 }
 
 const struct reporter reporter_jsonl = {

@@ -134,3 +134,277 @@ json_t *result_to_json(const struct workload *w, const struct judgement *j)
 	}
 	return o;
 }
+
+/*
+ * The JSON reporters write results directly, as jansson would write
+ * result_to_json() with JSON_ENSURE_ASCII | JSON_COMPACT | JSON_PRESERVE_ORDER:
+ * a tree of json_t per result cost more than linting the file did.
+ */
+
+/* Append n bytes; inline, since results are written a few bytes at a time. */
+static inline void put(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->alloc - sb->len <= n)
+		strbuf_grow(sb, n);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+#define PUT_LIT(sb, lit) put((sb), "" lit, sizeof(lit) - 1)
+
+/* Whether s is UTF-8 as jansson takes it: no overlong forms, surrogates or code points past
+ * U+10FFFF. */
+static bool utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned char c = *s;
+		size_t len;
+		unsigned int cp;
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (size_t i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		s += len;
+	}
+	return true;
+}
+
+static char *put_u16(char *o, unsigned int u)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	*o++ = '\\';
+	*o++ = 'u';
+	*o++ = hex[(u >> 12) & 0xf];
+	*o++ = hex[(u >> 8) & 0xf];
+	*o++ = hex[(u >> 4) & 0xf];
+	*o++ = hex[u & 0xf];
+	return o;
+}
+
+/* The bytes that go out as they are: printable ASCII but " and \\ (so not the final NUL). */
+static inline bool plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/*
+ * Escape s into o, which has room for 6 bytes per byte of s. NULL when s is
+ * not valid UTF-8 (checked at its first non-ASCII byte, once).
+ */
+static char *escape_into(char *o, const unsigned char *s)
+{
+	bool checked = false;
+	for (;;) {
+		while (plain_byte(*s))
+			*o++ = (char)*s++;
+		unsigned char c = *s;
+		if (!c)
+			return o;
+		if (c < 0x80) {
+			s++;
+			char short_form = c == '"'    ? '"'
+					  : c == '\\' ? '\\'
+					  : c == '\b' ? 'b'
+					  : c == '\f' ? 'f'
+					  : c == '\n' ? 'n'
+					  : c == '\r' ? 'r'
+					  : c == '\t' ? 't'
+						      : 0;
+			if (short_form) {
+				*o++ = '\\';
+				*o++ = short_form;
+			} else {
+				o = put_u16(o, c);
+			}
+			continue;
+		}
+		if (!checked) {
+			if (!utf8_valid(s))
+				return NULL;
+			checked = true;
+		}
+		size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		unsigned int cp = c & (0x7fu >> len);
+		for (size_t i = 1; i < len; i++)
+			cp = (cp << 6) | (s[i] & 0x3f);
+		s += len;
+		if (cp < 0x10000) {
+			o = put_u16(o, cp);
+		} else {
+			/* Outside the BMP: a UTF-16 surrogate pair. */
+			cp -= 0x10000;
+			o = put_u16(o, 0xd800 | (cp >> 10));
+			o = put_u16(o, 0xdc00 | (cp & 0x3ff));
+		}
+	}
+}
+
+void json_add_string(struct strbuf *sb, const char *s)
+{
+	if (!s) {
+		PUT_LIT(sb, "null");
+		return;
+	}
+	_cleanup_free_ char *safe = NULL;
+	for (;;) {
+		/* \u00XX is 6 bytes for 1 (a 4-byte character becomes 12), plus the quotes. */
+		strbuf_grow(sb, 6 * strlen(s) + 2);
+		char *o = sb->buf + sb->len;
+		*o++ = '"';
+		o = escape_into(o, (const unsigned char *)s);
+		if (o) {
+			*o++ = '"';
+			*o = '\0';
+			sb->len = (size_t)(o - sb->buf);
+			return;
+		}
+		/* Invalid UTF-8: as json_string_safe() does, the sanitized text (always valid). */
+		s = safe = term_sanitize(s);
+	}
+}
+
+static void put_int(struct strbuf *sb, long long v)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	/* Unsigned, so that LLONG_MIN negates. */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	put(sb, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+/* ,"key":value (the first key of an object is written with its brace). */
+#define PUT_STR(sb, key, value)                                                                    \
+	do {                                                                                       \
+		PUT_LIT(sb, ",\"" key "\":");                                                      \
+		json_add_string(sb, value);                                                        \
+	} while (0)
+#define PUT_BOOL(sb, key, value)                                                                   \
+	do {                                                                                       \
+		if (value)                                                                         \
+			PUT_LIT(sb, ",\"" key "\":true");                                          \
+		else                                                                               \
+			PUT_LIT(sb, ",\"" key "\":false");                                         \
+	} while (0)
+#define PUT_INT(sb, key, value)                                                                    \
+	do {                                                                                       \
+		PUT_LIT(sb, ",\"" key "\":");                                                      \
+		put_int(sb, value);                                                                \
+	} while (0)
+
+static void add_mount(struct strbuf *sb, const struct mount *m)
+{
+	PUT_LIT(sb, "{\"type\":");
+	json_add_string(sb, mount_kind_name(m->kind));
+	PUT_STR(sb, "target", m->target);
+	PUT_STR(sb, "source", m->source);
+	PUT_BOOL(sb, "writable", m->writable);
+	if (m->kind == MOUNT_TMPFS) {
+		PUT_BOOL(sb, "exec", m->exec);
+		PUT_INT(sb, "size_bytes", m->size_bytes);
+	}
+	PUT_LIT(sb, "}");
+}
+
+/* "a,b" as a JSON array; like split_files(), empty names between commas are skipped. */
+static void add_files(struct strbuf *sb, const char *files)
+{
+	PUT_LIT(sb, "[");
+	bool first = true;
+	for (const char *f = files; f && *f;) {
+		size_t n = strcspn(f, ",");
+		if (n) {
+			_cleanup_free_ char *name = xstrndup(f, n);
+			if (!first)
+				PUT_LIT(sb, ",");
+			json_add_string(sb, name);
+			first = false;
+		}
+		f += n + (f[n] == ',');
+	}
+	PUT_LIT(sb, "]");
+}
+
+void result_write_json(struct strbuf *sb, const struct workload *w, const struct judgement *j)
+{
+	PUT_LIT(sb, "{\"id\":");
+	json_add_string(sb, w->id);
+	PUT_STR(sb, "name", w->name);
+	PUT_STR(sb, "image", w->image);
+	PUT_STR(sb, "state", w->state);
+	PUT_BOOL(sb, "readonly_rootfs", w->readonly_rootfs);
+	PUT_BOOL(sb, "privileged", w->privileged);
+	PUT_BOOL(sb, "cap_sys_admin", w->cap_sys_admin);
+	PUT_BOOL(sb, "apparmor_unconfined", w->apparmor_unconfined);
+	PUT_BOOL(sb, "seccomp_unconfined", w->seccomp_unconfined);
+	PUT_STR(sb, "verdict", verdict_name(j->verdict));
+	PUT_LIT(sb, ",\"reasons\":[");
+	for (size_t i = 0; i < j->reasons.n; i++) {
+		if (i)
+			PUT_LIT(sb, ",");
+		json_add_string(sb, j->reasons.v[i]);
+	}
+	PUT_LIT(sb, "]");
+	PUT_STR(sb, "exempt_reason", j->exempt_reason);
+	PUT_STR(sb, "exempt_source", j->exempt_source);
+	PUT_STR(sb, "remediation", j->remediation);
+	PUT_LIT(sb, ",\"mounts\":[");
+	for (size_t i = 0; i < w->n_mounts; i++) {
+		if (i)
+			PUT_LIT(sb, ",");
+		add_mount(sb, &w->mounts[i]);
+	}
+	PUT_LIT(sb, "]");
+	const struct origin * or = &w->origin;
+	if (or->compose_project || or->compose_service) {
+		PUT_LIT(sb, ",\"compose\":{\"project\":");
+		json_add_string(sb, or->compose_project);
+		PUT_STR(sb, "service", or->compose_service);
+		PUT_LIT(sb, ",\"config_files\":");
+		add_files(sb, or->compose_files);
+		PUT_STR(sb, "working_dir", or->compose_workdir);
+		PUT_LIT(sb, "}");
+	} else {
+		PUT_LIT(sb, ",\"compose\":null");
+	}
+	if (or->file) {
+		PUT_STR(sb, "file", or->file);
+		PUT_INT(sb, "line", or->line);
+		PUT_INT(sb, "column", or->column);
+		PUT_STR(sb, "kind", or->kind);
+		PUT_STR(sb, "workload", or->workload);
+		PUT_STR(sb, "container", or->container);
+		if (j->reasons.n == 1) {
+			PUT_STR(sb, "message", j->reasons.v[0]);
+		} else {
+			_cleanup_strbuf_ struct strbuf msg = STRBUF_INIT;
+			for (size_t i = 0; i < j->reasons.n; i++)
+				strbuf_addf(&msg, "%s%s", i ? "; " : "", j->reasons.v[i]);
+			PUT_STR(sb, "message", strbuf_str(&msg));
+		}
+	}
+	PUT_LIT(sb, "}");
+}

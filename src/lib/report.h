@@ -48,6 +48,11 @@ void judgement_describe(struct strbuf *sb, const struct judgement *j);
 
 /* The result object shared by json, jsonl (see rootlock-audit(1)). */
 json_t *result_to_json(const struct workload *w, const struct judgement *j);
+/* The same object as JSON text, appended to sb byte for byte as jansson would dump
+ * it with JSON_ENSURE_ASCII | JSON_COMPACT | JSON_PRESERVE_ORDER, without a json_t. */
+void result_write_json(struct strbuf *sb, const struct workload *w, const struct judgement *j);
+/* s as a JSON string (null for NULL) in that form, invalid UTF-8 as json_string_safe(). */
+void json_add_string(struct strbuf *sb, const char *s);
 
 extern const struct reporter reporter_table;
 extern const struct reporter reporter_text;

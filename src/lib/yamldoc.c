@@ -14,21 +14,28 @@ struct loader {
 	yaml_parser_t parser;
 	const char *filename;
 	struct ydoc *doc;
+	struct ychunk *chunks; /* the stream's, for all its documents */
 	struct anchor *anchors;
 	size_t n_anchors, alloc_anchors;
 	size_t aliases;
 	struct rl_error *err;
+	/*
+	 * The children of the collections being read, innermost last. A
+	 * collection's are copied out at its end, at their final count, so no
+	 * child array is ever grown or freed on its own.
+	 */
+	struct ynode **items;
+	size_t n_items, alloc_items;
+	struct ypair *pairs;
+	size_t n_pairs, alloc_pairs;
 };
 
-/* A bump allocator: nodes and strings are carved from chunks, freed together. */
+/* A bump allocator: nodes, child arrays and strings are carved from chunks, freed together. */
 struct ychunk {
 	struct ychunk *next;
 	size_t used, cap;
 	max_align_t data[];
 };
-
-#define ALIGN_UP(n) (((n) + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1))
-#define NODE_SLOT ALIGN_UP(sizeof(struct ynode)) /* what one node takes in a chunk */
 
 /*
  * Chunks start small, so a small file costs little and reuses the heap, and
@@ -38,79 +45,71 @@ struct ychunk {
 #define CHUNK_MIN ((size_t)16 << 10)
 #define CHUNK_MAX ((size_t)1 << 20)
 
-static void *chunk_alloc(struct ychunk **head, size_t size, size_t slot, bool aligned)
+/* A fresh chunk with room for size bytes; the caller's chunk_alloc() takes them. */
+static __attribute__((noinline)) struct ychunk *chunk_add(struct loader *l, size_t size)
 {
-	if (aligned)
-		size = ALIGN_UP(size);
-	struct ychunk *c = *head;
-	if (!c || c->cap - c->used < size) {
-		size_t cap = c ? c->cap * 2 : CHUNK_MIN;
-		if (cap > CHUNK_MAX)
-			cap = CHUNK_MAX;
-		cap -= cap % slot; /* node chunks hold whole nodes */
-		if (cap < size)
-			cap = size;
-		struct ychunk *fresh = xmalloc(sizeof(*fresh) + cap);
-		fresh->used = 0;
-		fresh->cap = cap;
-		fresh->next = c;
-		*head = fresh;
-		c = fresh;
-	}
-	void *p = (char *)c->data + c->used;
-	c->used += size;
-	return p;
+	struct ychunk *c = l->chunks;
+	size_t cap = c ? c->cap * 2 : CHUNK_MIN;
+	if (cap > CHUNK_MAX)
+		cap = CHUNK_MAX;
+	if (cap < size)
+		cap = size;
+	struct ychunk *fresh = xmalloc(sizeof(*fresh) + cap);
+	fresh->used = 0;
+	fresh->cap = cap;
+	fresh->next = c;
+	l->chunks = fresh;
+	return fresh;
 }
 
-static char *doc_strndup(struct ydoc *d, const char *s, size_t len)
+/*
+ * size bytes at a multiple of align (a power of two, at most max_align_t's).
+ * Inline: it runs for every node and scalar of every file.
+ */
+static inline void *chunk_alloc(struct loader *l, size_t size, size_t align)
 {
-	char *p = chunk_alloc(&d->strings, len + 1, 1, false);
+	struct ychunk *c = l->chunks;
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (!c || at > c->cap || c->cap - at < size) {
+		c = chunk_add(l, size);
+		at = 0;
+	}
+	c->used = at + size;
+	return (char *)c->data + at;
+}
+
+static char *doc_strndup(struct loader *l, const char *s, size_t len)
+{
+	char *p = chunk_alloc(l, len + 1, 1);
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
 }
 
-static struct ynode *node_new(struct ydoc *d, enum ynode_kind kind, const yaml_mark_t *mark)
+static struct ynode *node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mark)
 {
-	struct ynode *n = chunk_alloc(&d->nodes, NODE_SLOT, NODE_SLOT, true);
+	struct ynode *n = chunk_alloc(l, sizeof(*n), _Alignof(struct ynode));
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
 	n->line = (int)mark->line + 1;
 	n->column = (int)mark->column + 1;
-	d->n_all++;
+	l->doc->n_all++;
 	return n;
 }
 
-static void chunks_free(struct ychunk *c, bool nodes)
+static void chunks_free(struct ychunk *c)
 {
-	while (c) {
-		struct ychunk *next = c->next;
-		/* Only the child arrays of collections live outside the chunks. */
-		for (size_t off = 0; nodes && off + NODE_SLOT <= c->used; off += NODE_SLOT) {
-			struct ynode *n = (struct ynode *)((char *)c->data + off);
-			if (n->kind == YNODE_SEQ)
-				free(n->items);
-			else if (n->kind == YNODE_MAP)
-				free(n->pairs);
-		}
+	for (struct ychunk *next; c; c = next) {
+		next = c->next;
 		free(c);
-		c = next;
 	}
-}
-
-static void doc_release(struct ydoc *d)
-{
-	chunks_free(d->nodes, true);
-	chunks_free(d->strings, false);
-	memset(d, 0, sizeof(*d));
 }
 
 void ystream_release(struct ystream *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		doc_release(&s->docs[i]);
+	chunks_free(s->chunks);
 	free(s->docs);
 	memset(s, 0, sizeof(*s));
 }
@@ -160,21 +159,52 @@ static int next_event(struct loader *l, yaml_event_t *ev)
 	return 0;
 }
 
-static void seq_append(struct ynode *seq, struct ynode *item)
+static void item_push(struct loader *l, struct ynode *item)
 {
-	/* Grow by doubling: n is a power of two exactly when the array is full. */
-	if ((seq->n & (seq->n - 1)) == 0)
-		seq->items = xrealloc(seq->items, (seq->n ? seq->n * 2 : 1) * sizeof(*seq->items));
-	seq->items[seq->n++] = item;
+	if (l->n_items == l->alloc_items) {
+		l->alloc_items = l->alloc_items ? l->alloc_items * 2 : 64;
+		l->items = xrealloc(l->items, l->alloc_items * sizeof(*l->items));
+	}
+	l->items[l->n_items++] = item;
 }
 
-static void map_append(struct ynode *map, struct ynode *key, struct ynode *value)
+static void pair_push(struct loader *l, struct ynode *key, struct ynode *value)
 {
-	if ((map->n & (map->n - 1)) == 0)
-		map->pairs = xrealloc(map->pairs, (map->n ? map->n * 2 : 1) * sizeof(*map->pairs));
-	map->pairs[map->n].key = key;
-	map->pairs[map->n].value = value;
-	map->n++;
+	if (l->n_pairs == l->alloc_pairs) {
+		l->alloc_pairs = l->alloc_pairs ? l->alloc_pairs * 2 : 64;
+		l->pairs = xrealloc(l->pairs, l->alloc_pairs * sizeof(*l->pairs));
+	}
+	l->pairs[l->n_pairs].key = key;
+	l->pairs[l->n_pairs].value = value;
+	l->n_pairs++;
+}
+
+_Static_assert(sizeof(struct ynode) <= 32, "nodes are many: keep them small");
+
+/*
+ * Move the children pushed since base into the document, as seq's items.
+ * A file is at most a few hundred MB, so a count fits n's 32 bits.
+ */
+static void seq_finish(struct loader *l, struct ynode *seq, size_t base)
+{
+	size_t n = l->n_items - base;
+	seq->n = (uint32_t)n;
+	if (n) {
+		seq->items = chunk_alloc(l, n * sizeof(*seq->items), _Alignof(struct ynode *));
+		memcpy(seq->items, l->items + base, n * sizeof(*seq->items));
+	}
+	l->n_items = base;
+}
+
+static void map_finish(struct loader *l, struct ynode *map, size_t base)
+{
+	size_t n = l->n_pairs - base;
+	map->n = (uint32_t)n;
+	if (n) {
+		map->pairs = chunk_alloc(l, n * sizeof(*map->pairs), _Alignof(struct ypair));
+		memcpy(map->pairs, l->pairs + base, n * sizeof(*map->pairs));
+	}
+	l->n_pairs = base;
 }
 
 /*
@@ -206,22 +236,23 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 		return 0;
 	}
 	case YAML_SCALAR_EVENT:
-		n = node_new(l->doc, YNODE_SCALAR, &ev->start_mark);
-		n->value = doc_strndup(l->doc, (const char *)ev->data.scalar.value,
-				       ev->data.scalar.length);
+		n = node_new(l, YNODE_SCALAR, &ev->start_mark);
+		n->value =
+			doc_strndup(l, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		if (ev->data.scalar.tag)
-			n->tag = doc_strndup(l->doc, (const char *)ev->data.scalar.tag,
+			n->tag = doc_strndup(l, (const char *)ev->data.scalar.tag,
 					     strlen((const char *)ev->data.scalar.tag));
 		anchor_add(l, ev->data.scalar.anchor, n);
 		*ret = n;
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
-		n = node_new(l->doc, YNODE_SEQ, &ev->start_mark);
+		n = node_new(l, YNODE_SEQ, &ev->start_mark);
 		if (ev->data.sequence_start.tag)
-			n->tag = doc_strndup(l->doc, (const char *)ev->data.sequence_start.tag,
+			n->tag = doc_strndup(l, (const char *)ev->data.sequence_start.tag,
 					     strlen((const char *)ev->data.sequence_start.tag));
 		anchor_add(l, ev->data.sequence_start.anchor, n);
+		size_t first_item = l->n_items;
 		for (;;) {
 			yaml_event_t child;
 			if ((r = next_event(l, &child)) < 0)
@@ -235,16 +266,18 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			yaml_event_delete(&child);
 			if (r < 0)
 				return r;
-			seq_append(n, item);
+			item_push(l, item);
 		}
+		seq_finish(l, n, first_item);
 		*ret = n;
 		return 0;
 	case YAML_MAPPING_START_EVENT:
-		n = node_new(l->doc, YNODE_MAP, &ev->start_mark);
+		n = node_new(l, YNODE_MAP, &ev->start_mark);
 		if (ev->data.mapping_start.tag)
-			n->tag = doc_strndup(l->doc, (const char *)ev->data.mapping_start.tag,
+			n->tag = doc_strndup(l, (const char *)ev->data.mapping_start.tag,
 					     strlen((const char *)ev->data.mapping_start.tag));
 		anchor_add(l, ev->data.mapping_start.anchor, n);
+		size_t first_pair = l->n_pairs;
 		for (;;) {
 			yaml_event_t kev, vev;
 			if ((r = next_event(l, &kev)) < 0)
@@ -264,8 +297,9 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			yaml_event_delete(&vev);
 			if (r < 0)
 				return r;
-			map_append(n, key, value);
+			pair_push(l, key, value);
 		}
+		map_finish(l, n, first_pair);
 		*ret = n;
 		return 0;
 	default:
@@ -312,7 +346,10 @@ int ystream_load(const char *buf, size_t len, const char *filename, struct ystre
 	}
 	anchors_reset(&l);
 	free(l.anchors);
+	free(l.items);
+	free(l.pairs);
 	yaml_parser_delete(&l.parser);
+	s.chunks = l.chunks;
 	if (r < 0) {
 		ystream_release(&s);
 		return r;

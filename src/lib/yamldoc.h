@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdint.h>
+
 #include "error.h"
 
 /*
@@ -8,8 +10,8 @@
  * keeps each node's line and column, so findings can point at the key to
  * change. Aliases point at their anchor's node (nothing is copied), so an
  * alias bomb costs no memory; merge keys (<<) are resolved at lookup.
- * All nodes and strings belong to their ydoc (kept in chunks, so a big file
- * costs few allocations) and are freed with it.
+ * All nodes, child arrays and strings belong to their ystream (kept in chunks, so a big
+ * file costs few allocations) and are freed with it.
  */
 
 enum ynode_kind {
@@ -25,32 +27,35 @@ struct ypair {
 	struct ynode *value;
 };
 
+/* 32 bytes: a big file has hundreds of thousands of these. */
 struct ynode {
-	enum ynode_kind kind;
-	int line;    /* 1-based */
-	int column;  /* 1-based */
-	bool plain;  /* scalar written without quotes (so `true` is a boolean) */
-	char *tag;   /* explicit tag such as "!!str", or NULL */
-	char *value; /* scalar text */
+	uint8_t kind; /* enum ynode_kind */
+	bool plain;   /* scalar written without quotes (so `true` is a boolean) */
+	int line;     /* 1-based */
+	int column;   /* 1-based */
+	uint32_t n;   /* items or pairs */
+	char *tag;    /* explicit tag such as "!!str", or NULL */
+	/* By kind; check it first (yscalar() does). */
 	union {
+		char *value;	      /* scalar text */
 		struct ynode **items; /* sequence */
 		struct ypair *pairs;  /* mapping, in document order */
 	};
-	size_t n;
 };
 
 struct ychunk;
 
 struct ydoc {
-	struct ynode *root;	/* NULL, or an empty scalar, for an empty document */
-	struct ychunk *nodes;	/* every node, for freeing */
-	struct ychunk *strings; /* scalar values and tags */
-	size_t n_all;		/* nodes made */
+	struct ynode *root; /* NULL, or an empty scalar, for an empty document */
+	size_t n_all;	    /* nodes made */
 };
 
 struct ystream {
 	struct ydoc *docs;
 	size_t n;
+	/* Every node, child array and string of all the documents, for freeing:
+	 * one list, so that many small documents do not each start a chunk. */
+	struct ychunk *chunks;
 };
 
 #define YAML_MAX_DEPTH 200

@@ -192,6 +192,108 @@ static void test_json_results_and_summary(void **state)
 	batch_release(&b);
 }
 
+/* The direct writer against jansson, the reference: same bytes for any text. */
+static void assert_string_like_jansson(const char *s)
+{
+	json_t *v = json_string_safe(s);
+	_cleanup_free_ char *want =
+		json_dumps(v, JSON_ENSURE_ASCII | JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(v);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	json_add_string(&got, s);
+	assert_non_null(want);
+	assert_string_equal(strbuf_str(&got), want);
+}
+
+static void test_json_string_like_jansson(void **state)
+{
+	(void)state;
+	static const char *const cases[] = {
+		"",
+		"plain",
+		"quote \" backslash \\ slash /",
+		"\b\f\n\r\t\x01\x1f\x7f",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3 \xef\xbf\xbf",
+		"\xc2\x80\xc2\x9f C1",
+		"bad \xff byte",
+		"truncated \xe2\x82",
+		"overlong \xc0\xaf \xe0\x80\xaf",
+		"surrogate \xed\xa0\x80",
+		"too big \xf4\x90\x80\x80 \xf5\x80\x80\x80",
+		"invalid with control \x1b and \\ and \xc3\xa9 \x80",
+		ESC_NAME,
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		assert_string_like_jansson(cases[i]);
+	assert_string_like_jansson(NULL);
+	/* And random bytes, biased towards the interesting ones. */
+	static const unsigned char pick[] = {'a',  '"',	 '\\', '\n', 0x01, 0x7f, 0x80, 0xbf,
+					     0xc2, 0xc3, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4,
+					     0xf5, 0xff, 0xa0, 0x9f, 0x90, 0x8f, ' ',  '/'};
+	unsigned int seed = 12345;
+	for (int n = 0; n < 20000; n++) {
+		char s[16];
+		size_t len = (size_t)(n % 15);
+		for (size_t k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			s[k] = (char)pick[(seed >> 16) % sizeof(pick)];
+		}
+		s[len] = '\0';
+		assert_string_like_jansson(s);
+	}
+}
+
+static void assert_result_like_jansson(const struct workload *w, const struct judgement *j)
+{
+	json_t *o = result_to_json(w, j);
+	_cleanup_free_ char *want =
+		json_dumps(o, JSON_ENSURE_ASCII | JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	result_write_json(&got, w, j);
+	assert_non_null(want);
+	assert_string_equal(strbuf_str(&got), want);
+}
+
+static void test_json_result_like_jansson(void **state)
+{
+	(void)state;
+	struct batch b = {0};
+	batch_mixed(&b);
+	struct workload *w = batch_add(&b, NULL, ESC_NAME, "caf\xc3\xa9:\xff", false);
+	free(w->state);
+	w->state = NULL;
+	workload_add_mount(w, &(struct mount){.kind = MOUNT_TMPFS,
+					      .target = "/tmp",
+					      .writable = true,
+					      .size_bytes = 1LL << 40});
+	workload_add_mount(
+		w,
+		&(struct mount){.kind = MOUNT_BIND, .target = "/data", .source = "/srv/\"data\""});
+	w->origin.compose_project = xstrdup("proj");
+	w->origin.compose_service = xstrdup("web");
+	w->origin.compose_files = xstrdup(",a.yaml,,b\xe2\x82\xac.yaml,");
+	w->origin.file = xstrdup("dir/compose.yaml");
+	w->origin.line = 12;
+	w->origin.column = -3;
+	w->origin.kind = "compose";
+	w->origin.workload = xstrdup("web");
+	w->origin.container = xstrdup("web\n");
+	w = batch_add(&b, "x", "only-service", NULL, true);
+	w->privileged = true;
+	w->origin.compose_service = xstrdup("svc");
+	w->origin.file = xstrdup("k.yaml");
+	w->origin.kind = "kubernetes";
+	batch_add(&b, "y", "no-compose", "img", false)->origin.compose_files = xstrdup("a,b");
+	for (size_t i = 4; i < b.n; i++) /* batch_mixed() judged the first four */
+		rule_judge(&b.v[i].w, NULL, &b.v[i].j);
+	/* Several reasons make one message joined with "; ". */
+	strv_add(&b.v[b.n - 2].j.reasons, "second \xff reason");
+	for (size_t i = 0; i < b.n; i++)
+		assert_result_like_jansson(&b.v[i].w, &b.v[i].j);
+	batch_release(&b);
+}
+
 static void test_json_empty(void **state)
 {
 	(void)state;
@@ -548,6 +650,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reporter_find),
 		cmocka_unit_test(test_json_results_and_summary),
+		cmocka_unit_test(test_json_string_like_jansson),
+		cmocka_unit_test(test_json_result_like_jansson),
 		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_sarif_document),
 		cmocka_unit_test(test_sarif_strict_warn_is_error),
