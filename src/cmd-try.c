@@ -295,6 +295,8 @@ static int run_round(struct leftovers *l, json_t *original, const struct plan *p
 	json_t *body = clone_create_body(original, p, orig_id ? orig_id : "", tag, a->network,
 					 &l->volumes);
 	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", tag);
+	/* By name, before it exists: a create that times out may still have made it. */
+	strv_add(&l->containers, tag);
 	json_t *created = NULL;
 	int rc = engine_call(e, "POST", path, body, &created, err);
 	json_decref(body);
@@ -306,7 +308,6 @@ static int run_round(struct leftovers *l, json_t *original, const struct plan *p
 		rl_error_prefix(err, "creating the read-only clone");
 		return rc;
 	}
-	strv_add(&l->containers, id);
 	_cleanup_free_ char *clone_id = xstrdup(id);
 	json_decref(created);
 	if ((rc = wait_up(e, clone_id, a, r, err)) < 0 || interrupted)
@@ -347,6 +348,7 @@ static int learn_from_image(struct leftovers *l, const char *image, const struct
 		json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "Labels", TRY_LABEL, "learn",
 			  "HostConfig", "NetworkMode", a->network ? a->network : "none");
 	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", name);
+	strv_add(&l->containers, name);
 	json_t *created = NULL;
 	int rc = engine_call(l->engine, "POST", path, body, &created, err);
 	json_decref(body);
@@ -358,7 +360,6 @@ static int learn_from_image(struct leftovers *l, const char *image, const struct
 		rl_error_prefix(err, "creating the learning container");
 		return rc;
 	}
-	strv_add(&l->containers, id);
 	*ret_id = xstrdup(id);
 	json_decref(created);
 	struct round r = {0};
