@@ -51,14 +51,14 @@ struct authz_policy {
  * A missing or unreadable file: RL_EIO.
  */
 int authz_policy_load(const char *path, struct authz_policy *ret, struct rl_error *err);
-int authz_policy_parse(const char *text, size_t len, const char *source,
-		       struct authz_policy *ret, struct rl_error *err);
+int authz_policy_parse(const char *text, size_t len, const char *source, struct authz_policy *ret,
+		       struct rl_error *err);
 /* The built-in policy: deny writable, no exemptions. */
 void authz_policy_default(struct authz_policy *ret);
 void authz_policy_release(struct authz_policy *p);
 
 enum authz_kind {
-	AUTHZ_OTHER,	      /* not judged: allowed */
+	AUTHZ_OTHER, /* not judged: allowed */
 	AUTHZ_CONTAINER_CREATE,
 	AUTHZ_SERVICE_CREATE,
 	AUTHZ_SERVICE_UPDATE,
