@@ -47,6 +47,7 @@ bench: build
 	@bench/run $(BUILD)/rootlock
 	@bench/lint $(BUILD)/rootlock
 	@bench/plan $(BUILD)/rootlock
+	@bench/authz $(BUILD)/rootlock
 
 fuzz: build-fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_BUILD)
