@@ -295,7 +295,7 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 	bool has_marker = memmem(text.buf, text.len, IGNORE_MARKER, strlen(IGNORE_MARKER));
 	size_t text_len = text.len;
 	struct ystream s = {0};
-	if (ystream_load(text.buf, text.len, display, &s, &err) < 0) {
+	if (ystream_load_unread(text.buf, text.len, display, lint_unread_keys, &s, &err) < 0) {
 		add_error(run, &err);
 		return;
 	}

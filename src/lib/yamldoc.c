@@ -19,6 +19,8 @@ struct loader {
 	size_t n_anchors, alloc_anchors;
 	size_t aliases;
 	struct rl_error *err;
+	const char *const *unread; /* see ystream_load_unread(), or NULL */
+	uint64_t unread_first[4];  /* bit c: some unread key starts with byte c */
 	/*
 	 * The children of the collections being read, innermost last. A
 	 * collection's are copied out at its end, at their final count, so no
@@ -207,6 +209,110 @@ static void map_finish(struct loader *l, struct ynode *map, size_t base)
 	l->n_pairs = base;
 }
 
+static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode **ret);
+
+static int depth_error(struct loader *l, const yaml_event_t *ev)
+{
+	return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: nested deeper than %d levels",
+			    l->filename, ev->start_mark.line + 1, ev->start_mark.column + 1,
+			    YAML_MAX_DEPTH);
+}
+
+/* Whether the value ev of key is one to keep empty (see ystream_load_unread()). */
+static bool unread_value(const struct loader *l, const struct ynode *key, const yaml_event_t *ev)
+{
+	if (ev->type == YAML_SEQUENCE_START_EVENT) {
+		if (ev->data.sequence_start.anchor)
+			return false;
+	} else if (ev->type != YAML_MAPPING_START_EVENT || ev->data.mapping_start.anchor) {
+		return false;
+	}
+	if (key->kind != YNODE_SCALAR)
+		return false;
+	unsigned char c = (unsigned char)key->value[0];
+	/* Most keys are ruled out by their first byte, without a string compare. */
+	if (!(l->unread_first[c >> 6] & ((uint64_t)1 << (c & 63))))
+		return false;
+	for (const char *const *k = l->unread; *k; k++)
+		if (streq(*k, key->value))
+			return true;
+	return false;
+}
+
+static int skip_node(struct loader *l, yaml_event_t *ev, int depth);
+
+/*
+ * Read the children of the collection ev started, at depth + 1, keeping no
+ * node but anchored ones.
+ */
+static int skip_children(struct loader *l, const yaml_event_t *ev, int depth)
+{
+	bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+	for (;;) {
+		yaml_event_t child;
+		int r = next_event(l, &child);
+		if (r < 0)
+			return r;
+		if (child.type == (seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT)) {
+			yaml_event_delete(&child);
+			return 0;
+		}
+		r = skip_node(l, &child, depth + 1);
+		yaml_event_delete(&child);
+		if (r < 0)
+			return r;
+		if (seq)
+			continue;
+		yaml_event_t value;
+		if ((r = next_event(l, &value)) < 0)
+			return r;
+		r = skip_node(l, &value, depth + 1);
+		yaml_event_delete(&value);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* As load_node(), with the same checks and errors, but only anchored nodes are kept. */
+static int skip_node(struct loader *l, yaml_event_t *ev, int depth)
+{
+	bool anchored = (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.anchor) ||
+			(ev->type == YAML_SEQUENCE_START_EVENT && ev->data.sequence_start.anchor) ||
+			(ev->type == YAML_MAPPING_START_EVENT && ev->data.mapping_start.anchor);
+	/* An alias is checked and counted there; an anchored node is kept for aliases to it. */
+	if (anchored || ev->type == YAML_ALIAS_EVENT) {
+		struct ynode *unused = NULL;
+		return load_node(l, ev, depth, &unused);
+	}
+	if (depth > YAML_MAX_DEPTH)
+		return depth_error(l, ev);
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return 0;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return skip_children(l, ev, depth);
+	default: {
+		struct ynode *unused = NULL;
+		return load_node(l, ev, depth, &unused); /* its error for an unexpected event */
+	}
+	}
+}
+
+/* An unread value: the collection ev starts, kept empty. */
+static int load_unread(struct loader *l, yaml_event_t *ev, int depth, struct ynode **ret)
+{
+	if (depth > YAML_MAX_DEPTH)
+		return depth_error(l, ev);
+	bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+	const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
+	struct ynode *n = node_new(l, seq ? YNODE_SEQ : YNODE_MAP, &ev->start_mark);
+	if (tag)
+		n->tag = doc_strndup(l, (const char *)tag, strlen((const char *)tag));
+	*ret = n;
+	return skip_children(l, ev, depth);
+}
+
 /*
  * Build the node that starts with ev (already read). Sequences and
  * mappings read their children until their end event.
@@ -216,9 +322,7 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 	struct ynode *n = NULL;
 	int r = 0;
 	if (depth > YAML_MAX_DEPTH)
-		return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: nested deeper than %d levels",
-				    l->filename, ev->start_mark.line + 1, ev->start_mark.column + 1,
-				    YAML_MAX_DEPTH);
+		return depth_error(l, ev);
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT: {
 		const char *name = (const char *)ev->data.alias.anchor;
@@ -293,7 +397,10 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 				return r;
 			if ((r = next_event(l, &vev)) < 0)
 				return r;
-			r = load_node(l, &vev, depth + 1, &value);
+			if (l->unread && unread_value(l, key, &vev))
+				r = load_unread(l, &vev, depth + 1, &value);
+			else
+				r = load_node(l, &vev, depth + 1, &value);
 			yaml_event_delete(&vev);
 			if (r < 0)
 				return r;
@@ -312,7 +419,17 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 int ystream_load(const char *buf, size_t len, const char *filename, struct ystream *ret,
 		 struct rl_error *err)
 {
-	struct loader l = {.filename = filename, .err = err};
+	return ystream_load_unread(buf, len, filename, NULL, ret, err);
+}
+
+int ystream_load_unread(const char *buf, size_t len, const char *filename,
+			const char *const *unread, struct ystream *ret, struct rl_error *err)
+{
+	struct loader l = {.filename = filename, .err = err, .unread = unread};
+	for (const char *const *k = unread; k && *k; k++) {
+		unsigned char c = (unsigned char)**k;
+		l.unread_first[c >> 6] |= (uint64_t)1 << (c & 63);
+	}
 	struct ystream s = {0};
 	int r = 0;
 	if (!yaml_parser_initialize(&l.parser))
