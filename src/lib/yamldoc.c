@@ -499,9 +499,18 @@ static const struct ypair *map_find(const struct ynode *map, const char *key, in
 {
 	if (!yis_map(map) || depth > 16 || --*budget < 0)
 		return NULL;
-	for (size_t i = 0; i < map->n; i++)
-		if (streq(yscalar(map->pairs[i].key), key) && !streq(key, "<<"))
+	/* The first byte rules out most keys without a call; "<<" is never looked up itself. */
+	bool merges = false, find = !streq(key, "<<");
+	for (size_t i = 0; i < map->n; i++) {
+		const char *k = yscalar(map->pairs[i].key);
+		if (!k)
+			continue;
+		merges |= k[0] == '<';
+		if (find && k[0] == key[0] && streq(k, key))
 			return &map->pairs[i];
+	}
+	if (!merges)
+		return NULL;
 	/* Explicit keys win over merged ones; earlier merges over later ones. */
 	for (size_t i = 0; i < map->n; i++) {
 		const struct ypair *p = &map->pairs[i];
