@@ -234,7 +234,7 @@ static bool unread_value(const struct loader *l, const struct ynode *key, const 
 	if (!(l->unread_first[c >> 6] & ((uint64_t)1 << (c & 63))))
 		return false;
 	for (const char *const *k = l->unread; *k; k++)
-		if (streq(*k, key->value))
+		if ((unsigned char)**k == c && streq(*k, key->value))
 			return true;
 	return false;
 }
