@@ -543,13 +543,21 @@ static void judge(const struct lint_run *run, const struct lint_finding *f, stru
 }
 
 /* Where a finding stands and what it is about: the same key twice is one finding. */
+/* As hash_str() does, over an int's four bytes: no printing it first (a finding has three). */
+static unsigned long long hash_int(unsigned long long h, int v)
+{
+	unsigned int u = (unsigned int)v;
+	for (int i = 0; i < 4; i++, u >>= 8)
+		h = (h ^ (u & 0xff)) * 1099511628211ULL;
+	return h;
+}
+
 static unsigned long long finding_key(const struct lint_finding *f)
 {
 	const struct origin *o = &f->w.origin;
-	char pos[64];
-	snprintf(pos, sizeof(pos), "%d:%d:%d", o->line, o->column, f->standalone);
 	unsigned long long h = hash_str(HASH_INIT, o->file);
-	h = hash_str(h, pos);
+	h = hash_int(hash_int(hash_int(h, o->line), o->column), f->standalone);
+	h = hash_str(h, NULL); /* a separator, as after a string */
 	h = hash_str(h, o->workload);
 	h = hash_str(h, o->container);
 	return hash_str(h, f->standalone ? f->message : NULL);
