@@ -21,6 +21,7 @@ struct loader {
 	struct rl_error *err;
 	const char *const *unread; /* see ystream_load_unread(), or NULL */
 	uint64_t unread_first[4];  /* bit c: some unread key starts with byte c */
+	int anchored;		   /* anchored collections being read: none are left unread */
 	/*
 	 * The children of the collections being read, innermost last. A
 	 * collection's are copied out at its end, at their final count, so no
@@ -209,7 +210,7 @@ static void map_finish(struct loader *l, struct ynode *map, size_t base)
 	l->n_pairs = base;
 }
 
-static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode **ret);
+static int load_node(struct loader *l, yaml_event_t *ev, int depth, bool names, struct ynode **ret);
 
 static int depth_error(struct loader *l, const yaml_event_t *ev)
 {
@@ -282,7 +283,7 @@ static int skip_node(struct loader *l, yaml_event_t *ev, int depth)
 	/* An alias is checked and counted there; an anchored node is kept for aliases to it. */
 	if (anchored || ev->type == YAML_ALIAS_EVENT) {
 		struct ynode *unused = NULL;
-		return load_node(l, ev, depth, &unused);
+		return load_node(l, ev, depth, false, &unused);
 	}
 	if (depth > YAML_MAX_DEPTH)
 		return depth_error(l, ev);
@@ -294,7 +295,8 @@ static int skip_node(struct loader *l, yaml_event_t *ev, int depth)
 		return skip_children(l, ev, depth);
 	default: {
 		struct ynode *unused = NULL;
-		return load_node(l, ev, depth, &unused); /* its error for an unexpected event */
+		return load_node(l, ev, depth, false,
+				 &unused); /* its error for an unexpected event */
 	}
 	}
 }
@@ -314,10 +316,21 @@ static int load_unread(struct loader *l, yaml_event_t *ev, int depth, struct yno
 }
 
 /*
- * Build the node that starts with ev (already read). Sequences and
- * mappings read their children until their end event.
+ * A map's keys are names, not fields, under `services` (a service may be
+ * called `build` or `data`) and merged in with `<<`: their values are all kept.
  */
-static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode **ret)
+static bool names_below(const struct ynode *key)
+{
+	const char *k = yscalar(key);
+	return k && (streq(k, "services") || streq(k, "<<"));
+}
+
+/*
+ * Build the node that starts with ev (already read). Sequences and
+ * mappings read their children until their end event. names: a mapping's
+ * keys (a sequence's items') are names (see names_below()).
+ */
+static int load_node(struct loader *l, yaml_event_t *ev, int depth, bool names, struct ynode **ret)
 {
 	struct ynode *n = NULL;
 	int r = 0;
@@ -356,6 +369,9 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			n->tag = doc_strndup(l, (const char *)ev->data.sequence_start.tag,
 					     strlen((const char *)ev->data.sequence_start.tag));
 		anchor_add(l, ev->data.sequence_start.anchor, n);
+		/* Aliases may read an anchored node anywhere: all of it is kept. */
+		bool seq_anchored = ev->data.sequence_start.anchor;
+		l->anchored += seq_anchored;
 		size_t first_item = l->n_items;
 		for (;;) {
 			yaml_event_t child;
@@ -366,13 +382,14 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 				break;
 			}
 			struct ynode *item = NULL;
-			r = load_node(l, &child, depth + 1, &item);
+			r = load_node(l, &child, depth + 1, names, &item);
 			yaml_event_delete(&child);
 			if (r < 0)
 				return r;
 			item_push(l, item);
 		}
 		seq_finish(l, n, first_item);
+		l->anchored -= seq_anchored;
 		*ret = n;
 		return 0;
 	case YAML_MAPPING_START_EVENT:
@@ -381,6 +398,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			n->tag = doc_strndup(l, (const char *)ev->data.mapping_start.tag,
 					     strlen((const char *)ev->data.mapping_start.tag));
 		anchor_add(l, ev->data.mapping_start.anchor, n);
+		bool map_anchored = ev->data.mapping_start.anchor;
+		l->anchored += map_anchored;
 		size_t first_pair = l->n_pairs;
 		for (;;) {
 			yaml_event_t kev, vev;
@@ -391,22 +410,23 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 				break;
 			}
 			struct ynode *key = NULL, *value = NULL;
-			r = load_node(l, &kev, depth + 1, &key);
+			r = load_node(l, &kev, depth + 1, false, &key);
 			yaml_event_delete(&kev);
 			if (r < 0)
 				return r;
 			if ((r = next_event(l, &vev)) < 0)
 				return r;
-			if (l->unread && unread_value(l, key, &vev))
+			if (l->unread && !names && !l->anchored && unread_value(l, key, &vev))
 				r = load_unread(l, &vev, depth + 1, &value);
 			else
-				r = load_node(l, &vev, depth + 1, &value);
+				r = load_node(l, &vev, depth + 1, names_below(key), &value);
 			yaml_event_delete(&vev);
 			if (r < 0)
 				return r;
 			pair_push(l, key, value);
 		}
 		map_finish(l, n, first_pair);
+		l->anchored -= map_anchored;
 		*ret = n;
 		return 0;
 	default:
@@ -451,7 +471,7 @@ int ystream_load_unread(const char *buf, size_t len, const char *filename,
 			if ((r = next_event(&l, &root)) < 0)
 				break;
 			if (root.type != YAML_DOCUMENT_END_EVENT)
-				r = load_node(&l, &root, 0, &l.doc->root);
+				r = load_node(&l, &root, 0, false, &l.doc->root);
 			yaml_event_delete(&root);
 			if (r < 0)
 				break;

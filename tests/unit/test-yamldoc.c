@@ -203,6 +203,16 @@ static void test_unread_keys(void **state)
 	assert_string_equal(yscalar(c->pairs[4].value), "plain"); /* scalars are kept */
 	ystream_release(&s);
 
+	/* Under services and <<, keys are names: a service may be called env. */
+	text = "services: {env: {image: x}}\nm: {<<: [{env: [1]}], k: {<<: {env: [2]}}}\n";
+	assert_int_equal(ystream_load_unread(text, strlen(text), "t.yaml", unread, &s, &err), 0);
+	const struct ynode *root = s.docs[0].root;
+	assert_string_equal(yscalar(ymap_get(ymap_get(ymap_get(root, "services"), "env"), "image")),
+			    "x");
+	assert_int_equal(ymap_get(ymap_get(root, "m"), "env")->n, 1);
+	assert_int_equal(ymap_get(ymap_get(ymap_get(root, "m"), "k"), "env")->n, 1);
+	ystream_release(&s);
+
 	static const char *const bad[] = {
 		"env: [*nowhere]\n",
 		"env: "
