@@ -7,8 +7,10 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lint.h"
+#include "report.h"
 #include "rule.h"
 #include "yamldoc.h"
 
@@ -17,6 +19,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Variables to interpolate; having some also keeps .env from being read. */
 static struct compose_env env;
+
+/* Findings as text, judged: what the report would say of them. */
+static void findings_text(const struct lint_results *r, struct strbuf *out)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->v[i];
+		const struct origin *o = &f->w.origin;
+		strbuf_addf(out, "%d:%d:%d:%d:%s\n", o->line, o->column, f->standalone,
+			    (int)f->verdict, f->message ? f->message : "");
+		if (f->standalone)
+			continue;
+		struct judgement j;
+		rule_judge(&f->w, NULL, &j);
+		result_write_json(out, &f->w, &j);
+		judgement_release(&j);
+	}
+}
+
+/* Loaded as the CLI does, leaving unread keys empty: the same findings, the same error. */
+static void check_unread_same(const uint8_t *data, size_t size, int full_r,
+			      const struct rl_error *full_err, const struct lint_results *full)
+{
+	struct ystream s = {0};
+	struct rl_error err = {0};
+	if (ystream_load_unread((const char *)data, size, "fuzz.yaml", lint_unread_keys, &s, &err) <
+	    0)
+		__builtin_trap();
+	struct compose_input in = {.path = "fuzz.yaml", .parsed = &s};
+	struct lint_results r = {0};
+	int rr = compose_lint(&in, 1, &env, &r, &err);
+	_cleanup_strbuf_ struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	findings_text(full, &a);
+	findings_text(&r, &b);
+	if (rr != full_r || (rr < 0 && strcmp(err.msg, full_err->msg) != 0) ||
+	    !streq(strbuf_str(&a), strbuf_str(&b)))
+		__builtin_trap();
+	lint_results_release(&r);
+	ystream_release(&s);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -37,7 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct compose_input in = {.path = "fuzz.yaml", .parsed = &s};
 	struct lint_results r = {0};
-	if (compose_lint(&in, 1, &env, &r, &err) == 0) {
+	int lint_r = compose_lint(&in, 1, &env, &r, &err);
+	check_unread_same(data, size, lint_r, &err, &r);
+	if (lint_r == 0) {
 		for (size_t i = 0; i < r.n; i++) {
 			if (r.v[i].standalone)
 				continue;

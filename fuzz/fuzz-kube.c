@@ -2,11 +2,49 @@
 /* libFuzzer target: Kubernetes manifests, from YAML bytes to lint findings. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lint.h"
+#include "report.h"
 #include "yamldoc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Findings as text, judged: what the report would say of them. */
+static void findings_text(const struct lint_results *r, struct strbuf *out)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->v[i];
+		const struct origin *o = &f->w.origin;
+		strbuf_addf(out, "%d:%d:%d:%d:%s\n", o->line, o->column, f->standalone,
+			    (int)f->verdict, f->message ? f->message : "");
+		if (f->standalone)
+			continue;
+		struct judgement j;
+		rule_judge(&f->w, NULL, &j);
+		result_write_json(out, &f->w, &j);
+		judgement_release(&j);
+	}
+}
+
+/* Loaded as the CLI does, leaving unread keys empty, the findings are the same. */
+static void check_unread_same(const uint8_t *data, size_t size, const struct lint_results *full)
+{
+	struct ystream s = {0};
+	struct rl_error err = {0};
+	if (ystream_load_unread((const char *)data, size, "fuzz.yaml", lint_unread_keys, &s, &err) <
+	    0)
+		__builtin_trap();
+	struct lint_results r = {0};
+	(void)kube_lint(&s, "fuzz.yaml", &r, &err);
+	_cleanup_strbuf_ struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	findings_text(full, &a);
+	findings_text(&r, &b);
+	if (!streq(strbuf_str(&a), strbuf_str(&b)))
+		__builtin_trap();
+	lint_results_release(&r);
+	ystream_release(&s);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct lint_results r = {0};
 	(void)kube_lint(&s, "fuzz.yaml", &r, &err);
+	check_unread_same(data, size, &r);
 	/* Judge every container too: the rule reads what the parser filled in. */
 	for (size_t i = 0; i < r.n; i++) {
 		if (r.v[i].standalone)

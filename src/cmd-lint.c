@@ -90,6 +90,8 @@ struct lint_run {
 	struct lint_results pending; /* findings of the file being linted */
 	struct hashset reported;     /* findings already out, by finding_key() */
 	size_t errors;
+	/* The listing of the directory being searched, NULL for a path given by the user. */
+	const struct listing *listing;
 	const char *text_path; /* the file whose text is at hand, for suppressions */
 	bool text_has_marker;  /* whether it holds any rootlock:ignore at all */
 	const struct strbuf *text;
@@ -195,13 +197,35 @@ static bool name_in(const char *name, const char *const *list, size_t n)
 	return false;
 }
 
-/* The override file docker compose would merge with a base compose file, or NULL. */
-static char *override_for(const char *path)
+/*
+ * Which Compose and override names a directory holds, bit i for name i, as its
+ * listing said: a name it does not hold needs no access() (a big tree has a
+ * compose.yaml in most directories and an override in few).
+ */
+struct listing {
+	unsigned compose, override;
+};
+
+static unsigned name_bit(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(name, list[i]))
+			return 1u << i;
+	return 0;
+}
+
+/*
+ * The override file docker compose would merge with a base compose file, or
+ * NULL. ls: the listing of the file's directory, or NULL.
+ */
+static char *override_for(const char *path, const struct listing *ls)
 {
 	if (!name_in(base_name(path), compose_names, ARRAY_SIZE(compose_names)))
 		return NULL;
 	size_t dir_len = (size_t)(base_name(path) - path);
 	for (size_t i = 0; i < ARRAY_SIZE(override_names); i++) {
+		if (ls && !(ls->override & (1u << i)))
+			continue; /* not in the directory, so access() would fail */
 		_cleanup_free_ char *candidate =
 			xasprintf("%.*s%s", (int)dir_len, path, override_names[i]);
 		if (access(candidate, R_OK) == 0)
@@ -210,13 +234,16 @@ static char *override_for(const char *path)
 	return NULL;
 }
 
-/* An override file whose base sits beside it is linted with the base. */
-static bool is_merged_override(const char *path)
+/* An override file whose base sits beside it is linted with the base (ls: as for override_for()).
+ */
+static bool is_merged_override(const char *path, const struct listing *ls)
 {
 	if (!name_in(base_name(path), override_names, ARRAY_SIZE(override_names)))
 		return false;
 	size_t dir_len = (size_t)(base_name(path) - path);
 	for (size_t i = 0; i < ARRAY_SIZE(compose_names); i++) {
+		if (ls && !(ls->compose & (1u << i)))
+			continue;
 		_cleanup_free_ char *base =
 			xasprintf("%.*s%s", (int)dir_len, path, compose_names[i]);
 		if (access(base, R_OK) == 0)
@@ -268,7 +295,7 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 	bool has_marker = memmem(text.buf, text.len, IGNORE_MARKER, strlen(IGNORE_MARKER));
 	size_t text_len = text.len;
 	struct ystream s = {0};
-	if (ystream_load(text.buf, text.len, display, &s, &err) < 0) {
+	if (ystream_load_unread(text.buf, text.len, display, lint_unread_keys, &s, &err) < 0) {
 		add_error(run, &err);
 		return;
 	}
@@ -282,7 +309,8 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 		r = kube_lint(&s, display, &run->pending, &err);
 		break;
 	case DOC_COMPOSE: {
-		_cleanup_free_ char *override = streq(path, "-") ? NULL : override_for(path);
+		_cleanup_free_ char *override =
+			streq(path, "-") ? NULL : override_for(path, run->listing);
 		struct compose_input in[2] = {{.path = display, .parsed = &s}, {.path = override}};
 		r = compose_lint(in, override ? 2 : 1, &run->env, &run->pending, &err);
 		break;
@@ -338,6 +366,15 @@ static void lint_dir(struct lint_run *run, const char *path, int depth)
 		add_error(run, &err);
 		return;
 	}
+	struct listing ls = {0};
+	for (int i = 0; i < n; i++) {
+		ls.compose |= name_bit(names[i]->d_name, compose_names, ARRAY_SIZE(compose_names));
+		ls.override |=
+			name_bit(names[i]->d_name, override_names, ARRAY_SIZE(override_names));
+	}
+	/* The children see this listing; a subdirectory's own is theirs while it is searched. */
+	const struct listing *outer = run->listing;
+	run->listing = &ls;
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		if (!streq(name, ".") && !streq(name, "..") && !streq(name, ".git")) {
@@ -350,6 +387,7 @@ static void lint_dir(struct lint_run *run, const char *path, int depth)
 		}
 		free(names[i]);
 	}
+	run->listing = outer;
 	free(names);
 }
 
@@ -408,7 +446,7 @@ static void lint_path(struct lint_run *run, const char *path, int depth, bool ex
 	if (has_suffix(path, ".container")) {
 		lint_quadlet_file(run, path);
 	} else if (is_yaml_name(path) || explicit) {
-		if (!explicit && is_merged_override(path))
+		if (!explicit && is_merged_override(path, run->listing))
 			return;
 		lint_yaml_file(run, path, explicit);
 	}
@@ -505,13 +543,21 @@ static void judge(const struct lint_run *run, const struct lint_finding *f, stru
 }
 
 /* Where a finding stands and what it is about: the same key twice is one finding. */
+/* As hash_str() does, over an int's four bytes: no printing it first (a finding has three). */
+static unsigned long long hash_int(unsigned long long h, int v)
+{
+	unsigned int u = (unsigned int)v;
+	for (int i = 0; i < 4; i++, u >>= 8)
+		h = (h ^ (u & 0xff)) * 1099511628211ULL;
+	return h;
+}
+
 static unsigned long long finding_key(const struct lint_finding *f)
 {
 	const struct origin *o = &f->w.origin;
-	char pos[64];
-	snprintf(pos, sizeof(pos), "%d:%d:%d", o->line, o->column, f->standalone);
 	unsigned long long h = hash_str(HASH_INIT, o->file);
-	h = hash_str(h, pos);
+	h = hash_int(hash_int(hash_int(h, o->line), o->column), f->standalone);
+	h = hash_str(h, NULL); /* a separator, as after a string */
 	h = hash_str(h, o->workload);
 	h = hash_str(h, o->container);
 	return hash_str(h, f->standalone ? f->message : NULL);

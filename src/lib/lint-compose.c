@@ -448,7 +448,8 @@ static int file_open(struct ctx *c, const char *path, const struct ystream *pars
 		if (r >= 0 && memchr(text.buf, '\0', text.len))
 			r = rl_error_set(c->err, RL_EPARSE, "%s: binary data, not YAML", path);
 		if (r >= 0)
-			r = ystream_load(text.buf, text.len, path, &f->own, c->err);
+			r = ystream_load_unread(text.buf, text.len, path, lint_unread_keys, &f->own,
+						c->err);
 		strbuf_release(&text);
 		if (r < 0) {
 			cfile_free(f);

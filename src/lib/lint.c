@@ -5,6 +5,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const lint_unread_keys[] = {
+	/* Kubernetes containers and pods */
+	"env",
+	"envFrom",
+	"resources",
+	"livenessProbe",
+	"readinessProbe",
+	"startupProbe",
+	"lifecycle",
+	"ports",
+	"args",
+	"command",
+	"affinity",
+	"tolerations",
+	"nodeSelector",
+	"topologySpreadConstraints",
+	"selector",
+	"strategy",
+	/* Kubernetes objects: ConfigMap and Secret data, what a cluster dump adds */
+	"data",
+	"stringData",
+	"binaryData",
+	"status",
+	"managedFields",
+	/* Compose services */
+	"environment",
+	"healthcheck",
+	"depends_on",
+	"logging",
+	"build",
+	"ulimits",
+	"extra_hosts",
+	"sysctls",
+	"entrypoint",
+	NULL,
+};
+
 static struct lint_finding *grow(struct lint_results *r)
 {
 	if (r->n == r->alloc) {

@@ -54,6 +54,14 @@ int compose_env_load(const char *path, struct compose_env *env, struct rl_error 
  * error (also when it found nothing to check). Findings go to out.
  */
 
+/*
+ * Keys neither linter ever reads under, at any level: a file for compose_lint()
+ * or kube_lint() may be loaded with ystream_load_unread() with these, so that
+ * environments, probes, resources and the like cost no tree. A key a rule
+ * starts to read must leave this list.
+ */
+extern const char *const lint_unread_keys[];
+
 /* One Compose file; parsed is the file already loaded, or NULL to read path. */
 struct ystream;
 struct compose_input {

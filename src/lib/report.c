@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "report.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "term.h"
@@ -207,14 +208,39 @@ static inline bool plain_byte(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/*
- * Escape s into o, which has room for 6 bytes per byte of s. NULL when s is
- * not valid UTF-8 (checked at its first non-ASCII byte, once).
- */
-static char *escape_into(char *o, const unsigned char *s)
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Whether any of the 8 bytes in w is zero (exact as to whether, not as to which). */
+static inline uint64_t any_zero(uint64_t w)
 {
+	return (w - ONES) & ~w & HIGHS;
+}
+
+/* Whether any of the 8 bytes in w is not a plain_byte(). */
+static inline bool any_special(uint64_t w)
+{
+	uint64_t below_space = (w - 0x20 * ONES) & ~w & HIGHS;
+	return (w & HIGHS) | below_space | any_zero(w ^ ('"' * ONES)) | any_zero(w ^ ('\\' * ONES));
+}
+
+/*
+ * Escape s (n bytes, then a NUL) into o, which has room for 6 bytes per
+ * byte of s. NULL when s is not valid UTF-8 (checked at its first non-ASCII
+ * byte, once).
+ */
+static char *escape_into(char *o, const unsigned char *s, size_t n)
+{
+	const unsigned char *end = s + n;
 	bool checked = false;
 	for (;;) {
+		/* Most text is plain: 8 bytes at a time up to the first byte that is not. */
+		for (uint64_t w; end - s >= 8; s += 8, o += 8) {
+			memcpy(&w, s, 8);
+			if (any_special(w))
+				break;
+			memcpy(o, &w, 8);
+		}
 		while (plain_byte(*s))
 			*o++ = (char)*s++;
 		unsigned char c = *s;
@@ -268,10 +294,11 @@ void json_add_string(struct strbuf *sb, const char *s)
 	_cleanup_free_ char *safe = NULL;
 	for (;;) {
 		/* \u00XX is 6 bytes for 1 (a 4-byte character becomes 12), plus the quotes. */
-		strbuf_grow(sb, 6 * strlen(s) + 2);
+		size_t len = strlen(s);
+		strbuf_grow(sb, 6 * len + 2);
 		char *o = sb->buf + sb->len;
 		*o++ = '"';
-		o = escape_into(o, (const unsigned char *)s);
+		o = escape_into(o, (const unsigned char *)s, len);
 		if (o) {
 			*o++ = '"';
 			*o = '\0';

@@ -19,6 +19,9 @@ struct loader {
 	size_t n_anchors, alloc_anchors;
 	size_t aliases;
 	struct rl_error *err;
+	const char *const *unread; /* see ystream_load_unread(), or NULL */
+	uint64_t unread_first[4];  /* bit c: some unread key starts with byte c */
+	int anchored;		   /* anchored collections being read: none are left unread */
 	/*
 	 * The children of the collections being read, innermost last. A
 	 * collection's are copied out at its end, at their final count, so no
@@ -207,18 +210,132 @@ static void map_finish(struct loader *l, struct ynode *map, size_t base)
 	l->n_pairs = base;
 }
 
+static int load_node(struct loader *l, yaml_event_t *ev, int depth, bool names, struct ynode **ret);
+
+static int depth_error(struct loader *l, const yaml_event_t *ev)
+{
+	return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: nested deeper than %d levels",
+			    l->filename, ev->start_mark.line + 1, ev->start_mark.column + 1,
+			    YAML_MAX_DEPTH);
+}
+
+/* Whether the value ev of key is one to keep empty (see ystream_load_unread()). */
+static bool unread_value(const struct loader *l, const struct ynode *key, const yaml_event_t *ev)
+{
+	if (ev->type == YAML_SEQUENCE_START_EVENT) {
+		if (ev->data.sequence_start.anchor)
+			return false;
+	} else if (ev->type != YAML_MAPPING_START_EVENT || ev->data.mapping_start.anchor) {
+		return false;
+	}
+	if (key->kind != YNODE_SCALAR)
+		return false;
+	unsigned char c = (unsigned char)key->value[0];
+	/* Most keys are ruled out by their first byte, without a string compare. */
+	if (!(l->unread_first[c >> 6] & ((uint64_t)1 << (c & 63))))
+		return false;
+	for (const char *const *k = l->unread; *k; k++)
+		if ((unsigned char)**k == c && streq(*k, key->value))
+			return true;
+	return false;
+}
+
+static int skip_node(struct loader *l, yaml_event_t *ev, int depth);
+
+/*
+ * Read the children of the collection ev started, at depth + 1, keeping no
+ * node but anchored ones.
+ */
+static int skip_children(struct loader *l, const yaml_event_t *ev, int depth)
+{
+	bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+	for (;;) {
+		yaml_event_t child;
+		int r = next_event(l, &child);
+		if (r < 0)
+			return r;
+		if (child.type == (seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT)) {
+			yaml_event_delete(&child);
+			return 0;
+		}
+		r = skip_node(l, &child, depth + 1);
+		yaml_event_delete(&child);
+		if (r < 0)
+			return r;
+		if (seq)
+			continue;
+		yaml_event_t value;
+		if ((r = next_event(l, &value)) < 0)
+			return r;
+		r = skip_node(l, &value, depth + 1);
+		yaml_event_delete(&value);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* As load_node(), with the same checks and errors, but only anchored nodes are kept. */
+static int skip_node(struct loader *l, yaml_event_t *ev, int depth)
+{
+	bool anchored = (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.anchor) ||
+			(ev->type == YAML_SEQUENCE_START_EVENT && ev->data.sequence_start.anchor) ||
+			(ev->type == YAML_MAPPING_START_EVENT && ev->data.mapping_start.anchor);
+	/* An alias is checked and counted there; an anchored node is kept for aliases to it. */
+	if (anchored || ev->type == YAML_ALIAS_EVENT) {
+		struct ynode *unused = NULL;
+		return load_node(l, ev, depth, false, &unused);
+	}
+	if (depth > YAML_MAX_DEPTH)
+		return depth_error(l, ev);
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return 0;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return skip_children(l, ev, depth);
+	default: {
+		struct ynode *unused = NULL;
+		return load_node(l, ev, depth, false,
+				 &unused); /* its error for an unexpected event */
+	}
+	}
+}
+
+/* An unread value: the collection ev starts, kept empty. */
+static int load_unread(struct loader *l, yaml_event_t *ev, int depth, struct ynode **ret)
+{
+	if (depth > YAML_MAX_DEPTH)
+		return depth_error(l, ev);
+	bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+	const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
+	struct ynode *n = node_new(l, seq ? YNODE_SEQ : YNODE_MAP, &ev->start_mark);
+	if (tag)
+		n->tag = doc_strndup(l, (const char *)tag, strlen((const char *)tag));
+	*ret = n;
+	return skip_children(l, ev, depth);
+}
+
+/*
+ * A map's keys are names, not fields, under `services` (a service may be
+ * called `build` or `data`) and merged in with `<<`: their values are all kept.
+ */
+static bool names_below(const struct ynode *key)
+{
+	const char *k = yscalar(key);
+	return k && (streq(k, "services") || streq(k, "<<"));
+}
+
 /*
  * Build the node that starts with ev (already read). Sequences and
- * mappings read their children until their end event.
+ * mappings read their children until their end event. names: a mapping's
+ * keys (a sequence's items') are names (see names_below()).
  */
-static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode **ret)
+static int load_node(struct loader *l, yaml_event_t *ev, int depth, bool names, struct ynode **ret)
 {
 	struct ynode *n = NULL;
 	int r = 0;
 	if (depth > YAML_MAX_DEPTH)
-		return rl_error_set(l->err, RL_EPARSE, "%s:%zu:%zu: nested deeper than %d levels",
-				    l->filename, ev->start_mark.line + 1, ev->start_mark.column + 1,
-				    YAML_MAX_DEPTH);
+		return depth_error(l, ev);
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT: {
 		const char *name = (const char *)ev->data.alias.anchor;
@@ -252,6 +369,9 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			n->tag = doc_strndup(l, (const char *)ev->data.sequence_start.tag,
 					     strlen((const char *)ev->data.sequence_start.tag));
 		anchor_add(l, ev->data.sequence_start.anchor, n);
+		/* Aliases may read an anchored node anywhere: all of it is kept. */
+		bool seq_anchored = ev->data.sequence_start.anchor;
+		l->anchored += seq_anchored;
 		size_t first_item = l->n_items;
 		for (;;) {
 			yaml_event_t child;
@@ -262,13 +382,14 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 				break;
 			}
 			struct ynode *item = NULL;
-			r = load_node(l, &child, depth + 1, &item);
+			r = load_node(l, &child, depth + 1, names, &item);
 			yaml_event_delete(&child);
 			if (r < 0)
 				return r;
 			item_push(l, item);
 		}
 		seq_finish(l, n, first_item);
+		l->anchored -= seq_anchored;
 		*ret = n;
 		return 0;
 	case YAML_MAPPING_START_EVENT:
@@ -277,6 +398,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 			n->tag = doc_strndup(l, (const char *)ev->data.mapping_start.tag,
 					     strlen((const char *)ev->data.mapping_start.tag));
 		anchor_add(l, ev->data.mapping_start.anchor, n);
+		bool map_anchored = ev->data.mapping_start.anchor;
+		l->anchored += map_anchored;
 		size_t first_pair = l->n_pairs;
 		for (;;) {
 			yaml_event_t kev, vev;
@@ -287,19 +410,23 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 				break;
 			}
 			struct ynode *key = NULL, *value = NULL;
-			r = load_node(l, &kev, depth + 1, &key);
+			r = load_node(l, &kev, depth + 1, false, &key);
 			yaml_event_delete(&kev);
 			if (r < 0)
 				return r;
 			if ((r = next_event(l, &vev)) < 0)
 				return r;
-			r = load_node(l, &vev, depth + 1, &value);
+			if (l->unread && !names && !l->anchored && unread_value(l, key, &vev))
+				r = load_unread(l, &vev, depth + 1, &value);
+			else
+				r = load_node(l, &vev, depth + 1, names_below(key), &value);
 			yaml_event_delete(&vev);
 			if (r < 0)
 				return r;
 			pair_push(l, key, value);
 		}
 		map_finish(l, n, first_pair);
+		l->anchored -= map_anchored;
 		*ret = n;
 		return 0;
 	default:
@@ -312,7 +439,17 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 int ystream_load(const char *buf, size_t len, const char *filename, struct ystream *ret,
 		 struct rl_error *err)
 {
-	struct loader l = {.filename = filename, .err = err};
+	return ystream_load_unread(buf, len, filename, NULL, ret, err);
+}
+
+int ystream_load_unread(const char *buf, size_t len, const char *filename,
+			const char *const *unread, struct ystream *ret, struct rl_error *err)
+{
+	struct loader l = {.filename = filename, .err = err, .unread = unread};
+	for (const char *const *k = unread; k && *k; k++) {
+		unsigned char c = (unsigned char)**k;
+		l.unread_first[c >> 6] |= (uint64_t)1 << (c & 63);
+	}
 	struct ystream s = {0};
 	int r = 0;
 	if (!yaml_parser_initialize(&l.parser))
@@ -334,7 +471,7 @@ int ystream_load(const char *buf, size_t len, const char *filename, struct ystre
 			if ((r = next_event(&l, &root)) < 0)
 				break;
 			if (root.type != YAML_DOCUMENT_END_EVENT)
-				r = load_node(&l, &root, 0, &l.doc->root);
+				r = load_node(&l, &root, 0, false, &l.doc->root);
 			yaml_event_delete(&root);
 			if (r < 0)
 				break;
@@ -382,9 +519,18 @@ static const struct ypair *map_find(const struct ynode *map, const char *key, in
 {
 	if (!yis_map(map) || depth > 16 || --*budget < 0)
 		return NULL;
-	for (size_t i = 0; i < map->n; i++)
-		if (streq(yscalar(map->pairs[i].key), key) && !streq(key, "<<"))
+	/* The first byte rules out most keys without a call; "<<" is never looked up itself. */
+	bool merges = false, find = !streq(key, "<<");
+	for (size_t i = 0; i < map->n; i++) {
+		const char *k = yscalar(map->pairs[i].key);
+		if (!k)
+			continue;
+		merges |= k[0] == '<';
+		if (find && k[0] == key[0] && streq(k, key))
 			return &map->pairs[i];
+	}
+	if (!merges)
+		return NULL;
 	/* Explicit keys win over merged ones; earlier merges over later ones. */
 	for (size_t i = 0; i < map->n; i++) {
 		const struct ypair *p = &map->pairs[i];

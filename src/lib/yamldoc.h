@@ -64,6 +64,15 @@ struct ystream {
 /* Parse every document in buf. On a syntax error, err says "file:line:col: ...". */
 int ystream_load(const char *buf, size_t len, const char *filename, struct ystream *ret,
 		 struct rl_error *err);
+/*
+ * As ystream_load(), but the value of a key named in unread (NULL-terminated),
+ * when it is a mapping or sequence without an anchor, is kept as an empty one
+ * (its position and tag kept): its events are still parsed and checked, as
+ * deeply, with the same errors, and anchors in it are kept whole for aliases
+ * elsewhere. For readers that never look inside those keys.
+ */
+int ystream_load_unread(const char *buf, size_t len, const char *filename,
+			const char *const *unread, struct ystream *ret, struct rl_error *err);
 void ystream_release(struct ystream *s);
 
 /* The value for key in a mapping, following << merge keys; NULL if absent. */

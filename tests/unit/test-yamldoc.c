@@ -176,6 +176,64 @@ static void test_deep_nesting_refused(void **state)
 	strbuf_release(&sb);
 }
 
+/* Unread values: empty but placed and tagged; their anchors kept; the same errors as a full load.
+ */
+static void test_unread_keys(void **state)
+{
+	(void)state;
+	static const char *const unread[] = {"env", NULL};
+	const char *text = "c:\n  env: !!seq [{a: &x {b: 1}}, [*x], c]\n  sc: *x\n  name: n\n"
+			   "  more: {env: [1], envy: [2], env2: {}}\n  env: plain\n";
+	struct ystream s = {0};
+	struct rl_error err = {0};
+	assert_int_equal(ystream_load_unread(text, strlen(text), "t.yaml", unread, &s, &err), 0);
+	const struct ynode *c = ymap_get(s.docs[0].root, "c");
+	const struct ynode *env = c->pairs[0].value;
+	assert_true(yis_seq(env));
+	assert_int_equal(env->n, 0);
+	assert_int_equal(env->line, 2);
+	assert_int_equal(env->column, 8);
+	assert_string_equal(env->tag, "tag:yaml.org,2002:seq");
+	assert_string_equal(yscalar(ymap_get(ymap_get(c, "sc"), "b")), "1");
+	assert_string_equal(yscalar(ymap_get(c, "name")), "n");
+	const struct ynode *more = ymap_get(c, "more");
+	assert_int_equal(ymap_get(more, "env")->n, 0);
+	assert_int_equal(ymap_get(more, "envy")->n, 1);
+	assert_true(yis_map(ymap_get(more, "env2")));
+	assert_string_equal(yscalar(c->pairs[4].value), "plain"); /* scalars are kept */
+	ystream_release(&s);
+
+	/* Under services and <<, keys are names: a service may be called env. */
+	text = "services: {env: {image: x}}\nm: {<<: [{env: [1]}], k: {<<: {env: [2]}}}\n";
+	assert_int_equal(ystream_load_unread(text, strlen(text), "t.yaml", unread, &s, &err), 0);
+	const struct ynode *root = s.docs[0].root;
+	assert_string_equal(yscalar(ymap_get(ymap_get(ymap_get(root, "services"), "env"), "image")),
+			    "x");
+	assert_int_equal(ymap_get(ymap_get(root, "m"), "env")->n, 1);
+	assert_int_equal(ymap_get(ymap_get(ymap_get(root, "m"), "k"), "env")->n, 1);
+	ystream_release(&s);
+
+	static const char *const bad[] = {
+		"env: [*nowhere]\n",
+		"env: "
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+		"[[[["
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+		"env: {a: [b}\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct rl_error full = {0}, part = {0};
+		struct ystream a = {0}, b = {0};
+		assert_int_equal(ystream_load(bad[i], strlen(bad[i]), "t.yaml", &a, &full),
+				 RL_EPARSE);
+		assert_int_equal(
+			ystream_load_unread(bad[i], strlen(bad[i]), "t.yaml", unread, &b, &part),
+			RL_EPARSE);
+		assert_string_equal(full.msg, part.msg);
+	}
+}
+
 static void test_empty_input(void **state)
 {
 	(void)state;
@@ -201,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_alias_bomb_is_cheap_or_refused),
 		cmocka_unit_test(test_deep_nesting_refused),
 		cmocka_unit_test(test_empty_input),
+		cmocka_unit_test(test_unread_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
