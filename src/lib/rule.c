@@ -98,12 +98,15 @@ static const struct fix_words kube_words = {
 };
 
 static const struct fix_words quadlet_words = {
-	.set_readonly = "set `ReadOnly=true` in [Container].",
+	/* PodmanArgs= come last on podman's command line: they can undo either setting. */
+	.set_readonly = "set `ReadOnly=true` in [Container], with no `--read-only=false` in "
+			"`PodmanArgs=` (it would win).",
 	.scratch = " Keep `ReadOnlyTmpfs=true` (the default) for /tmp, /var/tmp and /run.",
 	.other = " Give each other path it writes a `Tmpfs=` line or a `Volume=` (data that must "
 		 "outlive it)",
 	.no_priv = "remove --privileged from `PodmanArgs=`.",
-	.no_sysadmin = "remove SYS_ADMIN (or ALL) from `AddCapability=`.",
+	.no_sysadmin = "remove SYS_ADMIN (or ALL) from `AddCapability=` and any `--cap-add` in "
+		       "`PodmanArgs=`.",
 	.exempt_source = "Label=rootlock.exempt",
 	.exempt_example = "`Label=rootlock.exempt=\"vendor image, ticket OPS-1\"`",
 };
