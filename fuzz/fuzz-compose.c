@@ -14,28 +14,13 @@
 #include "rule.h"
 #include "yamldoc.h"
 
+#include "findings.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Variables to interpolate; having some also keeps .env from being read. */
 static struct compose_env env;
-
-/* Findings as text, judged: what the report would say of them. */
-static void findings_text(const struct lint_results *r, struct strbuf *out)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->v[i];
-		const struct origin *o = &f->w.origin;
-		strbuf_addf(out, "%d:%d:%d:%d:%s\n", o->line, o->column, f->standalone,
-			    (int)f->verdict, f->message ? f->message : "");
-		if (f->standalone)
-			continue;
-		struct judgement j;
-		rule_judge(&f->w, NULL, &j);
-		result_write_json(out, &f->w, &j);
-		judgement_release(&j);
-	}
-}
 
 /* Loaded as the CLI does, leaving unread keys empty: the same findings, the same error. */
 static void check_unread_same(const uint8_t *data, size_t size, int full_r,

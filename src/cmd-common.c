@@ -8,6 +8,8 @@
 
 #include "commands.h"
 #include "error.h"
+#include "plan.h"
+#include "term.h"
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -104,4 +106,13 @@ int engine_connect(const char *cmd, struct engine_args *ea, struct engine **ret)
 		return RL_EXIT_ERROR;
 	}
 	return 0;
+}
+
+void print_plan_notes(FILE *out, const char *lead, const struct plan_note *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = term_sanitize(v[i].path);
+		_cleanup_free_ char *why = term_sanitize(v[i].why);
+		fprintf(out, "%s%s: %s\n", lead, path, why);
+	}
 }

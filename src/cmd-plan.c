@@ -55,16 +55,8 @@ static void print_text(FILE *out, const struct plan_input *in, const struct plan
 		fprintf(out, "  %-6s %s (%s)\n         %s\n",
 			m->type == PLAN_TMPFS ? "tmpfs" : "volume", target, detail, why);
 	}
-	for (size_t i = 0; i < p->n_covered; i++) {
-		_cleanup_free_ char *path = term_sanitize(p->covered[i].path);
-		_cleanup_free_ char *why = term_sanitize(p->covered[i].why);
-		fprintf(out, "  ok     %s: %s\n", path, why);
-	}
-	for (size_t i = 0; i < p->n_blockers; i++) {
-		_cleanup_free_ char *path = term_sanitize(p->blockers[i].path);
-		_cleanup_free_ char *why = term_sanitize(p->blockers[i].why);
-		fprintf(out, "  BLOCKER %s: %s\n", path, why);
-	}
+	print_plan_notes(out, "  ok     ", p->covered, p->n_covered);
+	print_plan_notes(out, "  BLOCKER ", p->blockers, p->n_blockers);
 	if (!p->n_mounts && !p->n_blockers)
 		fputs("  nothing to mount: it writes nothing outside its existing mounts\n", out);
 	if (run_line)
@@ -78,11 +70,7 @@ static void print_run_comments(FILE *out, const struct plan *p)
 		_cleanup_free_ char *why = term_sanitize(p->mounts[i].why);
 		fprintf(out, "# %s: %s\n", target, why);
 	}
-	for (size_t i = 0; i < p->n_blockers; i++) {
-		_cleanup_free_ char *path = term_sanitize(p->blockers[i].path);
-		_cleanup_free_ char *why = term_sanitize(p->blockers[i].why);
-		fprintf(out, "# BLOCKER %s: %s\n", path, why);
-	}
+	print_plan_notes(out, "# BLOCKER ", p->blockers, p->n_blockers);
 }
 
 /* One container: 0 planned, 1 planned with blockers, or an exit code >= 2. */

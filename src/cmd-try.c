@@ -135,26 +135,13 @@ static void round_release(struct round *r)
 	strv_release(&r->paths);
 }
 
-struct collect {
-	struct strbuf buf;
-	size_t max;
-};
-
-static bool collect_sink(const char *data, size_t len, void *userdata, struct rl_error *err)
-{
-	struct collect *c = userdata;
-	size_t room = c->buf.len < c->max ? c->max - c->buf.len : 0;
-	strbuf_add(&c->buf, data, len < room ? len : room);
-	return true;
-}
-
 static void read_logs(struct engine *e, const char *id, bool tty, struct round *r)
 {
 	_cleanup_free_ char *path =
 		xasprintf("/containers/%s/logs?stdout=1&stderr=1&tail=2000", id);
-	struct collect c = {.max = LOG_MAX};
+	struct engine_buffer c = {.max = LOG_MAX, .truncate = true};
 	struct rl_error err = {0};
-	if (engine_get_stream(e, path, collect_sink, &c, &err) == 0) {
+	if (engine_get_stream(e, path, engine_buffer_sink, &c, &err) == 0) {
 		_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
 		logs_demux(c.buf.buf ? c.buf.buf : "", c.buf.len, tty, &text);
 		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
@@ -199,8 +186,8 @@ static bool run_probe(struct engine *e, const char *id, const char *cmd, struct 
 	_cleanup_free_ char *inspect = xasprintf("/exec/%s/json", exec_id);
 	json_decref(answer);
 	json_t *start_body = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
-	struct collect c = {.max = LOG_MAX};
-	rc = engine_call_stream(e, "POST", start, start_body, collect_sink, &c, &err);
+	struct engine_buffer c = {.max = LOG_MAX, .truncate = true};
+	rc = engine_call_stream(e, "POST", start, start_body, engine_buffer_sink, &c, &err);
 	json_decref(start_body);
 	json_t *state = NULL;
 	if (rc == 0)
@@ -601,11 +588,7 @@ int cmd_try(int argc, char **argv)
 		_cleanup_free_ char *safe_ref = term_sanitize(a.ref);
 		fprintf(stdout, "%s: %s read-only with:\n  %s\n", safe_ref,
 			pass ? "PASS, runs" : "FAIL, does not run", run_line ? run_line : "?");
-		for (size_t i = 0; i < p.n_blockers; i++) {
-			_cleanup_free_ char *path = term_sanitize(p.blockers[i].path);
-			_cleanup_free_ char *why = term_sanitize(p.blockers[i].why);
-			fprintf(stdout, "  BLOCKER %s: %s\n", path, why);
-		}
+		print_plan_notes(stdout, "  BLOCKER ", p.blockers, p.n_blockers);
 	}
 	exit_code = pass ? RL_EXIT_CLEAN : RL_EXIT_FINDINGS;
 	goto out;

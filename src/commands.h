@@ -69,3 +69,7 @@ struct engine_args {
 int engine_option(const char *cmd, int opt, const char *arg, struct engine_args *ea);
 /* Resolve, open and negotiate; reports the error and returns an exit code, or 0. */
 int engine_connect(const char *cmd, struct engine_args *ea, struct engine **ret);
+
+/* A plan's blockers or covered writes, one line each after lead, made safe for a terminal. */
+struct plan_note;
+void print_plan_notes(FILE *out, const char *lead, const struct plan_note *v, size_t n);

@@ -305,13 +305,22 @@ static int get(struct engine *e, const char *url, const char *path, struct body 
 	return perform(e, "GET", url, path, NULL, b, err);
 }
 
+/* The request body as sent, or NULL for none. */
+static char *request_text(json_t *request)
+{
+	if (!request)
+		return NULL;
+	char *text = json_dumps(request, JSON_COMPACT);
+	if (!text)
+		die_oom();
+	return text;
+}
+
 int engine_call(struct engine *e, const char *method, const char *path, json_t *request,
 		json_t **ret, struct rl_error *err)
 {
 	_cleanup_free_ char *url = versioned_url(e, path);
-	_cleanup_free_ char *text = request ? json_dumps(request, JSON_COMPACT) : NULL;
-	if (request && !text)
-		die_oom();
+	_cleanup_free_ char *text = request_text(request);
 	struct body b = {.max = e->opt.max_body};
 	int r = perform(e, method, url, path, text, &b, err);
 	if (r == 0) {
@@ -338,9 +347,7 @@ int engine_call_stream(struct engine *e, const char *method, const char *path, j
 		       engine_sink_fn sink, void *userdata, struct rl_error *err)
 {
 	_cleanup_free_ char *url = versioned_url(e, path);
-	_cleanup_free_ char *text = request ? json_dumps(request, JSON_COMPACT) : NULL;
-	if (request && !text)
-		die_oom();
+	_cleanup_free_ char *text = request_text(request);
 	struct body b = {.sink = sink, .sink_data = userdata};
 	int r = perform(e, method, url, path, text, &b, err);
 	if (r < 0)
@@ -380,6 +387,19 @@ int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, v
 				    "the engine at %s answered %ld to GET %s", e->ep.host, status,
 				    path);
 	return 0;
+}
+
+bool engine_buffer_sink(const char *data, size_t len, void *userdata, struct rl_error *err)
+{
+	struct engine_buffer *eb = userdata;
+	size_t room = eb->buf.len < eb->max ? eb->max - eb->buf.len : 0;
+	if (len > room && !eb->truncate) {
+		rl_error_set(err, RL_EENGINE, "the engine's answer is larger than %zu bytes",
+			     eb->max);
+		return false;
+	}
+	strbuf_add(&eb->buf, data, len < room ? len : room);
+	return true;
 }
 
 int api_version_cmp(const char *a, const char *b)

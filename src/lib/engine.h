@@ -54,6 +54,18 @@ int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, v
 		      struct rl_error *err);
 
 /*
+ * A sink for engine_get_stream() and engine_call_stream() that keeps the
+ * answer in memory, at most max bytes: past that the rest is dropped
+ * (truncate, for logs whose start is enough) or the request fails.
+ */
+struct engine_buffer {
+	struct strbuf buf;
+	size_t max;
+	bool truncate;
+};
+bool engine_buffer_sink(const char *data, size_t len, void *userdata, struct rl_error *err);
+
+/*
  * GET n paths over several connections at once. done() is called once per
  * path, in completion order, with the parsed answer (borrowed; NULL on
  * error) and the error for that path (code RL_ENOTFOUND for a 404).

@@ -370,3 +370,36 @@ const char *fs_index_content(const struct fs_index *idx, const char *path, long 
 		*mtime = fe->mtime;
 	return fe->content;
 }
+
+int container_read_file(struct engine *e, const char *id, const char *path, size_t max, char **ret,
+			long long *mtime, struct rl_error *err)
+{
+	_cleanup_free_ char *escaped = url_escape(path);
+	_cleanup_free_ char *url = xasprintf("/containers/%s/archive?path=%s", id, escaped);
+	/* The file and its tar header and padding. */
+	struct engine_buffer c = {.max = max + 4096};
+	int r = engine_get_stream(e, url, engine_buffer_sink, &c, err);
+	if (r < 0) {
+		strbuf_release(&c.buf);
+		return r;
+	}
+	struct archive *a = new_reader();
+	struct archive_entry *entry;
+	r = rl_error_set(err, RL_EPARSE, "the engine's archive of %s holds no file", path);
+	if (archive_read_open_memory(a, c.buf.buf, c.buf.len) == ARCHIVE_OK &&
+	    archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+		struct strbuf content = STRBUF_INIT;
+		char chunk[8192];
+		la_ssize_t got;
+		while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0 && content.len < max)
+			strbuf_add(&content, chunk, (size_t)got);
+		if (mtime)
+			*mtime = (long long)archive_entry_mtime(entry);
+		*ret = strbuf_detach(&content);
+		rl_error_clear(err);
+		r = 0;
+	}
+	archive_read_free(a);
+	strbuf_release(&c.buf);
+	return r;
+}

@@ -40,6 +40,10 @@ int fs_index_from_tar(const void *data, size_t len, const char *path, size_t max
 		      struct fs_index *idx, struct rl_error *err);
 void fs_index_release(struct fs_index *idx);
 
+/* One file's bytes out of a container (GET .../archive of path); at most max. */
+int container_read_file(struct engine *e, const char *id, const char *path, size_t max, char **ret,
+			long long *mtime, struct rl_error *err);
+
 /* The bytes of a captured file, or NULL. */
 const char *fs_index_content(const struct fs_index *idx, const char *path, long long *mtime);
 

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Everything plan_build() needs, read from the engine; all of it GETs. */
 #define _GNU_SOURCE
-#include <archive.h>
-#include <archive_entry.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -10,58 +8,6 @@
 #include "report.h"
 
 #define SMALL_FILE_MAX (1 << 20)
-
-struct collect {
-	struct strbuf buf;
-	size_t max;
-};
-
-static bool collect_sink(const char *data, size_t len, void *userdata, struct rl_error *err)
-{
-	struct collect *c = userdata;
-	if (c->buf.len + len > c->max) {
-		rl_error_set(err, RL_EENGINE, "the archive is larger than %zu bytes", c->max);
-		return false;
-	}
-	strbuf_add(&c->buf, data, len);
-	return true;
-}
-
-int container_read_file(struct engine *e, const char *id, const char *path, size_t max, char **ret,
-			long long *mtime, struct rl_error *err)
-{
-	_cleanup_free_ char *escaped = url_escape(path);
-	_cleanup_free_ char *url = xasprintf("/containers/%s/archive?path=%s", id, escaped);
-	struct collect c = {.max = max + 4096};
-	int r = engine_get_stream(e, url, collect_sink, &c, err);
-	if (r < 0) {
-		strbuf_release(&c.buf);
-		return r;
-	}
-	struct archive *a = archive_read_new();
-	if (!a)
-		die_oom();
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	struct archive_entry *entry;
-	r = rl_error_set(err, RL_EPARSE, "the engine's archive of %s holds no file", path);
-	if (archive_read_open_memory(a, c.buf.buf, c.buf.len) == ARCHIVE_OK &&
-	    archive_read_next_header(a, &entry) == ARCHIVE_OK) {
-		struct strbuf content = STRBUF_INIT;
-		char chunk[8192];
-		la_ssize_t got;
-		while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0 && content.len < max)
-			strbuf_add(&content, chunk, (size_t)got);
-		if (mtime)
-			*mtime = (long long)archive_entry_mtime(entry);
-		*ret = strbuf_detach(&content);
-		rl_error_clear(err);
-		r = 0;
-	}
-	archive_read_free(a);
-	strbuf_release(&c.buf);
-	return r;
-}
 
 static bool docker_hosts_line(const char *ip, const char *names, const char *hostname,
 			      json_t *extra_hosts)

@@ -71,10 +71,6 @@ struct run_mount *plan_run_mounts(const struct plan *p);
 /* The plan as a JSON object (mounts, blockers, covered, user, writes). */
 json_t *plan_to_json(const struct plan *p);
 
-/* Read one file's bytes out of a container (GET .../archive); at most max. */
-int container_read_file(struct engine *e, const char *id, const char *path, size_t max, char **ret,
-			long long *mtime, struct rl_error *err);
-
 /*
  * Which of /etc/hosts, /etc/hostname, /etc/resolv.conf the app rewrote: the
  * diff never shows them, so look at their contents against what Docker
