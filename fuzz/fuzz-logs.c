@@ -87,8 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long long hosts_mtime = (flags >> 1) & 3 ? 1700000000LL : 0;
 	long long resolv_mtime = hosts_mtime + (long long)((flags >> 3) & 7);
 	struct strv etc = STRV_INIT;
-	plan_detect_etc_writes(hosts, hostname, expect, extra, hosts_mtime, hosts_mtime,
-			       resolv_mtime, &etc);
+	plan_detect_etc_writes(hosts, hostname, expect, extra, hosts_mtime, resolv_mtime, &etc);
 	check(etc.n <= 3);
 	for (size_t i = 0; i < etc.n; i++) {
 		check(strcmp(etc.v[i], "/etc/hosts") == 0 ||

@@ -44,8 +44,8 @@ static bool docker_hosts_line(const char *ip, const char *names, const char *hos
 }
 
 void plan_detect_etc_writes(const char *hosts, const char *hostname, const char *expect_hostname,
-			    json_t *extra_hosts, long long hosts_mtime, long long hostname_mtime,
-			    long long resolv_mtime, struct strv *out)
+			    json_t *extra_hosts, long long hosts_mtime, long long resolv_mtime,
+			    struct strv *out)
 {
 	bool hosts_changed = false;
 	if (hosts) {
@@ -79,7 +79,6 @@ void plan_detect_etc_writes(const char *hosts, const char *hostname, const char 
 		if (len != strlen(expect_hostname) || strncmp(hostname, expect_hostname, len) != 0)
 			strv_add(out, "/etc/hostname");
 	}
-	(void)hostname_mtime;
 	/* Docker writes hosts and resolv.conf together at start; later means the app. */
 	if (!hosts_changed && hosts_mtime > 0 && resolv_mtime > hosts_mtime + 2)
 		strv_add(out, "/etc/resolv.conf");
@@ -109,17 +108,17 @@ static void gather_etc(struct engine *e, const char *id, struct plan_input *in)
 	const char *net =
 		json_string_value(json_object_get(json_object_get(c, "HostConfig"), "NetworkMode"));
 	_cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
-	long long hosts_mtime = 0, hostname_mtime = 0, resolv_mtime = 0;
+	long long hosts_mtime = 0, resolv_mtime = 0;
 	/* With the host's network the files are the host's: nothing to compare with. */
 	if (!streq(net, "host")) {
 		hosts = small_file(e, id, &in->fs, "/etc/hosts", &hosts_mtime);
-		hostname = small_file(e, id, &in->fs, "/etc/hostname", &hostname_mtime);
+		hostname = small_file(e, id, &in->fs, "/etc/hostname", NULL);
 	}
 	resolv = small_file(e, id, &in->fs, "/etc/resolv.conf", &resolv_mtime);
 	json_t *cfg = json_object_get(c, "Config");
 	plan_detect_etc_writes(hosts, hostname, json_string_value(json_object_get(cfg, "Hostname")),
 			       json_object_get(json_object_get(c, "HostConfig"), "ExtraHosts"),
-			       hosts_mtime, hostname_mtime, resolv_mtime, &in->etc_rewritten);
+			       hosts_mtime, resolv_mtime, &in->etc_rewritten);
 }
 
 struct changes_job {

@@ -77,5 +77,5 @@ json_t *plan_to_json(const struct plan *p);
  * writes (hosts, hostname) and at their times (resolv.conf).
  */
 void plan_detect_etc_writes(const char *hosts, const char *hostname, const char *expect_hostname,
-			    json_t *extra_hosts, long long hosts_mtime, long long hostname_mtime,
-			    long long resolv_mtime, struct strv *out);
+			    json_t *extra_hosts, long long hosts_mtime, long long resolv_mtime,
+			    struct strv *out);

@@ -954,8 +954,8 @@ static void detect(const char *hosts, const char *hostname, long long hosts_mtim
 		   long long resolv_mtime, struct strv *out)
 {
 	json_t *extra = json_pack("[s]", "db.internal:10.0.0.5");
-	plan_detect_etc_writes(hosts, hostname, "c0ffee123456", extra, hosts_mtime, hosts_mtime,
-			       resolv_mtime, out);
+	plan_detect_etc_writes(hosts, hostname, "c0ffee123456", extra, hosts_mtime, resolv_mtime,
+			       out);
 	json_decref(extra);
 }
 
@@ -965,7 +965,7 @@ static void test_etc_unchanged(void **state)
 	detect(docker_hosts, "c0ffee123456\n", 1700000000, 1700000001, &out);
 	assert_int_equal(out.n, 0);
 	/* No files at all (host network, never started): nothing to say. */
-	plan_detect_etc_writes(NULL, NULL, NULL, NULL, 0, 0, 0, &out);
+	plan_detect_etc_writes(NULL, NULL, NULL, NULL, 0, 0, &out);
 	assert_int_equal(out.n, 0);
 }
 
