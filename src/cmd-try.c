@@ -135,6 +135,20 @@ static void round_release(struct round *r)
 	strv_release(&r->paths);
 }
 
+/* The non-empty ones among the last n lines of text. */
+static void add_last_lines(const char *text, size_t n, struct strv *out)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	for (const char *l = text; *l;) {
+		const char *end = strchrnul(l, '\n');
+		strv_push(&lines, xstrndup(l, (size_t)(end - l)));
+		l = *end ? end + 1 : end;
+	}
+	for (size_t i = lines.n > n ? lines.n - n : 0; i < lines.n; i++)
+		if (*lines.v[i])
+			strv_add(out, lines.v[i]);
+}
+
 static void read_logs(struct engine *e, const char *id, bool tty, struct round *r)
 {
 	_cleanup_free_ char *path =
@@ -146,22 +160,8 @@ static void read_logs(struct engine *e, const char *id, bool tty, struct round *
 		logs_demux(c.buf.buf ? c.buf.buf : "", c.buf.len, tty, &text);
 		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
 		/* With nothing specific, the last lines are the best evidence there is. */
-		if (!r->evidence.n && !r->pass) {
-			const char *s = strbuf_str(&text);
-			size_t lines = 0;
-			const char *start = s + text.len;
-			while (start > s && lines < 6)
-				if (*--start == '\n' && start + 1 < s + text.len)
-					lines++;
-			for (const char *l = start; *l;) {
-				const char *end = strchrnul(l, '\n');
-				if (end > l && !(end == l + 1 && *l == '\n'))
-					strv_push(&r->evidence,
-						  xstrndup(l + (*l == '\n'),
-							   (size_t)(end - l - (*l == '\n'))));
-				l = *end ? end + 1 : end;
-			}
-		}
+		if (!r->evidence.n && !r->pass)
+			add_last_lines(strbuf_str(&text), 6, &r->evidence);
 	}
 	strbuf_release(&c.buf);
 }
