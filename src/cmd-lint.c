@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "commands.h"
 #include "config.h"
 #include "fileio.h"
+#include "handoff.h"
 #include "lint.h"
 #include "report.h"
 #include "term.h"
@@ -90,8 +92,6 @@ struct lint_run {
 	struct lint_results pending; /* findings of the file being linted */
 	struct hashset reported;     /* findings already out, by finding_key() */
 	size_t errors;
-	/* The listing of the directory being searched, NULL for a path given by the user. */
-	const struct listing *listing;
 	const char *text_path; /* the file whose text is at hand, for suppressions */
 	bool text_has_marker;  /* whether it holds any rootlock:ignore at all */
 	const struct strbuf *text;
@@ -277,32 +277,217 @@ static void add_error(struct lint_run *run, const struct rl_error *err)
 
 static void flush_pending(struct lint_run *run);
 
-/* One YAML or JSON file (or stdin as "-"): Compose or Kubernetes by content. */
-static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit)
+/*
+ * The walk runs on a thread of its own and reads each YAML file ahead, so that
+ * opening, listing and reading (a third of the time in a big tree) overlap
+ * with parsing. It hands over, in walk order, the files to lint and the errors
+ * met on the way; the linter reports both in that order, as one thread would.
+ */
+enum walk_item_kind { ITEM_YAML, ITEM_QUADLET, ITEM_ERROR };
+
+struct walk_item {
+	enum walk_item_kind kind;
+	char *path;
+	bool explicit;		/* given by the user, not found in a directory */
+	struct listing listing; /* of the file's directory, unless explicit */
+	struct strbuf text;	/* ITEM_YAML: the file, read */
+	struct rl_error *err;	/* ITEM_ERROR, or an ITEM_YAML that could not be read */
+};
+
+static void walk_item_free(void *p)
+{
+	struct walk_item *item = p;
+	if (!item)
+		return;
+	free(item->path);
+	strbuf_release(&item->text);
+	free(item->err);
+	free(item);
+}
+
+/* Read ahead at most this much: memory follows the largest file, not the tree. */
+#define READ_AHEAD_ITEMS 256
+#define READ_AHEAD_BYTES (1u << 20)
+
+struct walker {
+	const struct lint_args *args;
+	struct handoff *queue; /* to the linting thread, or NULL to lint each item at once */
+	struct lint_run *run;  /* when queue is NULL */
+	/* The listing of the directory being searched, NULL for a path given by the user. */
+	const struct listing *listing;
+};
+
+static void lint_item(struct lint_run *run, struct walk_item *item);
+
+static void walk_hand_over(struct walker *w, enum walk_item_kind kind, const char *path,
+			   bool explicit, struct rl_error *err)
+{
+	struct walk_item *item = xcalloc(1, sizeof(*item));
+	item->kind = kind;
+	item->path = xstrdup(path);
+	item->explicit = explicit;
+	if (w->listing)
+		item->listing = *w->listing;
+	if (err)
+		item->err = memcpy(xmalloc(sizeof(*err)), err, sizeof(*err));
+	if (kind == ITEM_YAML) {
+		struct rl_error read_err = {0};
+		if (read_file_limited(path, LINT_MAX_FILE_BYTES, &item->text, &read_err) < 0)
+			item->err = memcpy(xmalloc(sizeof(read_err)), &read_err, sizeof(read_err));
+	}
+	if (w->queue)
+		handoff_put(w->queue, item, sizeof(*item) + item->text.alloc);
+	else
+		lint_item(w->run, item);
+}
+
+static void walk_error(struct walker *w, struct rl_error *err)
+{
+	walk_hand_over(w, ITEM_ERROR, "", false, err);
+}
+
+static void walk_path(struct walker *w, const char *path, int depth, bool explicit,
+		      unsigned char d_type);
+
+static void walk_dir(struct walker *w, const char *path, int depth)
 {
 	struct rl_error err = {0};
-	_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
-	const char *display = streq(path, "-") ? "<stdin>" : path;
-	if (read_file_limited(path, LINT_MAX_FILE_BYTES, &text, &err) < 0) {
-		add_error(run, &err);
+	if (depth > LINT_MAX_DEPTH) {
+		rl_error_set(&err, RL_EIO, "%s: directories nested deeper than %d; not searched",
+			     path, LINT_MAX_DEPTH);
+		walk_error(w, &err);
 		return;
 	}
-	if (memchr(text.buf, '\0', text.len)) {
+	struct dirent **names = NULL;
+	int n = scandir(path, &names, NULL, alphasort);
+	if (n < 0) {
+		rl_error_set(&err, RL_EIO, "cannot read directory '%s': %s", path, strerror(errno));
+		walk_error(w, &err);
+		return;
+	}
+	struct listing ls = {0};
+	for (int i = 0; i < n; i++) {
+		ls.compose |= name_bit(names[i]->d_name, compose_names, ARRAY_SIZE(compose_names));
+		ls.override |=
+			name_bit(names[i]->d_name, override_names, ARRAY_SIZE(override_names));
+	}
+	/* The children see this listing; a subdirectory's own is theirs while it is searched. */
+	const struct listing *outer = w->listing;
+	w->listing = &ls;
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		if (!streq(name, ".") && !streq(name, "..") && !streq(name, ".git")) {
+			_cleanup_free_ char *child =
+				streq(path, ".")
+					? xstrdup(name)
+					: xasprintf("%s%s%s", path,
+						    has_suffix(path, "/") ? "" : "/", name);
+			walk_path(w, child, depth + 1, false, names[i]->d_type);
+		}
+		free(names[i]);
+	}
+	w->listing = outer;
+	free(names);
+}
+
+/*
+ * d_type is what the directory said the entry is (DT_UNKNOWN when it did not
+ * say, or for a path given by the user).
+ */
+static void walk_path(struct walker *w, const char *path, int depth, bool explicit,
+		      unsigned char d_type)
+{
+	struct rl_error err = {0};
+	if (!explicit && excluded(w->args, path))
+		return;
+	if (streq(path, "-")) {
+		walk_hand_over(w, ITEM_YAML, path, true, NULL);
+		return;
+	}
+	struct stat st;
+	/*
+	 * Symbolic links to directories are not followed, so a link loop cannot
+	 * trap us. Plain files and directories as the directory listed them need
+	 * no lstat(): in a big tree that is most entries.
+	 */
+	if (d_type == DT_REG || d_type == DT_DIR) {
+		st.st_mode = d_type == DT_REG ? S_IFREG : S_IFDIR;
+	} else if (lstat(path, &st) < 0) {
+		rl_error_set(&err, RL_EIO, "cannot read '%s': %s", path, strerror(errno));
+		walk_error(w, &err);
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (stat(path, &st) < 0) {
+			if (explicit) {
+				rl_error_set(&err, RL_EIO, "cannot read '%s': %s", path,
+					     strerror(errno));
+				walk_error(w, &err);
+			}
+			return;
+		}
+		if (S_ISDIR(st.st_mode) && !explicit)
+			return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (has_suffix(path, ".container.d") && !explicit)
+			return; /* drop-ins: read with their unit */
+		walk_dir(w, path, depth);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (explicit) {
+			rl_error_set(&err, RL_EIO, "'%s' is not a regular file", path);
+			walk_error(w, &err);
+		}
+		return;
+	}
+	if (has_suffix(path, ".container")) {
+		walk_hand_over(w, ITEM_QUADLET, path, explicit, NULL);
+	} else if (is_yaml_name(path) || explicit) {
+		if (!explicit && is_merged_override(path, w->listing))
+			return;
+		walk_hand_over(w, ITEM_YAML, path, explicit, NULL);
+	}
+}
+
+static void *walk_main(void *arg)
+{
+	struct walker *w = arg;
+	for (size_t i = 0; i < w->args->paths.n; i++)
+		walk_path(w, w->args->paths.v[i], 0, true, DT_UNKNOWN);
+	if (w->queue)
+		handoff_close(w->queue);
+	return NULL;
+}
+
+/* One YAML or JSON file (or stdin as "-"), read by the walk: Compose or Kubernetes by content. */
+static void lint_yaml_file(struct lint_run *run, struct walk_item *item)
+{
+	struct rl_error err = {0};
+	const char *path = item->path;
+	const char *display = streq(path, "-") ? "<stdin>" : path;
+	struct strbuf *text = &item->text;
+	if (item->err) {
+		add_error(run, item->err);
+		return;
+	}
+	if (memchr(text->buf, '\0', text->len)) {
 		rl_error_set(&err, RL_EPARSE, "%s: binary data, not YAML or JSON", display);
 		add_error(run, &err);
 		return;
 	}
-	bool has_marker = memmem(text.buf, text.len, IGNORE_MARKER, strlen(IGNORE_MARKER));
-	size_t text_len = text.len;
+	bool has_marker = memmem(text->buf, text->len, IGNORE_MARKER, strlen(IGNORE_MARKER));
+	size_t text_len = text->len;
 	struct ystream s = {0};
-	if (ystream_load_unread(text.buf, text.len, display, lint_unread_keys, &s, &err) < 0) {
+	if (ystream_load_unread(text->buf, text->len, display, lint_unread_keys, &s, &err) < 0) {
 		add_error(run, &err);
 		return;
 	}
 	/* Without a marker no suppression is looked up: the tree no longer needs the text beside
 	 * it. */
 	if (!has_marker)
-		strbuf_release(&text);
+		strbuf_release(text);
 	int r = 0;
 	switch (classify(&s, display)) {
 	case DOC_KUBE:
@@ -310,13 +495,15 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 		break;
 	case DOC_COMPOSE: {
 		_cleanup_free_ char *override =
-			streq(path, "-") ? NULL : override_for(path, run->listing);
+			streq(path, "-")
+				? NULL
+				: override_for(path, item->explicit ? NULL : &item->listing);
 		struct compose_input in[2] = {{.path = display, .parsed = &s}, {.path = override}};
 		r = compose_lint(in, override ? 2 : 1, &run->env, &run->pending, &err);
 		break;
 	}
 	default:
-		if (explicit)
+		if (item->explicit)
 			fprintf(stderr,
 				"rootlock lint: %s: not a Compose or Kubernetes file; skipped\n",
 				display);
@@ -326,7 +513,7 @@ static void lint_yaml_file(struct lint_run *run, const char *path, bool explicit
 		add_error(run, &err);
 	ystream_release(&s);
 	run->text_path = display;
-	run->text = &text;
+	run->text = text;
 	run->text_has_marker = has_marker;
 	flush_pending(run);
 	run->text = NULL;
@@ -347,109 +534,40 @@ static void lint_quadlet_file(struct lint_run *run, const char *path)
 	flush_pending(run);
 }
 
-static void lint_path(struct lint_run *run, const char *path, int depth, bool explicit,
-		      unsigned char d_type);
-
-static void lint_dir(struct lint_run *run, const char *path, int depth)
+/* Lints and frees one item of the walk. */
+static void lint_item(struct lint_run *run, struct walk_item *item)
 {
-	struct rl_error err = {0};
-	if (depth > LINT_MAX_DEPTH) {
-		rl_error_set(&err, RL_EIO, "%s: directories nested deeper than %d; not searched",
-			     path, LINT_MAX_DEPTH);
-		add_error(run, &err);
-		return;
+	switch (item->kind) {
+	case ITEM_YAML:
+		lint_yaml_file(run, item);
+		break;
+	case ITEM_QUADLET:
+		lint_quadlet_file(run, item->path);
+		break;
+	case ITEM_ERROR:
+		add_error(run, item->err);
+		break;
 	}
-	struct dirent **names = NULL;
-	int n = scandir(path, &names, NULL, alphasort);
-	if (n < 0) {
-		rl_error_set(&err, RL_EIO, "cannot read directory '%s': %s", path, strerror(errno));
-		add_error(run, &err);
-		return;
-	}
-	struct listing ls = {0};
-	for (int i = 0; i < n; i++) {
-		ls.compose |= name_bit(names[i]->d_name, compose_names, ARRAY_SIZE(compose_names));
-		ls.override |=
-			name_bit(names[i]->d_name, override_names, ARRAY_SIZE(override_names));
-	}
-	/* The children see this listing; a subdirectory's own is theirs while it is searched. */
-	const struct listing *outer = run->listing;
-	run->listing = &ls;
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		if (!streq(name, ".") && !streq(name, "..") && !streq(name, ".git")) {
-			_cleanup_free_ char *child =
-				streq(path, ".")
-					? xstrdup(name)
-					: xasprintf("%s%s%s", path,
-						    has_suffix(path, "/") ? "" : "/", name);
-			lint_path(run, child, depth + 1, false, names[i]->d_type);
-		}
-		free(names[i]);
-	}
-	run->listing = outer;
-	free(names);
+	walk_item_free(item);
 }
 
-/*
- * d_type is what the directory said the entry is (DT_UNKNOWN when it did not
- * say, or for a path given by the user).
- */
-static void lint_path(struct lint_run *run, const char *path, int depth, bool explicit,
-		      unsigned char d_type)
+/* The paths given, walked on a thread of their own (or on this one if no thread can start). */
+static void lint_paths(struct lint_run *run)
 {
-	struct rl_error err = {0};
-	if (!explicit && excluded(run->args, path))
-		return;
-	if (streq(path, "-")) {
-		lint_yaml_file(run, path, true);
-		return;
-	}
-	struct stat st;
-	/*
-	 * Symbolic links to directories are not followed, so a link loop cannot
-	 * trap us. Plain files and directories as the directory listed them need
-	 * no lstat(): in a big tree that is most entries.
-	 */
-	if (d_type == DT_REG || d_type == DT_DIR) {
-		st.st_mode = d_type == DT_REG ? S_IFREG : S_IFDIR;
-	} else if (lstat(path, &st) < 0) {
-		rl_error_set(&err, RL_EIO, "cannot read '%s': %s", path, strerror(errno));
-		add_error(run, &err);
+	struct walker w = {.args = run->args,
+			   .queue = handoff_new(READ_AHEAD_ITEMS, READ_AHEAD_BYTES)};
+	pthread_t thread;
+	if (pthread_create(&thread, NULL, walk_main, &w) != 0) {
+		handoff_free(w.queue, NULL);
+		w = (struct walker){.args = run->args, .run = run};
+		walk_main(&w);
 		return;
 	}
-	if (S_ISLNK(st.st_mode)) {
-		if (stat(path, &st) < 0) {
-			if (explicit) {
-				rl_error_set(&err, RL_EIO, "cannot read '%s': %s", path,
-					     strerror(errno));
-				add_error(run, &err);
-			}
-			return;
-		}
-		if (S_ISDIR(st.st_mode) && !explicit)
-			return;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		if (has_suffix(path, ".container.d") && !explicit)
-			return; /* drop-ins: read with their unit */
-		lint_dir(run, path, depth);
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		if (explicit) {
-			rl_error_set(&err, RL_EIO, "'%s' is not a regular file", path);
-			add_error(run, &err);
-		}
-		return;
-	}
-	if (has_suffix(path, ".container")) {
-		lint_quadlet_file(run, path);
-	} else if (is_yaml_name(path) || explicit) {
-		if (!explicit && is_merged_override(path, run->listing))
-			return;
-		lint_yaml_file(run, path, explicit);
-	}
+	struct walk_item *item;
+	while ((item = handoff_take(w.queue)))
+		lint_item(run, item);
+	pthread_join(thread, NULL);
+	handoff_free(w.queue, walk_item_free);
 }
 
 /* `-f a -f b`: one Compose project from several files. */
@@ -612,8 +730,7 @@ static int run_lint(const struct lint_args *a)
 	run.rep->begin(&run.report);
 	if (a->compose_files.n)
 		lint_compose_project(&run);
-	for (size_t i = 0; i < a->paths.n; i++)
-		lint_path(&run, a->paths.v[i], 0, true, DT_UNKNOWN);
+	lint_paths(&run);
 	run.rep->end(&run.report, &run.summary);
 	if (output_close(out, a->output, tmp_path) < 0) {
 		_cleanup_free_ char *msg =

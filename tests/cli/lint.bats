@@ -3,6 +3,7 @@
 # rootlock lint as a user drives it: discovery, formats, exit codes, bad input.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -148,6 +149,26 @@ YAML
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"cannot read 'locked/compose.yaml'"* ]]
 	[[ "$output" == *'proj/compose.yaml:2:3: fail'* ]]
+}
+
+@test "results and errors come out in the order of the walk, past the read-ahead" {
+	# More files than the walk reads ahead (256), errors among them: the
+	# report must read as if one thread walked, read and linted in turn.
+	mkdir tree
+	for i in $(seq -w 0 299); do
+		mkdir "tree/d$i"
+		if ((10#$i % 50 == 7)); then
+			printf 'services: [\n' >"tree/d$i/compose.yaml"
+		else
+			printf 'services:\n  s%s:\n    image: x\n' "$i" >"tree/d$i/compose.yaml"
+		fi
+	done
+	run --separate-stderr "$ROOTLOCK" lint --format text tree
+	[ "$status" -eq 3 ]
+	want=$(for i in $(seq -w 0 299); do ((10#$i % 50 == 7)) || echo "s$i"; done)
+	[ "$(sed -n 's/^tree.*: fail: service "\(s[0-9]*\)".*/\1/p' <<<"$output")" = "$want" ]
+	want_err=$(for i in $(seq -w 0 299); do ((10#$i % 50 == 7)) && echo "tree/d$i/compose.yaml"; done)
+	[ "$(grep -o 'tree/d[0-9]*/compose.yaml' <<<"$stderr")" = "$want_err" ]
 }
 
 @test "a missing path is named, exit 3" {
