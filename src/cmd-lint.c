@@ -290,8 +290,12 @@ struct walk_item {
 	char *path;
 	bool explicit;		/* given by the user, not found in a directory */
 	struct listing listing; /* of the file's directory, unless explicit */
-	struct strbuf text;	/* ITEM_YAML: the file, read */
-	struct rl_error *err;	/* ITEM_ERROR, or an ITEM_YAML that could not be read */
+	/* ITEM_YAML: */
+	size_t size;		/* of the file */
+	struct strbuf text;	/* the file, read; released once parsed unless it has a marker */
+	bool has_marker;	/* it holds a rootlock:ignore */
+	struct ystream *parsed; /* the walk parsed it too, or NULL */
+	struct rl_error *err;	/* ITEM_ERROR, or a file that could not be read or parsed */
 };
 
 static void walk_item_free(void *p)
@@ -301,6 +305,9 @@ static void walk_item_free(void *p)
 		return;
 	free(item->path);
 	strbuf_release(&item->text);
+	if (item->parsed)
+		ystream_release(item->parsed);
+	free(item->parsed);
 	free(item->err);
 	free(item);
 }
@@ -308,6 +315,10 @@ static void walk_item_free(void *p)
 /* Read ahead at most this much: memory follows the largest file, not the tree. */
 #define READ_AHEAD_ITEMS 256
 #define READ_AHEAD_BYTES (1u << 20)
+/* The walk parses files up to this size while the linter has this many waiting (see
+ * walk_read_yaml()). */
+#define WALK_PARSES_BELOW (256u << 10)
+#define WALK_PARSES_WHEN_QUEUED 4
 
 struct walker {
 	const struct lint_args *args;
@@ -319,6 +330,55 @@ struct walker {
 
 static void lint_item(struct lint_run *run, struct walk_item *item);
 
+static const char *display_name(const char *path)
+{
+	return streq(path, "-") ? "<stdin>" : path;
+}
+
+static struct rl_error *error_dup(const struct rl_error *err)
+{
+	return memcpy(xmalloc(sizeof(*err)), err, sizeof(*err));
+}
+
+/*
+ * Read a YAML file for the linter, and parse it too if it is small and the
+ * linter has enough to do meanwhile. Parsing is most of the work: shared
+ * between the two threads by who has time, it keeps both cores busy (the
+ * result is the same whoever parses). Big files are always left to the
+ * linter, so that two big trees are never in memory at once.
+ */
+static void walk_read_yaml(struct walker *w, struct walk_item *item)
+{
+	struct rl_error err = {0};
+	struct strbuf *text = &item->text;
+	if (read_file_limited(item->path, LINT_MAX_FILE_BYTES, text, &err) < 0) {
+		item->err = error_dup(&err);
+		return;
+	}
+	item->size = text->len;
+	const char *display = display_name(item->path);
+	if (memchr(text->buf, '\0', text->len)) {
+		rl_error_set(&err, RL_EPARSE, "%s: binary data, not YAML or JSON", display);
+		item->err = error_dup(&err);
+		strbuf_release(text);
+		return;
+	}
+	item->has_marker = memmem(text->buf, text->len, IGNORE_MARKER, strlen(IGNORE_MARKER));
+	if (text->len > WALK_PARSES_BELOW)
+		return;
+	if (!w->queue || handoff_queued(w->queue) < WALK_PARSES_WHEN_QUEUED)
+		return;
+	item->parsed = xcalloc(1, sizeof(*item->parsed));
+	if (ystream_load_unread(text->buf, text->len, display, lint_unread_keys, item->parsed,
+				&err) < 0) {
+		item->err = error_dup(&err);
+		free(steal_pointer(&item->parsed));
+	}
+	/* The linter looks up suppressions in the text only when it has a marker. */
+	if (!item->has_marker || item->err)
+		strbuf_release(text);
+}
+
 static void walk_hand_over(struct walker *w, enum walk_item_kind kind, const char *path,
 			   bool explicit, struct rl_error *err)
 {
@@ -329,16 +389,17 @@ static void walk_hand_over(struct walker *w, enum walk_item_kind kind, const cha
 	if (w->listing)
 		item->listing = *w->listing;
 	if (err)
-		item->err = memcpy(xmalloc(sizeof(*err)), err, sizeof(*err));
-	if (kind == ITEM_YAML) {
-		struct rl_error read_err = {0};
-		if (read_file_limited(path, LINT_MAX_FILE_BYTES, &item->text, &read_err) < 0)
-			item->err = memcpy(xmalloc(sizeof(read_err)), &read_err, sizeof(read_err));
-	}
-	if (w->queue)
-		handoff_put(w->queue, item, sizeof(*item) + item->text.alloc);
-	else
+		item->err = error_dup(err);
+	if (kind == ITEM_YAML)
+		walk_read_yaml(w, item);
+	if (!w->queue) {
 		lint_item(w->run, item);
+		return;
+	}
+	size_t weight = sizeof(*item) + item->text.alloc;
+	if (item->parsed)
+		weight += ystream_size(item->parsed);
+	handoff_put(w->queue, item, weight);
 }
 
 static void walk_error(struct walker *w, struct rl_error *err)
@@ -466,28 +527,27 @@ static void lint_yaml_file(struct lint_run *run, struct walk_item *item)
 {
 	struct rl_error err = {0};
 	const char *path = item->path;
-	const char *display = streq(path, "-") ? "<stdin>" : path;
+	const char *display = display_name(path);
 	struct strbuf *text = &item->text;
 	if (item->err) {
 		add_error(run, item->err);
 		return;
 	}
-	if (memchr(text->buf, '\0', text->len)) {
-		rl_error_set(&err, RL_EPARSE, "%s: binary data, not YAML or JSON", display);
-		add_error(run, &err);
-		return;
-	}
-	bool has_marker = memmem(text->buf, text->len, IGNORE_MARKER, strlen(IGNORE_MARKER));
-	size_t text_len = text->len;
 	struct ystream s = {0};
-	if (ystream_load_unread(text->buf, text->len, display, lint_unread_keys, &s, &err) < 0) {
-		add_error(run, &err);
-		return;
+	if (item->parsed) {
+		s = *item->parsed;
+		*item->parsed = (struct ystream){0};
+	} else {
+		if (ystream_load_unread(text->buf, text->len, display, lint_unread_keys, &s, &err) <
+		    0) {
+			add_error(run, &err);
+			return;
+		}
+		/* Without a marker no suppression is looked up: the tree no longer needs the
+		 * text beside it. */
+		if (!item->has_marker)
+			strbuf_release(text);
 	}
-	/* Without a marker no suppression is looked up: the tree no longer needs the text beside
-	 * it. */
-	if (!has_marker)
-		strbuf_release(text);
 	int r = 0;
 	switch (classify(&s, display)) {
 	case DOC_KUBE:
@@ -514,7 +574,7 @@ static void lint_yaml_file(struct lint_run *run, struct walk_item *item)
 	ystream_release(&s);
 	run->text_path = display;
 	run->text = text;
-	run->text_has_marker = has_marker;
+	run->text_has_marker = item->has_marker;
 	flush_pending(run);
 	run->text = NULL;
 	/*
@@ -522,7 +582,7 @@ static void lint_yaml_file(struct lint_run *run, struct walk_item *item)
 	 * big file's would not fit: hand the free pages back, so the peak is one
 	 * file's, not two files' side by side.
 	 */
-	if (text_len >= BIG_FILE_BYTES)
+	if (item->size >= BIG_FILE_BYTES)
 		malloc_trim(0);
 }
 

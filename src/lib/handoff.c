@@ -96,6 +96,14 @@ bool handoff_try_put(struct handoff *h, void *item, size_t bytes)
 	return room;
 }
 
+size_t handoff_queued(struct handoff *h)
+{
+	pthread_mutex_lock(&h->lock);
+	size_t count = h->count;
+	pthread_mutex_unlock(&h->lock);
+	return count;
+}
+
 void handoff_close(struct handoff *h)
 {
 	pthread_mutex_lock(&h->lock);

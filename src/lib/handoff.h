@@ -27,5 +27,8 @@ bool handoff_try_put(struct handoff *h, void *item, size_t bytes);
 /* Producer: nothing more will come. */
 void handoff_close(struct handoff *h);
 
+/* How many items wait to be taken. */
+size_t handoff_queued(struct handoff *h);
+
 /* Consumer: the next item in the order put, waiting for it; NULL once closed and empty. */
 void *handoff_take(struct handoff *h);

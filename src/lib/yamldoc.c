@@ -108,6 +108,14 @@ static void chunks_free(struct ychunk *c)
 	}
 }
 
+size_t ystream_size(const struct ystream *s)
+{
+	size_t size = s->n * sizeof(*s->docs);
+	for (const struct ychunk *c = s->chunks; c; c = c->next)
+		size += sizeof(*c) + c->cap;
+	return size;
+}
+
 void ystream_release(struct ystream *s)
 {
 	if (!s)

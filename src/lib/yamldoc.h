@@ -74,6 +74,8 @@ int ystream_load(const char *buf, size_t len, const char *filename, struct ystre
 int ystream_load_unread(const char *buf, size_t len, const char *filename,
 			const char *const *unread, struct ystream *ret, struct rl_error *err);
 void ystream_release(struct ystream *s);
+/* The memory the stream holds, in bytes. */
+size_t ystream_size(const struct ystream *s);
 
 /* The value for key in a mapping, following << merge keys; NULL if absent. */
 struct ynode *ymap_get(const struct ynode *map, const char *key);
