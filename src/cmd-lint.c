@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -611,16 +612,25 @@ static void lint_item(struct lint_run *run, struct walk_item *item)
 	walk_item_free(item);
 }
 
-/* The paths given, walked on a thread of their own (or on this one if no thread can start). */
+/* Whether this process may run on more than one CPU: else a second thread only costs switches. */
+static bool several_cpus(void)
+{
+	cpu_set_t set;
+	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1;
+}
+
+/* The paths given, walked on a thread of their own when there is a CPU for it. */
 static void lint_paths(struct lint_run *run)
 {
-	struct walker w = {.args = run->args,
-			   .queue = handoff_new(READ_AHEAD_ITEMS, READ_AHEAD_BYTES)};
+	struct walker w = {.args = run->args, .run = run};
 	pthread_t thread;
-	if (pthread_create(&thread, NULL, walk_main, &w) != 0) {
-		handoff_free(w.queue, NULL);
-		w = (struct walker){.args = run->args, .run = run};
-		walk_main(&w);
+	if (several_cpus()) {
+		w.queue = handoff_new(READ_AHEAD_ITEMS, READ_AHEAD_BYTES);
+		if (pthread_create(&thread, NULL, walk_main, &w) != 0)
+			handoff_free(steal_pointer(&w.queue), NULL);
+	}
+	if (!w.queue) {
+		walk_main(&w); /* walks and lints in turn */
 		return;
 	}
 	struct walk_item *item;

@@ -173,6 +173,12 @@ YAML
 	[[ "$output" == *"294 results: 0 pass, 284 fail, 0 warn, 10 exempt"* ]]
 	want_err=$(for i in $(seq -w 0 299); do if ((10#$i % 50 == 7)); then echo "tree/d$i/compose.yaml"; fi; done)
 	[ "$(grep -o 'tree/d[0-9]*/compose.yaml' <<<"$stderr")" = "$want_err" ]
+	# On one CPU the walk and the linting take turns on one thread: the same report.
+	threaded_out=$output threaded_err=$stderr
+	run --separate-stderr taskset -c 0 "$ROOTLOCK" lint --format text tree
+	[ "$status" -eq 3 ]
+	[ "$output" = "$threaded_out" ]
+	[ "$stderr" = "$threaded_err" ]
 }
 
 @test "a missing path is named, exit 3" {
