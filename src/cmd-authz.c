@@ -139,6 +139,7 @@ struct server {
 struct request {
 	struct strbuf body;
 	bool too_big;
+	char *log_line; /* the decision, logged once the answer is out (request_done()) */
 };
 
 static long long wall_ms(void)
@@ -149,11 +150,8 @@ static long long wall_ms(void)
 }
 
 /* One write per line on an O_APPEND descriptor: lines never interleave. */
-static void log_decision(struct server *s, const struct authz_decision *d)
+static void log_write(struct server *s, const char *line)
 {
-	_cleanup_free_ char *line = authz_decision_log_line(d, wall_ms());
-	if (!line)
-		return;
 	size_t len = strlen(line);
 	_cleanup_free_ char *buf = xmalloc(len + 1);
 	memcpy(buf, line, len);
@@ -252,8 +250,9 @@ static enum MHD_Result judge(struct server *s, struct MHD_Connection *conn, stru
 		return reply_deny(conn, "rootlock: the request is too large to judge; refused");
 	struct authz_decision d = {0};
 	authz_decide(&s->policy, s->mode, strbuf_str(&req->body), req->body.len, &d);
+	/* Timed now, written after the answer: the daemon never waits on the disk. */
 	if (d.kind != AUTHZ_OTHER)
-		log_decision(s, &d);
+		req->log_line = authz_decision_log_line(&d, wall_ms());
 	enum MHD_Result r;
 	if (d.allow)
 		r = reply_canned(s, conn, CANNED_ALLOW);
@@ -309,9 +308,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
 	struct request *req = *con_cls;
 	if (!req)
 		return;
+	/* Also when the daemon hung up first: the decision was made. */
+	if (req->log_line)
+		log_write(s, req->log_line);
+	free(req->log_line);
 	strbuf_release(&req->body);
 	free(req);
 	*con_cls = NULL;
@@ -470,7 +474,7 @@ static int authz_serve(const struct authz_args *a)
 		MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
 		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 512u,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)AUTHZ_CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, &s, MHD_OPTION_END);
 	if (!mhd) {
 		_cleanup_free_ char *msg =
 			xasprintf("cannot start the HTTP server on '%s'", a->socket);

@@ -126,6 +126,17 @@ raw_body() {
 JSON=(-H 'Content-Type: application/json')
 
 decisions() { wc -l <"$DECISIONS"; }
+# wait_decisions N: until the log has N lines (each is written just after its
+# answer is sent, so it may trail the docker command by a moment), then
+# exactly N.
+wait_decisions() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		(($(decisions) >= $1)) && break
+		sleep 0.05
+	done
+	[ "$(decisions)" -eq "$1" ]
+}
 
 # Under ASan/UBSan a report goes to stderr; none may appear.
 assert_no_sanitizer_report() {
@@ -317,7 +328,7 @@ teardown_file() {
 		'http://x/v1.41/containers/create?name=az-b-upper'
 	assert_not_created az-b-upper
 	# Each was judged and logged.
-	[ $(($(decisions) - before)) -eq 4 ]
+	wait_decisions $((before + 4))
 	assert_no_writable
 }
 
@@ -412,7 +423,7 @@ teardown_file() {
 	before=$(decisions)
 	run d create --label rootlock.test=authz-exempt --network none --name az-warn "$IMAGE" true
 	[ "$status" -eq 0 ]
-	[ $(($(decisions) - before)) -eq 1 ]
+	wait_decisions $((before + 1))
 	tail -n1 "$DECISIONS" | jq -e '[.. | strings] | any(test("warn"; "i"))'
 	tail -n1 "$DECISIONS" | jq -e '[.. | strings] | any(test("az-warn"))'
 	d rm az-warn >/dev/null
@@ -429,7 +440,7 @@ teardown_file() {
 	d inspect az-log-ro >/dev/null
 	d images >/dev/null
 	d rm az-log-ro >/dev/null
-	[ $(($(decisions) - before)) -eq 2 ]
+	wait_decisions $((before + 2))
 	tail -n2 "$DECISIONS" | jq -e -s 'length == 2 and all(.[]; type == "object")'
 	tail -n2 "$DECISIONS" | head -n1 | jq -e '[.. | strings] | any(test("az-log-rw"))'
 	tail -n1 "$DECISIONS" | jq -e '[.. | strings] | any(test("az-log-ro"))'
