@@ -4,15 +4,21 @@
  * keep-alive, no library in between: what is timed is the server, not a
  * client stack. Per-request times come from CLOCK_MONOTONIC.
  *
- *   authz-load create OFF_SOCK ON_SOCK API N IMAGE
- *       N container creates on each of two engines, one keep-alive
- *       connection each, alternating which engine goes first. The body is
- *       what `docker create --read-only --network none --name NAME IMAGE
- *       sleep 3600` sends (docker 20.10 CLI, captured). Every 50 creates the
- *       containers are removed (DELETE ?force=1), outside the timing.
- *       Prints "off p50 p90 p99 mean max" and the same for "on" (ms).
- *   authz-load get OFF_SOCK ON_SOCK PATH N
- *       N GETs of PATH on each engine, alternated, timed like create.
+ *   authz-load create API N IMAGE NAME=SOCK...
+ *       N container creates on each engine, one keep-alive connection
+ *       each, taking turns: the engine that goes first rotates, so all
+ *       share the machine's noise alike. The body is what `docker create
+ *       --read-only --network none --name NAME IMAGE sleep 3600` sends
+ *       (docker 20.10 CLI, captured). Every 50 creates the containers are
+ *       removed (DELETE ?force=1), outside the timing. Prints a line
+ *       "NAME p50 p90 p99 mean max n" (ms) per engine.
+ *   authz-load get PATH N NAME=SOCK...
+ *       N GETs of PATH on each engine, taking turns, timed like create.
+ *   authz-load allow SOCK
+ *       The floor: an authorization plugin that answers every call with
+ *       Allow at once, reading nothing but the HTTP framing (a thread per
+ *       connection, keep-alive), until killed. What dockerd's authz path
+ *       costs with a plugin that does no work at all.
  *   authz-load seq PLUGIN_SOCK N
  *       N AuthZReq (a judged create) then AuthZRes, one connection, one at a
  *       time: the plugin's own round trip. Prints "req ..." and "res ..."
@@ -27,10 +33,11 @@
  *       "key=value ..." with wall, judged/other counts, the generator's and
  *       the plugin's CPU seconds and the latency p50/p99 in ms.
  *
- * Built by bench/authz: cc -O2 authz-load.c -lm
+ * Built by bench/authz: cc -O2 -pthread authz-load.c -lm
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -412,14 +419,32 @@ static void print_stats(const char *name, double *v, size_t n)
 
 /* ---- create ---- */
 
-static int run_create(const char *off_sock, const char *on_sock, const char *api, long n,
-		      const char *image)
+/* NAME=SOCK arguments: the engines to compare. */
+struct engine {
+	const char *name;
+	struct conn c;
+	double *lat;
+};
+
+static struct engine *engines_open(char **args, int n_engines, long n)
 {
-	struct conn c[2];
-	conn_open(&c[0], off_sock);
-	conn_open(&c[1], on_sock);
+	struct engine *e = calloc((size_t)n_engines, sizeof(*e));
+	for (int k = 0; k < n_engines; k++) {
+		char *eq = strchr(args[k], '=');
+		if (!eq)
+			die("'%s' is not NAME=SOCKET", args[k]);
+		*eq = '\0';
+		e[k].name = args[k];
+		conn_open(&e[k].c, eq + 1);
+		e[k].lat = calloc((size_t)n, sizeof(double));
+	}
+	return e;
+}
+
+static int run_create(const char *api, long n, const char *image, char **args, int n_engines)
+{
+	struct engine *e = engines_open(args, n_engines, n);
 	char *body = cli_create_body(image, true);
-	double *lat[2] = {calloc((size_t)n, sizeof(double)), calloc((size_t)n, sizeof(double))};
 	const long warm = 20, batch = 50;
 	char **names = calloc((size_t)batch, sizeof(char *));
 	long pending = 0;
@@ -432,18 +457,19 @@ static int run_create(const char *off_sock, const char *on_sock, const char *api
 		snprintf(path, sizeof(path), "/v%s/containers/create?name=%s", api, name);
 		char *req = http_post(path, "docker", "application/json", body);
 		size_t req_len = strlen(req);
-		for (int k = 0; k < 2; k++) {
-			int e = (int)((i & 1) ^ k); /* alternate which engine goes first */
+		for (int turn = 0; turn < n_engines; turn++) {
+			/* Rotate which engine goes first. */
+			struct engine *x = &e[(i + warm + turn) % n_engines];
 			const char *b;
 			size_t bl;
 			double t0 = now();
-			int status = roundtrip(&c[e], req, req_len, &b, &bl);
+			int status = roundtrip(&x->c, req, req_len, &b, &bl);
 			double t1 = now();
 			if (status != 201)
-				die("create on the %s engine: HTTP %d: %.*s",
-				    e ? "plugin" : "plain", status, (int)bl, b);
+				die("create on the %s engine: HTTP %d: %.*s", x->name, status,
+				    (int)bl, b);
 			if (i >= 0)
-				lat[e][i] = t1 - t0;
+				x->lat[i] = t1 - t0;
 		}
 		free(req);
 		names[pending++] = strdup(name);
@@ -453,10 +479,10 @@ static int run_create(const char *off_sock, const char *on_sock, const char *api
 					 "DELETE /v%s/containers/%s?force=1 HTTP/1.1\r\nHost: "
 					 "docker\r\n\r\n",
 					 api, names[j]);
-				for (int e = 0; e < 2; e++) {
+				for (int k = 0; k < n_engines; k++) {
 					const char *b;
 					size_t bl;
-					int status = roundtrip(&c[e], path, strlen(path), &b, &bl);
+					int status = roundtrip(&e[k].c, path, strlen(path), &b, &bl);
 					if (status != 204)
 						die("remove %s: HTTP %d", names[j], status);
 				}
@@ -465,8 +491,8 @@ static int run_create(const char *off_sock, const char *on_sock, const char *api
 			pending = 0;
 		}
 	}
-	print_stats("off", lat[0], (size_t)n);
-	print_stats("on", lat[1], (size_t)n);
+	for (int k = 0; k < n_engines; k++)
+		print_stats(e[k].name, e[k].lat, (size_t)n);
 	return 0;
 }
 
@@ -629,47 +655,125 @@ static int run_load(const char *sock, int nconn, long n, int mix, long plugin_pi
 	return 0;
 }
 
-static int run_get(const char *off_sock, const char *on_sock, const char *path, long n)
+static int run_get(const char *path, long n, char **args, int n_engines)
 {
-	struct conn c[2];
-	conn_open(&c[0], off_sock);
-	conn_open(&c[1], on_sock);
-	double *lat[2] = {calloc((size_t)n, sizeof(double)), calloc((size_t)n, sizeof(double))};
+	struct engine *e = engines_open(args, n_engines, n);
 	char req[512];
 	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: docker\r\n\r\n", path);
 	for (long i = -20; i < n; i++) {
-		for (int k = 0; k < 2; k++) {
-			int e = (int)((i & 1) ^ k);
+		for (int turn = 0; turn < n_engines; turn++) {
+			struct engine *x = &e[(i + 20 + turn) % n_engines];
 			const char *b;
 			size_t bl;
 			double t0 = now();
-			int status = roundtrip(&c[e], req, strlen(req), &b, &bl);
+			int status = roundtrip(&x->c, req, strlen(req), &b, &bl);
 			double t1 = now();
 			if (status != 200)
-				die("GET %s on the %s engine: HTTP %d", path,
-				    e ? "plugin" : "plain", status);
+				die("GET %s on the %s engine: HTTP %d", path, x->name, status);
 			if (i >= 0)
-				lat[e][i] = t1 - t0;
+				x->lat[i] = t1 - t0;
 		}
 	}
-	print_stats("off", lat[0], (size_t)n);
-	print_stats("on", lat[1], (size_t)n);
+	for (int k = 0; k < n_engines; k++)
+		print_stats(e[k].name, e[k].lat, (size_t)n);
 	return 0;
+}
+
+/* ---- the floor: a plugin that allows everything ---- */
+
+/* One connection: requests framed by Content-Length, each answered at once. */
+static void *allow_conn(void *arg)
+{
+	int fd = (int)(long)arg;
+	size_t cap = 1 << 16, len = 0;
+	char *in = malloc(cap);
+	if (!in)
+		die("out of memory");
+	for (;;) {
+		char *end = len ? memmem(in, len, "\r\n\r\n", 4) : NULL;
+		if (end) {
+			size_t head = (size_t)(end - in) + 4;
+			size_t body = 0;
+			for (char *h = in; h && h < end; h = memchr(h, '\n', (size_t)(end - h))) {
+				h += *h == '\n';
+				if (!strncasecmp(h, "Content-Length:", 15))
+					body = strtoul(h + 15, NULL, 10);
+			}
+			if (len >= head + body) {
+				bool activate = memmem(in, head, "/Plugin.Activate", 16) != NULL;
+				const char *answer =
+					activate ? "{\"Implements\":[\"authz\"]}" : "{\"Allow\":true}";
+				char out[256];
+				int n = snprintf(out, sizeof(out),
+						 "HTTP/1.1 200 OK\r\nContent-Type: "
+						 "application/vnd.docker.plugins.v1+json\r\n"
+						 "Content-Length: %zu\r\n\r\n%s",
+						 strlen(answer), answer);
+				write_all(fd, out, (size_t)n);
+				memmove(in, in + head + body, len - head - body);
+				len -= head + body;
+				continue;
+			}
+		}
+		if (len + 4096 > cap) {
+			cap *= 2;
+			in = realloc(in, cap);
+			if (!in)
+				die("out of memory");
+		}
+		ssize_t r = read(fd, in + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		in[len] = '\0';
+	}
+	free(in);
+	close(fd);
+	return NULL;
+}
+
+static _Noreturn void run_allow(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		die("socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 64) < 0)
+		die("cannot listen on %s: %s", path, strerror(errno));
+	for (;;) {
+		int fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			die("accept: %s", strerror(errno));
+		}
+		pthread_t t;
+		if (pthread_create(&t, NULL, allow_conn, (void *)(long)fd) != 0)
+			die("cannot start a thread");
+		pthread_detach(t);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 6 && !strcmp(argv[1], "get"))
-		return run_get(argv[2], argv[3], argv[4], atol(argv[5]));
-	if (argc == 7 && !strcmp(argv[1], "create"))
-		return run_create(argv[2], argv[3], argv[4], atol(argv[5]), argv[6]);
+	if (argc >= 6 && !strcmp(argv[1], "get"))
+		return run_get(argv[2], atol(argv[3]), argv + 4, argc - 4);
+	if (argc >= 7 && !strcmp(argv[1], "create"))
+		return run_create(argv[2], atol(argv[3]), argv[4], argv + 5, argc - 5);
+	if (argc == 3 && !strcmp(argv[1], "allow"))
+		run_allow(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "seq"))
 		return run_seq(argv[2], atol(argv[3]));
 	if (argc == 7 && !strcmp(argv[1], "load"))
 		return run_load(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]),
 				atol(argv[6]));
-	fprintf(stderr, "usage: authz-load create OFF_SOCK ON_SOCK API N IMAGE\n"
-			"       authz-load get OFF_SOCK ON_SOCK PATH N\n"
+	fprintf(stderr, "usage: authz-load create API N IMAGE NAME=SOCK NAME=SOCK...\n"
+			"       authz-load get PATH N NAME=SOCK NAME=SOCK...\n"
+			"       authz-load allow SOCK\n"
 			"       authz-load seq PLUGIN_SOCK N\n"
 			"       authz-load load PLUGIN_SOCK CONNS N MIX PLUGIN_PID\n");
 	return 2;
