@@ -155,11 +155,12 @@ int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct
 				    ref);
 	/* Podman's `create --rootfs DIR`: no image, and no layer to diff against. */
 	if (!*image_id || streq(image_id, "sha256:"))
-		return rl_error_set(err, RL_EENGINE,
-				    "%.128s has no image (made from a root filesystem directory, as "
-				    "`podman create --rootfs` does): plan needs a container made from "
-				    "an image",
-				    ref);
+		return rl_error_set(
+			err, RL_EENGINE,
+			"%.128s has no image (made from a root filesystem directory, as "
+			"`podman create --rootfs` does): plan needs a container made from "
+			"an image",
+			ref);
 	_cleanup_free_ char *image_path = xasprintf("/images/%s/json", image_id);
 	r = engine_get_json(e, image_path, &in->image, err);
 	if (r < 0) {
