@@ -270,6 +270,8 @@ static int run_audit(struct audit_args *a)
 			errors++;
 			continue;
 		}
+		if (engine_is_podman(engine))
+			item->w.origin.cli = "podman";
 		struct judgement j;
 		rule_judge(&item->w, &ex, &j);
 		summary.counts[j.verdict]++;

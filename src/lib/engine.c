@@ -14,6 +14,7 @@ struct engine {
 	CURL *curl; /* one keep-alive connection for sequential requests */
 	char api_version[16];
 	char *server_version;
+	bool podman; /* Podman's Docker-compatible API, as /version said */
 };
 
 /* Where an answer goes: in memory (capped) or to a caller's sink. */
@@ -123,6 +124,11 @@ const char *engine_api_version(const struct engine *e)
 {
 	return e->api_version;
 }
+bool engine_is_podman(const struct engine *e)
+{
+	return e->podman;
+}
+
 const char *engine_server_version(const struct engine *e)
 {
 	return e->server_version;
@@ -428,6 +434,14 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 	const char *version = json_string_value(json_object_get(v, "Version"));
 	if (version)
 		e->server_version = xstrdup(version);
+	/* Podman names itself in Components ("Podman Engine"); Docker says "Engine". */
+	json_t *component;
+	size_t i;
+	json_array_foreach (json_object_get(v, "Components"), i, component) {
+		const char *name = json_string_value(json_object_get(component, "Name"));
+		if (name && str_startswith(name, "Podman"))
+			e->podman = true;
+	}
 	if (!server_api || sscanf(server_api, "%*u.%*u") != 0 ||
 	    strspn(server_api, "0123456789.") != strlen(server_api) || strlen(server_api) > 10) {
 		json_decref(v);

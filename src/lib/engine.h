@@ -39,7 +39,9 @@ static inline void engine_freep(struct engine **e)
 int engine_negotiate(struct engine *e, struct rl_error *err);
 const char *engine_api_version(const struct engine *e);	   /* borrowed */
 const char *engine_server_version(const struct engine *e); /* borrowed, may be NULL */
-const char *engine_host(const struct engine *e);	   /* borrowed */
+/* Whether the engine is Podman's Docker-compatible API (after engine_negotiate()). */
+bool engine_is_podman(const struct engine *e);
+const char *engine_host(const struct engine *e); /* borrowed */
 
 /* GET a versioned path ("/containers/json") and parse its JSON answer. */
 int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_error *err);

@@ -162,8 +162,8 @@ static char *remediation_for(const struct workload *w, enum verdict v)
 		strbuf_addstr(&sb, fw->other);
 		/* Only a live container has something to diff. */
 		if (w->id && w->name)
-			strbuf_addf(&sb, "; `docker diff %s` lists what it has written so far",
-				    w->name);
+			strbuf_addf(&sb, "; `%s diff %s` lists what it has written so far",
+				    w->origin.cli ? w->origin.cli : "docker", w->name);
 		strbuf_addch(&sb, '.');
 	} else if (v == VERDICT_WARN) {
 		if (w->privileged)

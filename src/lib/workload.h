@@ -40,6 +40,7 @@ struct origin {
 	const char *kind; /* lint: "compose", "swarm", "kubernetes", "quadlet" (static) */
 	char *workload;	  /* lint: Compose service, Kubernetes object or Quadlet unit name */
 	char *container;  /* lint: container name (the service or unit again where 1:1) */
+	const char *cli; /* audit: the engine's own command, "docker" (NULL) or "podman" (static) */
 };
 
 struct workload {

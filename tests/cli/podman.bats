@@ -85,6 +85,9 @@ verdict_of() { jq -r --arg n "$2" 'select(.name == $n) | .verdict' <<<"$1"; }
 	run rootlock audit -H "unix://$PODMAN_SOCK"
 	[[ "$output" == *"pm-ro-bare"*"nowhere"* ]]
 	[[ "$output" == *"pm-rw: the root filesystem is writable"* ]]
+	# The fix names Podman's own command.
+	[[ "$output" == *'`podman diff pm-rw` lists what it has written so far'* ]]
+	[[ "$output" != *"docker diff"* ]]
 }
 
 @test "podman: audit filters go to the engine: one label, one name" {

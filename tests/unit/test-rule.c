@@ -155,6 +155,12 @@ static void test_fail_with_tmp_already(void **state)
 	expect_remedy(&j, "`docker diff web`");
 	expect_no_remedy_part(&j, "--tmpfs /tmp");
 	judgement_release(&j);
+
+	/* On Podman's API the diff is podman's. */
+	w.origin.cli = "podman";
+	rule_judge(&w, NULL, &j);
+	expect_remedy(&j, "`podman diff web`");
+	judgement_release(&j);
 	workload_release(&w);
 }
 
