@@ -709,7 +709,9 @@ static void *allow_conn(void *arg)
 						 "application/vnd.docker.plugins.v1+json\r\n"
 						 "Content-Length: %zu\r\n\r\n%s",
 						 strlen(answer), answer);
-				write_all(fd, out, (size_t)n);
+				/* A client gone mid-answer ends its connection, not the plugin. */
+				if (send(fd, out, (size_t)n, MSG_NOSIGNAL) != n)
+					break;
 				memmove(in, in + head + body, len - head - body);
 				len -= head + body;
 				continue;
