@@ -381,18 +381,7 @@ int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_
 int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, void *userdata,
 		      struct rl_error *err)
 {
-	_cleanup_free_ char *url = versioned_url(e, path);
-	struct body b = {.sink = sink, .sink_data = userdata};
-	int r = get(e, url, path, &b, err);
-	if (r < 0)
-		return r;
-	long status = 0;
-	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299)
-		return rl_error_set(err, status == 404 ? RL_ENOTFOUND : RL_EENGINE,
-				    "the engine at %s answered %ld to GET %s", e->ep.host, status,
-				    path);
-	return 0;
+	return engine_call_stream(e, "GET", path, NULL, sink, userdata, err);
 }
 
 bool engine_buffer_sink(const char *data, size_t len, void *userdata, struct rl_error *err)
