@@ -272,6 +272,30 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 	return 0;
 }
 
+/*
+ * Create container name from body (consumed); *ret_id its id. It is registered
+ * for removal by name before it exists: a create that times out may still have
+ * made it. noun and what name it in errors.
+ */
+static int create_named(struct leftovers *l, const char *name, json_t *body, const char *noun,
+			const char *what, char **ret_id, struct rl_error *err)
+{
+	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", name);
+	strv_add(&l->containers, name);
+	json_t *created = NULL;
+	int rc = engine_call(l->engine, "POST", path, body, &created, err);
+	json_decref(body);
+	const char *id = json_string_value(json_object_get(created, "Id"));
+	if (rc >= 0 && id)
+		*ret_id = xstrdup(id);
+	json_decref(created);
+	if (rc >= 0 && !id)
+		rc = rl_error_set(err, RL_EENGINE, "the engine created no %s", noun);
+	if (rc < 0)
+		rl_error_prefix(err, "creating %s", what);
+	return rc;
+}
+
 /* One round: a clone with this plan, started, watched, read. */
 static int run_round(struct leftovers *l, json_t *original, const struct plan *p,
 		     const struct try_args *a, int n, struct round *r, struct rl_error *err)
@@ -281,22 +305,10 @@ static int run_round(struct leftovers *l, json_t *original, const struct plan *p
 	const char *orig_id = json_string_value(json_object_get(original, "Id"));
 	json_t *body = clone_create_body(original, p, orig_id ? orig_id : "", tag, a->network,
 					 &l->volumes);
-	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", tag);
-	/* By name, before it exists: a create that times out may still have made it. */
-	strv_add(&l->containers, tag);
-	json_t *created = NULL;
-	int rc = engine_call(e, "POST", path, body, &created, err);
-	json_decref(body);
-	const char *id = json_string_value(json_object_get(created, "Id"));
-	if (rc < 0 || !id) {
-		json_decref(created);
-		if (rc >= 0)
-			rc = rl_error_set(err, RL_EENGINE, "the engine created no clone");
-		rl_error_prefix(err, "creating the read-only clone");
+	_cleanup_free_ char *clone_id = NULL;
+	int rc = create_named(l, tag, body, "clone", "the read-only clone", &clone_id, err);
+	if (rc < 0)
 		return rc;
-	}
-	_cleanup_free_ char *clone_id = xstrdup(id);
-	json_decref(created);
 	if ((rc = wait_up(e, clone_id, a, r, err)) < 0 || interrupted)
 		return rc;
 	if (r->pass && a->exec && !run_probe(e, clone_id, a->exec, r))
@@ -334,21 +346,9 @@ static int learn_from_image(struct leftovers *l, const char *image, const struct
 	json_t *body =
 		json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "Labels", TRY_LABEL, "learn",
 			  "HostConfig", "NetworkMode", a->network ? a->network : "none");
-	_cleanup_free_ char *path = xasprintf("/containers/create?name=%s", name);
-	strv_add(&l->containers, name);
-	json_t *created = NULL;
-	int rc = engine_call(l->engine, "POST", path, body, &created, err);
-	json_decref(body);
-	const char *id = json_string_value(json_object_get(created, "Id"));
-	if (rc < 0 || !id) {
-		json_decref(created);
-		if (rc >= 0)
-			rc = rl_error_set(err, RL_EENGINE, "the engine created no container");
-		rl_error_prefix(err, "creating the learning container");
+	int rc = create_named(l, name, body, "container", "the learning container", ret_id, err);
+	if (rc < 0)
 		return rc;
-	}
-	*ret_id = xstrdup(id);
-	json_decref(created);
 	struct round r = {0};
 	rc = wait_up(l->engine, *ret_id, a, &r, err);
 	round_release(&r);
