@@ -469,6 +469,16 @@ static char *fmt_cpus(long long nano)
 	return strbuf_detach(&sb);
 }
 
+/* The healthcheck's durations: the inspect key, the `docker run` flag, the Compose key. */
+static const struct {
+	const char *key, *flag, *yaml;
+} health_durations[] = {
+	{"Interval", "--health-interval", "interval"},
+	{"Timeout", "--health-timeout", "timeout"},
+	{"StartPeriod", "--health-start-period", "start_period"},
+	{"StartInterval", "--health-start-interval", "start_interval"},
+};
+
 /* Nanoseconds as Go's time.Duration prints them, which is what the CLI parses. */
 static char *fmt_duration(long long ns)
 {
@@ -677,18 +687,10 @@ static void health_args(struct strv *a, const struct spec *s)
 			strv_release(&words);
 		}
 	}
-	static const struct {
-		const char *key, *flag;
-	} durations[] = {
-		{"Interval", "--health-interval"},
-		{"Timeout", "--health-timeout"},
-		{"StartPeriod", "--health-start-period"},
-		{"StartInterval", "--health-start-interval"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(durations); i++) {
-		long long d = jint(h, durations[i].key);
-		if (d > 0 && d != jint(ih, durations[i].key))
-			opt_owned(a, durations[i].flag, fmt_duration(d));
+	for (size_t i = 0; i < ARRAY_SIZE(health_durations); i++) {
+		long long d = jint(h, health_durations[i].key);
+		if (d > 0 && d != jint(ih, health_durations[i].key))
+			opt_owned(a, health_durations[i].flag, fmt_duration(d));
 	}
 	if (jint(h, "Retries") > 0 && jint(h, "Retries") != jint(ih, "Retries"))
 		opt_int(a, "--health-retries", jint(h, "Retries"));
@@ -1142,19 +1144,11 @@ static void compose_health(struct yout *y, const struct spec *s)
 	strbuf_addstr(y->sb, "    healthcheck:\n");
 	if (!arrays_equal(jget(h, "Test"), jget(s->ihealth, "Test")))
 		yflow(y, 6, "test", jget(h, "Test"), 0);
-	static const struct {
-		const char *key, *yaml;
-	} durations[] = {
-		{"Interval", "interval"},
-		{"Timeout", "timeout"},
-		{"StartPeriod", "start_period"},
-		{"StartInterval", "start_interval"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(durations); i++) {
-		long long d = jint(h, durations[i].key);
-		if (d > 0 && d != jint(s->ihealth, durations[i].key)) {
+	for (size_t i = 0; i < ARRAY_SIZE(health_durations); i++) {
+		long long d = jint(h, health_durations[i].key);
+		if (d > 0 && d != jint(s->ihealth, health_durations[i].key)) {
 			_cleanup_free_ char *t = fmt_duration(d);
-			yval(y, 6, durations[i].yaml, t);
+			yval(y, 6, health_durations[i].yaml, t);
 		}
 	}
 	if (jint(h, "Retries") != jint(s->ihealth, "Retries"))
