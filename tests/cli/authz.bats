@@ -23,13 +23,6 @@ plugin_call() { curl -sS --max-time 10 --unix-socket "$PSOCK" -X POST "$@"; }
 
 C=(--label rootlock.test=authz --network none)
 
-# Nothing from the caller's docker setup may leak into a test.
-clean_env() {
-	unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH
-	export DOCKER_CONFIG=$BATS_FILE_TMPDIR/docker-config
-	mkdir -p "$DOCKER_CONFIG"
-}
-
 # What the host's plugin directories look like: must not change.
 system_snapshot() {
 	find /etc/docker /run/docker /usr/lib/docker/plugins -printf '%p %m %u %s %T@\n' 2>/dev/null | sort
@@ -144,17 +137,6 @@ assert_no_sanitizer_report() {
 		echo "sanitizer report in $1" >&2
 		return 1
 	fi
-}
-
-pick_port() {
-	python3 -c 'import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' "$1"
 }
 
 setup_file() {

@@ -60,3 +60,23 @@ assert_no_raw_control() {
 		return 1
 	fi
 }
+
+# Nothing from the caller's docker setup may leak into a test of an engine of our own.
+clean_env() {
+	unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+	export DOCKER_CONFIG=$BATS_FILE_TMPDIR/docker-config
+	mkdir -p "$DOCKER_CONFIG"
+}
+
+# pick_port PORT: PORT when dockerd could listen there, else a free one.
+# SO_REUSEADDR as Go's listener does, so TIME_WAIT from a past run is no bar.
+pick_port() {
+	python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$1"
+}

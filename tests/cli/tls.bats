@@ -16,26 +16,6 @@ IMAGE=rootlock-test/busybox:latest
 eng() { ROOTLOCK_ENGINE_DIR=$TLS_ENGINE "$REPO/scripts/engine" "$@"; }
 d() { "$DOCKER" -H "unix://$TLS_ENGINE/docker.sock" "$@"; }
 
-# Nothing from the caller's docker setup may leak into a test.
-clean_env() {
-	unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH
-	export DOCKER_CONFIG=$BATS_FILE_TMPDIR/docker-config
-	mkdir -p "$DOCKER_CONFIG"
-}
-
-# pick_port PORT: PORT when dockerd could listen there, else a free one.
-# SO_REUSEADDR as Go's listener does, so TIME_WAIT from a past run is no bar.
-pick_port() {
-	python3 -c 'import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' "$1"
-}
-
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"
 	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
