@@ -5,7 +5,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-SOURCES = $(wildcard src/*.c src/*.h src/lib/*.c src/lib/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c fuzz/*.h)
+SOURCES = $(wildcard src/*.c src/*.h src/lib/*.c src/lib/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c fuzz/*.h bench/*.c)
 
 .PHONY: all deps build build-asan build-fuzz run test bench fuzz format format-check clean
 

@@ -482,7 +482,8 @@ static int run_create(const char *api, long n, const char *image, char **args, i
 				for (int k = 0; k < n_engines; k++) {
 					const char *b;
 					size_t bl;
-					int status = roundtrip(&e[k].c, path, strlen(path), &b, &bl);
+					int status =
+						roundtrip(&e[k].c, path, strlen(path), &b, &bl);
 					if (status != 204)
 						die("remove %s: HTTP %d", names[j], status);
 				}
@@ -701,8 +702,8 @@ static void *allow_conn(void *arg)
 			}
 			if (len >= head + body) {
 				bool activate = memmem(in, head, "/Plugin.Activate", 16) != NULL;
-				const char *answer =
-					activate ? "{\"Implements\":[\"authz\"]}" : "{\"Allow\":true}";
+				const char *answer = activate ? "{\"Implements\":[\"authz\"]}"
+							      : "{\"Allow\":true}";
 				char out[256];
 				int n = snprintf(out, sizeof(out),
 						 "HTTP/1.1 200 OK\r\nContent-Type: "
