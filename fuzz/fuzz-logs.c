@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What `try` reads from a clone: its log answer (multiplexed or raw), the
- * EROFS messages in it, and the /etc files Docker wrote. The input is
- *   byte 0        flags: bit 0 TTY, bits 1-7 the files' times
- *   bytes 1-2     n, little-endian: the next n bytes are the log answer
- *   the rest      hosts, hostname, the expected hostname and the
- *                 ExtraHosts JSON, separated by NUL bytes
+ * evidence in it (EROFS, ENOENT, EACCES, noexec messages), and the /etc files Docker wrote. The
+ * input is byte 0        flags: bit 0 TTY, bits 1-7 the files' times bytes 1-2     n,
+ * little-endian: the next n bytes are the log answer the rest      hosts, hostname, the expected
+ * hostname and the ExtraHosts JSON, separated by NUL bytes
  */
 #include <stdint.h>
 #include <string.h>
@@ -21,23 +20,25 @@ static void check(bool ok)
 		abort();
 }
 
-static void find_erofs(const char *text, struct strv *lines, struct strv *paths)
+static void find_evidence(const char *text, struct strv *lines, struct plan_evidence_list *paths)
 {
 	size_t n_lines = 1;
 	for (const char *p = text; *p; p++)
 		n_lines += *p == '\n';
 	size_t before = lines->n;
-	logs_find_erofs(text, lines, paths);
+	logs_find_evidence(text, lines, paths);
 	check(lines->n - before <= n_lines);
 	for (size_t i = before; i < lines->n; i++)
 		check(strlen(lines->v[i]) <= 500 && !strchr(lines->v[i], '\n'));
 	for (size_t i = 0; i < paths->n; i++) {
-		const char *p = paths->v[i];
+		const char *p = paths->v[i].path;
 		size_t len = strlen(p);
-		/* Absolute, more than "/", no trailing '/' or '.', each once. */
+		/* Absolute, more than "/", no trailing '/' or '.', each pair once. */
 		check(p[0] == '/' && len > 1 && p[len - 1] != '/' && p[len - 1] != '.');
+		check(paths->v[i].kind <= EVIDENCE_NOEXEC);
 		for (size_t k = i + 1; k < paths->n; k++)
-			check(strcmp(p, paths->v[k]) != 0);
+			check(strcmp(p, paths->v[k].path) != 0 ||
+			      paths->v[i].kind != paths->v[k].kind);
 	}
 }
 
@@ -64,13 +65,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > (size_t)(end - rest))
 		n = (size_t)(end - rest);
 
-	struct strv lines = STRV_INIT, paths = STRV_INIT;
+	struct strv lines = STRV_INIT;
+	struct plan_evidence_list paths = {0};
 	for (int tty = 0; tty <= 1; tty++) {
 		struct strbuf out = STRBUF_INIT;
 		logs_demux(rest, n, tty, &out);
 		/* Demultiplexing only ever drops frame headers. */
 		check(tty ? out.len == n : out.len <= n);
-		find_erofs(strbuf_str(&out), &lines, &paths);
+		find_evidence(strbuf_str(&out), &lines, &paths);
 		strbuf_release(&out);
 	}
 
@@ -82,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *extra = extra_text ? json_loads(extra_text, JSON_DECODE_ANY, NULL) : NULL;
 	/* The /etc files are text too: a path in them is fair game for the log scan. */
 	if (hosts)
-		find_erofs(hosts, &lines, &paths);
+		find_evidence(hosts, &lines, &paths);
 
 	long long hosts_mtime = (flags >> 1) & 3 ? 1700000000LL : 0;
 	long long resolv_mtime = hosts_mtime + (long long)((flags >> 3) & 7);
@@ -106,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(expect);
 	free(hostname);
 	free(hosts);
-	strv_release(&paths);
+	plan_evidence_release(&paths);
 	strv_release(&lines);
 	return 0;
 }

@@ -45,17 +45,19 @@ static void print_text(FILE *out, const struct plan_input *in, const struct plan
 	_cleanup_free_ char *safe_name = term_sanitize(name);
 	_cleanup_free_ char *safe_image = term_sanitize(image ? image : "?");
 	_cleanup_free_ char *safe_user = term_sanitize(p->user);
-	fprintf(out, "%s (%s) runs as %s; %zu path%s to place\n", safe_name, safe_image, safe_user,
-		p->writes, p->writes == 1 ? "" : "s");
+	fprintf(out, "%s (%s) runs as %s; %zu path%s to place, %zu predicted\n", safe_name,
+		safe_image, safe_user, p->writes, p->writes == 1 ? "" : "s", p->predicted);
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const struct plan_mount *m = &p->mounts[i];
 		_cleanup_free_ char *target = term_sanitize(m->target);
 		_cleanup_free_ char *why = term_sanitize(m->why);
 		_cleanup_free_ char *detail = term_sanitize(m->options ? m->options : m->volume);
-		fprintf(out, "  %-6s %s (%s)\n         %s\n",
-			m->type == PLAN_TMPFS ? "tmpfs" : "volume", target, detail, why);
+		fprintf(out, "  %-6s %s (%s), %s\n         %s\n",
+			m->type == PLAN_TMPFS ? "tmpfs" : "volume", target, detail,
+			m->basis == PLAN_SEEN ? "seen" : "predicted", why);
 	}
 	print_plan_notes(out, "  ok     ", p->covered, p->n_covered);
+	print_plan_notes(out, "  note   ", p->notes, p->n_notes);
 	print_plan_notes(out, "  BLOCKER ", p->blockers, p->n_blockers);
 	if (!p->n_mounts && !p->n_blockers)
 		fputs("  nothing to mount: it writes nothing outside its existing mounts\n", out);
@@ -68,8 +70,10 @@ static void print_run_comments(FILE *out, const struct plan *p)
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		_cleanup_free_ char *target = term_sanitize(p->mounts[i].target);
 		_cleanup_free_ char *why = term_sanitize(p->mounts[i].why);
-		fprintf(out, "# %s: %s\n", target, why);
+		fprintf(out, "# %s (%s): %s\n", target,
+			p->mounts[i].basis == PLAN_SEEN ? "seen" : "predicted", why);
 	}
+	print_plan_notes(out, "# note ", p->notes, p->n_notes);
 	print_plan_notes(out, "# BLOCKER ", p->blockers, p->n_blockers);
 }
 

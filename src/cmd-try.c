@@ -125,14 +125,14 @@ struct round {
 	bool pass;
 	char *outcome; /* one sentence */
 	struct strv evidence;
-	struct strv paths; /* named by the evidence */
+	struct plan_evidence_list paths; /* named by the evidence */
 };
 
 static void round_release(struct round *r)
 {
 	free(r->outcome);
 	strv_release(&r->evidence);
-	strv_release(&r->paths);
+	plan_evidence_release(&r->paths);
 }
 
 /* The non-empty ones among the last n lines of text. */
@@ -158,7 +158,7 @@ static void read_logs(struct engine *e, const char *id, bool tty, struct round *
 	if (engine_get_stream(e, path, engine_buffer_sink, &c, &err) == 0) {
 		_cleanup_strbuf_ struct strbuf text = STRBUF_INIT;
 		logs_demux(c.buf.buf ? c.buf.buf : "", c.buf.len, tty, &text);
-		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
+		logs_find_evidence(strbuf_str(&text), &r->evidence, &r->paths);
 		/* With nothing specific, the last lines are the best evidence there is. */
 		if (!r->evidence.n && !r->pass)
 			add_last_lines(strbuf_str(&text), 6, &r->evidence);
@@ -205,7 +205,7 @@ static bool run_probe(struct engine *e, const char *id, const char *cmd, struct 
 		r->outcome = xasprintf(
 			"it came up, but the --exec command exited with %lld%s", (long long)code,
 			code == 126 || code == 127 ? " (no shell or command in the image?)" : "");
-		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
+		logs_find_evidence(strbuf_str(&text), &r->evidence, &r->paths);
 		if (!r->evidence.n && text.len)
 			strv_push(&r->evidence,
 				  xstrndup(text.buf, text.len > 500 ? 500 : text.len));
@@ -316,7 +316,10 @@ static int run_round(struct leftovers *l, json_t *original, const struct plan *p
 	bool tty = json_is_true(json_object_get(json_object_get(original, "Config"), "Tty"));
 	read_logs(e, clone_id, tty, r);
 	/* Up, but it said it could not write: not a pass. */
-	if (r->pass && r->paths.n) {
+	bool read_only = false;
+	for (size_t i = 0; i < r->paths.n; i++)
+		read_only |= r->paths.v[i].kind == EVIDENCE_READ_ONLY;
+	if (r->pass && read_only) {
 		r->pass = false;
 		char *old = r->outcome;
 		r->outcome = xasprintf("%s, but its logs report writes that failed", old);
@@ -371,7 +374,7 @@ static json_t *round_to_json(int n, const struct round *r)
 	for (size_t i = 0; i < r->evidence.n; i++)
 		json_array_append_new(ev, json_string_safe(r->evidence.v[i]));
 	for (size_t i = 0; i < r->paths.n; i++)
-		json_array_append_new(paths, json_string_safe(r->paths.v[i]));
+		json_array_append_new(paths, json_string_safe(r->paths.v[i].path));
 	json_t *o = json_object();
 	json_object_set_new(o, "round", json_integer(n));
 	json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
@@ -537,10 +540,8 @@ int cmd_try(int argc, char **argv)
 		/* Amend from the evidence; stop when it changes nothing. */
 		bool added = false;
 		for (size_t i = 0; i < r->paths.n; i++)
-			if (!strv_contains(&in.evidence, r->paths.v[i])) {
-				strv_add(&in.evidence, r->paths.v[i]);
+			if (plan_evidence_add(&in.evidence, r->paths.v[i].path, r->paths.v[i].kind))
 				added = true;
-			}
 		if (!added)
 			break;
 		if (plan_build(&in, &next, &err) < 0)

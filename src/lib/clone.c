@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "clone.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static char *fresh_volume(const char *prefix, struct strv *volumes)
 {
@@ -148,43 +150,80 @@ void logs_demux(const char *data, size_t len, bool tty, struct strbuf *out)
 	}
 }
 
-static bool says_read_only(const char *line, size_t len)
+/* Does line hold needle (case-insensitive) where a word starts? */
+static bool says(const char *line, size_t len, const char *needle)
 {
-	static const char *const needles[] = {"read-only file system", "erofs"};
-	for (size_t i = 0; i < ARRAY_SIZE(needles); i++) {
-		size_t nl = strlen(needles[i]);
-		for (size_t k = 0; k + nl <= len; k++)
-			if (strncasecmp(line + k, needles[i], nl) == 0)
-				return true;
+	size_t nl = strlen(needle);
+	for (size_t k = 0; k + nl <= len; k++) {
+		if (k > 0 && (isalnum((unsigned char)line[k - 1]) || line[k - 1] == '/' ||
+			      line[k - 1] == '_'))
+			continue;
+		if (strncasecmp(line + k, needle, nl) == 0)
+			return true;
 	}
 	return false;
 }
 
-void logs_find_erofs(const char *text, struct strv *lines, struct strv *paths)
+static bool says_any(const char *line, size_t len, const char *const *needles, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (says(line, len, needles[i]))
+			return true;
+	return false;
+}
+
+/*
+ * What a line says went wrong, from the messages of libc (strerror), Python
+ * ("[Errno 13]"), Node ("EACCES"), nginx ("(2: No such file or directory)"),
+ * busybox ("nonexistent directory") and the dynamic loader; -1 for nothing.
+ */
+static int line_kind(const char *line, size_t len)
+{
+	static const char *const read_only[] = {"read-only file system", "erofs", "[errno 30]"};
+	static const char *const noexec[] = {"failed to map segment"};
+	static const char *const denied[] = {"permission denied", "eacces", "[errno 13]"};
+	/* "exec", "execve", "cannot execute": a word that starts with exec. */
+	static const char *const exec_words[] = {"exec"};
+	static const char *const missing[] = {"no such file or directory", "enoent",
+					      "nonexistent directory", "[errno 2]"};
+	if (says_any(line, len, read_only, ARRAY_SIZE(read_only)))
+		return EVIDENCE_READ_ONLY;
+	if (says_any(line, len, noexec, ARRAY_SIZE(noexec)))
+		return EVIDENCE_NOEXEC;
+	if (says_any(line, len, denied, ARRAY_SIZE(denied)))
+		return says_any(line, len, exec_words, ARRAY_SIZE(exec_words)) ? EVIDENCE_NOEXEC
+									       : EVIDENCE_DENIED;
+	if (says_any(line, len, missing, ARRAY_SIZE(missing)))
+		return EVIDENCE_MISSING;
+	return -1;
+}
+
+void logs_find_evidence(const char *text, struct strv *lines, struct plan_evidence_list *found)
 {
 	for (const char *line = text; *line;) {
 		const char *end = strchrnul(line, '\n');
 		size_t len = (size_t)(end - line);
-		if (says_read_only(line, len)) {
-			strv_push(lines, xstrndup(line, len > 500 ? 500 : len));
-			for (size_t k = 0; k < len; k++) {
-				/* A path starts a word ("https://x/y" holds none). */
-				if (line[k] != '/' ||
-				    (k > 0 && !strchr(" \t'\"`(=[<{", line[k - 1])))
-					continue;
-				size_t e = k;
-				while (e < len && !strchr(" \t'\"`:,;()[]<>{}", line[e]))
-					e++;
-				while (e > k + 1 && (line[e - 1] == '.' || line[e - 1] == '/'))
-					e--;
-				if (e > k + 1) {
-					_cleanup_free_ char *path = xstrndup(line + k, e - k);
-					if (!strv_contains(paths, path))
-						strv_add(paths, path);
-				}
-				k = e;
+		int kind = line_kind(line, len);
+		bool named = false;
+		for (size_t k = 0; kind >= 0 && k < len; k++) {
+			/* A path starts a word ("https://x/y" holds none). */
+			if (line[k] != '/' || (k > 0 && !strchr(" \t'\"`(=[<{", line[k - 1])))
+				continue;
+			size_t e = k;
+			while (e < len && !strchr(" \t'\"`:,;()[]<>{}", line[e]))
+				e++;
+			while (e > k + 1 && (line[e - 1] == '.' || line[e - 1] == '/'))
+				e--;
+			if (e > k + 1) {
+				_cleanup_free_ char *path = xstrndup(line + k, e - k);
+				plan_evidence_add(found, path, (enum plan_evidence_kind)kind);
+				named = true;
 			}
+			k = e;
 		}
+		/* Other failures are ordinary in logs: only those at a path count. */
+		if (kind == EVIDENCE_READ_ONLY || named)
+			strv_push(lines, xstrndup(line, len > 500 ? 500 : len));
 		line = *end ? end + 1 : end;
 	}
 }

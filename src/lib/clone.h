@@ -34,7 +34,9 @@ json_t *clone_create_body(json_t *container, const struct plan *p, const char *l
 void logs_demux(const char *data, size_t len, bool tty, struct strbuf *out);
 
 /*
- * Lines that say a write failed because the filesystem is read-only, and
- * the absolute paths they name (each once, in order).
+ * Lines that say what failed at a path, and the absolute paths they name
+ * with what failed there (each pair once, in order): a write on a read-only
+ * filesystem (the line counts even without a path), a missing file or
+ * directory, permission denied, code a noexec mount would not run or map.
  */
-void logs_find_erofs(const char *text, struct strv *lines, struct strv *paths);
+void logs_find_evidence(const char *text, struct strv *lines, struct plan_evidence_list *found);

@@ -220,6 +220,8 @@ json_t *plan_to_json(const struct plan *p)
 		json_object_set_new(o, "type",
 				    json_string(m->type == PLAN_TMPFS ? "tmpfs" : "volume"));
 		json_object_set_new(o, "target", json_string_safe(m->target));
+		json_object_set_new(o, "basis",
+				    json_string(m->basis == PLAN_SEEN ? "seen" : "predicted"));
 		if (m->options)
 			json_object_set_new(o, "options", json_string_safe(m->options));
 		if (m->volume)
@@ -232,8 +234,10 @@ json_t *plan_to_json(const struct plan *p)
 	json_object_set_new(o, "uid", json_integer(p->uid));
 	json_object_set_new(o, "gid", json_integer(p->gid));
 	json_object_set_new(o, "writes", json_integer((json_int_t)p->writes));
+	json_object_set_new(o, "predicted", json_integer((json_int_t)p->predicted));
 	json_object_set_new(o, "mounts", mounts);
 	json_object_set_new(o, "blockers", notes_to_json(p->blockers, p->n_blockers));
 	json_object_set_new(o, "covered", notes_to_json(p->covered, p->n_covered));
+	json_object_set_new(o, "notes", notes_to_json(p->notes, p->n_notes));
 	return o;
 }

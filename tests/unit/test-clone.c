@@ -326,18 +326,33 @@ static void test_demux_short_raw_text(void **state)
 	assert_string_equal(strbuf_str(&out), "EROFS\n");
 }
 
-/* --- logs_find_erofs -------------------------------------------------------- */
+/* --- logs_find_evidence ----------------------------------------------------- */
 
-static void find(const char *text, struct strv *lines, struct strv *paths)
+#define _cleanup_evidence_ _cleanup_(plan_evidence_release)
+
+static void find(const char *text, struct strv *lines, struct plan_evidence_list *paths)
 {
-	logs_find_erofs(text, lines, paths);
+	logs_find_evidence(text, lines, paths);
 	for (size_t i = 0; i < paths->n; i++)
-		assert_true(paths->v[i][0] == '/');
+		assert_true(paths->v[i].path[0] == '/');
+}
+
+/* The i-th piece of evidence is this path, with this kind. */
+static void expect_evidence(const struct plan_evidence_list *l, size_t i, const char *path,
+			    enum plan_evidence_kind kind)
+{
+	if (i >= l->n)
+		fail_msg("only %zu pieces of evidence, none for %s", l->n, path);
+	assert_string_equal(l->v[i].path, path);
+	if (l->v[i].kind != kind)
+		fail_msg("%s is %s evidence, not %s", path, plan_evidence_kind_name(l->v[i].kind),
+			 plan_evidence_kind_name(kind));
 }
 
 static void test_erofs_busybox(void **state)
 {
-	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
 	find("starting\n"
 	     "mkdir: can't create directory '/srv/': Read-only file system\n"
 	     "sh: can't create /run/x.pid: Read-only file system\n",
@@ -346,13 +361,14 @@ static void test_erofs_busybox(void **state)
 	assert_string_equal(lines.v[0],
 			    "mkdir: can't create directory '/srv/': Read-only file system");
 	assert_int_equal(paths.n, 2);
-	assert_string_equal(paths.v[0], "/srv");
-	assert_string_equal(paths.v[1], "/run/x.pid");
+	expect_evidence(&paths, 0, "/srv", EVIDENCE_READ_ONLY);
+	expect_evidence(&paths, 1, "/run/x.pid", EVIDENCE_READ_ONLY);
 }
 
 static void test_erofs_nginx(void **state)
 {
-	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
 	find("/docker-entrypoint.sh: Configuration complete; ready for start up\n"
 	     "2026/11/22 10:00:00 [emerg] 1#1: mkdir() \"/var/lib/nginx/body\" failed (30: "
 	     "Read-only file system)\n"
@@ -361,12 +377,13 @@ static void test_erofs_nginx(void **state)
 	assert_int_equal(lines.n, 2);
 	/* The date is not a path; the same directory named twice counts once. */
 	assert_int_equal(paths.n, 1);
-	assert_string_equal(paths.v[0], "/var/lib/nginx/body");
+	expect_evidence(&paths, 0, "/var/lib/nginx/body", EVIDENCE_READ_ONLY);
 }
 
 static void test_erofs_redis_no_path(void **state)
 {
-	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
 	find("1:C 22 Nov 2026 10:00:00.000 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo\n"
 	     "Can't open the log file: Read-only file system\n",
 	     &lines, &paths);
@@ -377,45 +394,59 @@ static void test_erofs_redis_no_path(void **state)
 
 static void test_erofs_errno_name(void **state)
 {
-	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
 	find("Error: EROFS: read-only file system, open '/app/data/cache.json'\n"
 	     "    at Object.openSync (node:fs:596:3)\n"
-	     "write /tmp/out: erofs\n",
+	     "write /tmp/out: erofs\n"
+	     "OSError: [Errno 30] Read-only file system: '/srv/app/state.json'\n",
 	     &lines, &paths);
-	assert_int_equal(lines.n, 2);
-	assert_int_equal(paths.n, 2);
-	assert_string_equal(paths.v[0], "/app/data/cache.json");
-	assert_string_equal(paths.v[1], "/tmp/out");
+	assert_int_equal(lines.n, 3);
+	assert_int_equal(paths.n, 3);
+	expect_evidence(&paths, 0, "/app/data/cache.json", EVIDENCE_READ_ONLY);
+	expect_evidence(&paths, 1, "/tmp/out", EVIDENCE_READ_ONLY);
+	expect_evidence(&paths, 2, "/srv/app/state.json", EVIDENCE_READ_ONLY);
 }
 
-static void test_erofs_unrelated_lines(void **state)
+/* Failures at no path, and words that only look like failures, are no evidence. */
+static void test_evidence_unrelated_lines(void **state)
 {
-	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
-	find("open /etc/app.conf: permission denied\n"
-	     "GET /index.html 200\n"
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
+	find("GET /index.html 200\n"
 	     "mounted read-only root\n"
+	     "config: No such file or directory, using defaults\n"
+	     "login: permission denied for user bob\n"
+	     "GET /libexec/x 404 (no such file or directory)\n"
 	     "\n",
 	     &lines, &paths);
-	assert_int_equal(lines.n, 0);
-	assert_int_equal(paths.n, 0);
+	/* The last line names a URL path: it is text, not a path in the container. */
+	assert_int_equal(paths.n, 1);
+	expect_evidence(&paths, 0, "/libexec/x", EVIDENCE_MISSING);
+	assert_int_equal(lines.n, 1);
 	find("", &lines, &paths);
-	assert_int_equal(lines.n, 0);
+	assert_int_equal(lines.n, 1);
 }
 
 static void test_erofs_duplicates_once(void **state)
 {
-	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
 	const char line[] = "sh: can't create /run/x.pid: Read-only file system\n";
 	_cleanup_free_ char *text = xasprintf("%s%s%s", line, line, line);
 	find(text, &lines, &paths);
 	assert_int_equal(paths.n, 1);
-	assert_string_equal(paths.v[0], "/run/x.pid");
+	expect_evidence(&paths, 0, "/run/x.pid", EVIDENCE_READ_ONLY);
 	/* Paths already known (from an earlier round) are not added again. */
 	find("touch: /run/x.pid: Read-only file system\n"
 	     "touch: /var/log/app.log: Read-only file system\n",
 	     &lines, &paths);
 	assert_int_equal(paths.n, 2);
-	assert_string_equal(paths.v[1], "/var/log/app.log");
+	expect_evidence(&paths, 1, "/var/log/app.log", EVIDENCE_READ_ONLY);
+	/* The same path with another failure is new evidence. */
+	find("sh: /run/x.pid: Permission denied\n", &lines, &paths);
+	assert_int_equal(paths.n, 3);
+	expect_evidence(&paths, 2, "/run/x.pid", EVIDENCE_DENIED);
 }
 
 /* A log line can be huge; what is kept of it is bounded. */
@@ -425,13 +456,90 @@ static void test_erofs_long_line(void **state)
 	strbuf_addstr(&sb, "write /data/f: Read-only file system ");
 	for (int i = 0; i < 2000; i++)
 		strbuf_addch(&sb, 'x');
-	_cleanup_strv_ struct strv lines = STRV_INIT, paths = STRV_INIT;
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
 	find(strbuf_str(&sb), &lines, &paths);
 	assert_int_equal(lines.n, 1);
 	assert_true(strlen(lines.v[0]) <= 500);
 	assert_int_equal(paths.n, 1);
-	assert_string_equal(paths.v[0], "/data/f");
+	expect_evidence(&paths, 0, "/data/f", EVIDENCE_READ_ONLY);
 	strbuf_release(&sb);
+}
+
+/* "No such file or directory", as busybox, glibc, nginx, postgres, Python and Node say it. */
+static void test_evidence_missing(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
+	find("mkdir: can't create directory '/var/lock/subsys/app': No such file or directory\n"
+	     "sh: can't create /run/app/app.pid: nonexistent directory\n"
+	     "2026/12/06 03:00:00 [emerg] 1#1: open() \"/run/nginx/nginx.pid\" failed (2: No "
+	     "such file or directory)\n"
+	     "2026-12-06 03:00:00.000 UTC [1] FATAL:  could not create lock file "
+	     "\"/var/run/postgresql/.s.PGSQL.5432.lock\": No such file or directory\n"
+	     "FileNotFoundError: [Errno 2] No such file or directory: '/run/app/app.sock'\n"
+	     "Error: ENOENT: no such file or directory, mkdir '/var/cache/app/tmp'\n",
+	     &lines, &paths);
+	assert_int_equal(lines.n, 6);
+	assert_int_equal(paths.n, 6);
+	expect_evidence(&paths, 0, "/var/lock/subsys/app", EVIDENCE_MISSING);
+	expect_evidence(&paths, 1, "/run/app/app.pid", EVIDENCE_MISSING);
+	expect_evidence(&paths, 2, "/run/nginx/nginx.pid", EVIDENCE_MISSING);
+	expect_evidence(&paths, 3, "/var/run/postgresql/.s.PGSQL.5432.lock", EVIDENCE_MISSING);
+	expect_evidence(&paths, 4, "/run/app/app.sock", EVIDENCE_MISSING);
+	expect_evidence(&paths, 5, "/var/cache/app/tmp", EVIDENCE_MISSING);
+}
+
+/* "Permission denied": on a write, or on running a program (then it is noexec's). */
+static void test_evidence_denied_and_noexec(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
+	find("2026/12/06 03:00:00 [crit] 8#8: *2 open() \"/var/lib/nginx/body/0000000001\" "
+	     "failed (13: Permission denied), client: 127.0.0.1\n"
+	     "2026-12-06 03:00:00.000 UTC [1] FATAL:  could not open file "
+	     "\"/var/lib/postgresql/data/PG_VERSION\": Permission denied\n"
+	     "PermissionError: [Errno 13] Permission denied: '/app/data/app.db'\n"
+	     "Error: EACCES: permission denied, open '/var/cache/app/x'\n"
+	     "/init: line 33: /run/s6/basedir/init-stage2: Permission denied\n"
+	     "exec /run/s6/rc.init: permission denied\n"
+	     "s6ish: fatal: cannot execute /run/s6/x (exit 126): Permission denied\n",
+	     &lines, &paths);
+	assert_int_equal(lines.n, 7);
+	/* "/init" opens its line: a path, though not the one that failed. */
+	assert_int_equal(paths.n, 8);
+	expect_evidence(&paths, 0, "/var/lib/nginx/body/0000000001", EVIDENCE_DENIED);
+	expect_evidence(&paths, 1, "/var/lib/postgresql/data/PG_VERSION", EVIDENCE_DENIED);
+	expect_evidence(&paths, 2, "/app/data/app.db", EVIDENCE_DENIED);
+	expect_evidence(&paths, 3, "/var/cache/app/x", EVIDENCE_DENIED);
+	/* The shell's own words say nothing of exec: the planner works it out. */
+	expect_evidence(&paths, 4, "/init", EVIDENCE_DENIED);
+	expect_evidence(&paths, 5, "/run/s6/basedir/init-stage2", EVIDENCE_DENIED);
+	expect_evidence(&paths, 6, "/run/s6/rc.init", EVIDENCE_NOEXEC);
+	expect_evidence(&paths, 7, "/run/s6/x", EVIDENCE_NOEXEC);
+}
+
+/* Code mapped from a noexec mount, as glibc's loader and Python say it. */
+static void test_evidence_map_segment(void **state)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	_cleanup_evidence_ struct plan_evidence_list paths = {0};
+	find("varnishd: error while loading shared libraries: "
+	     "/var/lib/varnish/c0ffee/vcl_boot.1733454000.123/vgc.so: failed to map segment "
+	     "from shared object\n"
+	     "ImportError: /tmp/_MEI12345/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so: "
+	     "failed to map segment from shared object\n"
+	     "python3: error while loading shared libraries: libpython3.11.so.1.0: failed to "
+	     "map segment from shared object\n",
+	     &lines, &paths);
+	/* The last line names a library, not a path: no evidence to act on. */
+	assert_int_equal(lines.n, 2);
+	assert_int_equal(paths.n, 2);
+	expect_evidence(&paths, 0, "/var/lib/varnish/c0ffee/vcl_boot.1733454000.123/vgc.so",
+			EVIDENCE_NOEXEC);
+	expect_evidence(&paths, 1,
+			"/tmp/_MEI12345/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so",
+			EVIDENCE_NOEXEC);
 }
 
 int main(void)
@@ -451,9 +559,12 @@ int main(void)
 		cmocka_unit_test(test_erofs_nginx),
 		cmocka_unit_test(test_erofs_redis_no_path),
 		cmocka_unit_test(test_erofs_errno_name),
-		cmocka_unit_test(test_erofs_unrelated_lines),
+		cmocka_unit_test(test_evidence_unrelated_lines),
 		cmocka_unit_test(test_erofs_duplicates_once),
 		cmocka_unit_test(test_erofs_long_line),
+		cmocka_unit_test(test_evidence_missing),
+		cmocka_unit_test(test_evidence_denied_and_noexec),
+		cmocka_unit_test(test_evidence_map_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,6 +264,15 @@ static const struct plan_mount *expect_mount(const struct plan *p, enum plan_mou
 	return m;
 }
 
+/* Mounts made for writes seen (the diff, the logs), not predicted ones. */
+static size_t seen_mounts(const struct plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_mounts; i++)
+		n += p->mounts[i].basis == PLAN_SEEN;
+	return n;
+}
+
 static void expect_no_mount(const struct plan *p, const char *target)
 {
 	if (mount_at(p, target)) {
@@ -351,7 +360,7 @@ static void test_tmp_and_run_are_tmpfs(void **state)
 	added(&f, "/run/nginx.pid", 0644);
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 2);
+	assert_int_equal(seen_mounts(&f.plan), 2);
 	assert_int_equal(f.plan.n_blockers, 0);
 	assert_int_equal(f.plan.n_covered, 0);
 	assert_int_equal(f.plan.writes, 2);
@@ -379,10 +388,10 @@ static void check_var_run(const char *link)
 	symlink_to(&f, "/var/run", link);
 	added(&f, "/run/nginx.pid", 0644);
 	/* try's evidence names the path the app used, through the link. */
-	strv_add(&f.in.evidence, "/var/run/other.pid");
+	plan_evidence_add(&f.in.evidence, "/var/run/other.pid", EVIDENCE_READ_ONLY);
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	const struct plan_mount *run = expect_mount(&f.plan, PLAN_TMPFS, "/run");
 	expect_contains(run->why, "/run/nginx.pid");
 	expect_contains(run->why, "logs say");
@@ -410,7 +419,7 @@ static void test_var_run_in_diff(void **state)
 	file(&f, "/run/x.pid", 0644);
 	change(&f, 'A', "/var/run/x.pid");
 	build(&f);
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	expect_mount(&f.plan, PLAN_TMPFS, "/run");
 	teardown(&f);
 }
@@ -431,7 +440,7 @@ static void test_nonroot_owned_run_dir(void **state)
 	assert_string_equal(f.plan.user, "app (uid 1000)");
 	assert_int_equal(f.plan.uid, 1000);
 	assert_int_equal(f.plan.gid, 1000);
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/run/app");
 	expect_option(m, "uid=1000");
 	expect_option(m, "gid=1000");
@@ -477,7 +486,7 @@ static void test_unknown_user_is_an_error(void **state)
 	assert_true(plan_build(&f.in, &f.plan, &err) < 0);
 	expect_contains(err.msg, "nobody-here");
 	expect_contains(err.msg, "/etc/passwd");
-	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	teardown(&f);
 }
 
@@ -527,7 +536,7 @@ static void test_cache_with_image_files_is_volume(void **state)
 	file(&f, "/var/cache/app/index.bin", 0644);
 	added(&f, "/var/cache/app/new.bin", 0644);
 	build(&f);
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/var/cache/app");
 	expect_contains(m->why, "tmpfs would hide");
 	expect_contains(m->why, "/var/cache/app/index.bin");
@@ -557,7 +566,7 @@ static void test_image_data_dir_is_volume(void **state)
 	change(&f, 'C', "/var/lib/app/seed.db");
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	assert_int_equal(f.plan.writes, 1);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/app");
 	assert_string_equal(m->volume, "web-var-lib-app");
@@ -574,7 +583,7 @@ static void test_file_directly_in_var_lib(void **state)
 	change(&f, 'C', "/var/lib");
 	added(&f, "/var/lib/foo.db", 0644);
 	build(&f);
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/var/lib");
 	assert_string_equal(m->volume, "web-var-lib");
 	expect_contains(m->why, "/var/lib/foo.db");
@@ -591,7 +600,8 @@ static void test_pid_files_only_are_tmpfs(void **state)
 	added(&f, "/opt/svc/svc.lock", 0644);
 	build(&f);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/opt/svc");
-	expect_contains(m->why, "pid, lock and socket");
+	expect_contains(m->why, "pid, lock, socket");
+	assert_int_equal(m->basis, PLAN_SEEN);
 	teardown(&f);
 }
 
@@ -609,7 +619,7 @@ static void test_writes_next_to_the_program(void **state)
 	added(&f, "/app/x.log", 0644);
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/app/data");
 	assert_string_equal(m->volume, "web-app-data");
 	expect_no_mount(&f.plan, "/app");
@@ -651,10 +661,12 @@ static void test_owned_dir_not_written_yet(void **state)
 	build(&f);
 
 	assert_string_equal(f.plan.user, "redis (uid 999)");
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/redis");
 	assert_string_equal(m->volume, "web-var-lib-redis");
 	expect_contains(m->why, "not written yet");
+	/* Owned is a prediction: nothing was written there yet. */
+	assert_int_equal(m->basis, PLAN_PREDICTED);
 	assert_int_equal(f.plan.n_blockers, 0);
 	teardown(&f);
 }
@@ -666,7 +678,7 @@ static void test_root_owned_dirs_are_not_guessed(void **state)
 	setup(&f);
 	dir(&f, "/var/lib/redis", 0755);
 	build(&f);
-	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	assert_int_equal(f.plan.writes, 0);
 	teardown(&f);
 }
@@ -677,12 +689,12 @@ static void test_evidence_for_srv(void **state)
 	struct fixture f;
 	setup(&f);
 	_cleanup_strv_ struct strv lines = STRV_INIT;
-	logs_find_erofs("mkdir: can't create directory '/srv/': Read-only file system\n", &lines,
-			&f.in.evidence);
+	logs_find_evidence("mkdir: can't create directory '/srv/': Read-only file system\n", &lines,
+			   &f.in.evidence);
 	assert_int_equal(f.in.evidence.n, 1);
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/srv");
 	assert_string_equal(m->volume, "web-srv");
 	expect_contains(m->why, "logs say");
@@ -699,7 +711,7 @@ static void test_system_parent_in_diff_needs_nothing(void **state)
 	change(&f, 'C', "/var/lib");
 	build(&f);
 	assert_int_equal(f.plan.writes, 0);
-	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	assert_int_equal(f.plan.n_blockers, 0);
 	teardown(&f);
 }
@@ -717,11 +729,12 @@ static void test_nested_mounts_merged(void **state)
 	added(&f, "/var/cache/foo/x", 0644);
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 2);
+	assert_int_equal(seen_mounts(&f.plan), 3);
 	expect_mount(&f.plan, PLAN_VOLUME, "/var/lib");
 	expect_no_mount(&f.plan, "/var/lib/app");
 	expect_mount(&f.plan, PLAN_TMPFS, "/var/cache");
-	expect_no_mount(&f.plan, "/var/cache/foo");
+	/* The tmpfs on /var/cache would hide the image's /var/cache/foo: kept. */
+	expect_contains(expect_mount(&f.plan, PLAN_TMPFS, "/var/cache/foo")->why, "keeps");
 	teardown(&f);
 }
 
@@ -743,7 +756,7 @@ static void test_many_added_files(void **state)
 	}
 	build(&f);
 	assert_int_equal(f.plan.writes, 10000);
-	assert_int_equal(f.plan.n_mounts, 1);
+	assert_int_equal(seen_mounts(&f.plan), 1);
 	assert_int_equal(f.plan.n_blockers, 0);
 	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/big");
 	expect_contains(m->why, "10000 paths written");
@@ -762,7 +775,7 @@ static void test_software_writes_are_blockers(void **state)
 	change(&f, 'C', "/etc/passwd");
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	assert_int_equal(f.plan.n_blockers, 3);
 	expect_contains(expect_blocker(&f.plan, "/usr/local/bin/plugin")->why,
 			"installed software under /usr");
@@ -779,7 +792,7 @@ static void test_etc_hosts_rewritten(void **state)
 	setup(&f);
 	strv_add(&f.in.etc_rewritten, "/etc/hosts");
 	build(&f);
-	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	assert_int_equal(f.plan.n_blockers, 1);
 	expect_contains(expect_blocker(&f.plan, "/etc/hosts")->why, "--add-host");
 	teardown(&f);
@@ -791,7 +804,7 @@ static void test_file_in_root_is_blocker(void **state)
 	setup(&f);
 	added(&f, "/app.lock", 0644);
 	build(&f);
-	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	expect_contains(expect_blocker(&f.plan, "/app.lock")->why, "directly in /");
 	teardown(&f);
 }
@@ -813,13 +826,13 @@ static void test_existing_mounts_cover_writes(void **state)
 			    json_pack("{s:{}}", "/vol"));
 	const char *paths[] = {"/data/a", "/var/lib/db/b", "/cache/c", "/vol/d"};
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
-		strv_add(&f.in.evidence, paths[i]);
+		plan_evidence_add(&f.in.evidence, paths[i], EVIDENCE_READ_ONLY);
 	/* The diff can list paths under a mount point too; they need nothing. */
 	dir(&f, "/data", 0755);
 	change(&f, 'A', "/data");
 	build(&f);
 
-	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(seen_mounts(&f.plan), 0);
 	assert_int_equal(f.plan.n_blockers, 0);
 	expect_contains(expect_covered(&f.plan, "/data/a")->why, "bind");
 	expect_contains(expect_covered(&f.plan, "/var/lib/db/b")->why, "volume at /var/lib/db");
@@ -841,7 +854,7 @@ static void test_plan_to_json(void **state)
 	json_array_append_new(json_object_get(f.container, "Mounts"),
 			      json_pack("{s:s, s:s, s:s}", "Type", "bind", "Source", "/h",
 					"Destination", "/data"));
-	strv_add(&f.in.evidence, "/data/x");
+	plan_evidence_add(&f.in.evidence, "/data/x", EVIDENCE_READ_ONLY);
 	build(&f);
 
 	json_t *o = plan_to_json(&f.plan);
@@ -852,14 +865,24 @@ static void test_plan_to_json(void **state)
 			 (json_int_t)f.plan.writes);
 
 	json_t *mounts = json_object_get(o, "mounts");
-	assert_int_equal(json_array_size(mounts), 2);
+	/* /tmp seen, /var/tmp predicted, /var/lib seen. */
+	assert_int_equal(json_array_size(mounts), 3);
+	assert_int_equal(json_integer_value(json_object_get(o, "predicted")), 1);
 	size_t i;
 	json_t *m;
-	bool saw_tmpfs = false, saw_volume = false;
+	bool saw_tmpfs = false, saw_volume = false, saw_predicted = false;
 	json_array_foreach (mounts, i, m) {
 		const char *type = json_string_value(json_object_get(m, "type"));
 		const char *target = json_string_value(json_object_get(m, "target"));
+		const char *basis = json_string_value(json_object_get(m, "basis"));
 		assert_non_null(json_string_value(json_object_get(m, "why")));
+		if (streq(target, "/var/tmp")) {
+			saw_predicted = true;
+			assert_string_equal(basis, "predicted");
+			assert_string_equal(type, "tmpfs");
+			continue;
+		}
+		assert_string_equal(basis, "seen");
 		if (streq(type, "tmpfs")) {
 			saw_tmpfs = true;
 			assert_string_equal(target, "/tmp");
@@ -875,7 +898,8 @@ static void test_plan_to_json(void **state)
 			assert_null(json_object_get(m, "options"));
 		}
 	}
-	assert_true(saw_tmpfs && saw_volume);
+	assert_true(saw_tmpfs && saw_volume && saw_predicted);
+	assert_int_equal(json_array_size(json_object_get(o, "notes")), 0);
 
 	json_t *blockers = json_object_get(o, "blockers");
 	assert_int_equal(json_array_size(blockers), 1);
@@ -898,7 +922,7 @@ static void test_run_mounts_borrow_the_plan(void **state)
 	added(&f, "/var/lib/foo.db", 0644);
 	build(&f);
 	struct run_mount *rm = plan_run_mounts(&f.plan);
-	assert_int_equal(f.plan.n_mounts, 2);
+	assert_int_equal(f.plan.n_mounts, 3);
 	for (size_t i = 0; i < f.plan.n_mounts; i++) {
 		assert_ptr_equal(rm[i].target, f.plan.mounts[i].target);
 		assert_int_equal(rm[i].type, f.plan.mounts[i].type == PLAN_TMPFS
