@@ -71,6 +71,18 @@ static void node_set(struct fixture *f, const char *path, mode_t mode, unsigned 
 	n->link = link ? xstrdup(link) : NULL;
 }
 
+static void node_remove(struct fixture *f, const char *path)
+{
+	for (size_t i = 0; i < f->n_nodes; i++)
+		if (streq(f->nodes[i].path, path)) {
+			free(f->nodes[i].path);
+			free(f->nodes[i].link);
+			f->nodes[i] = f->nodes[--f->n_nodes];
+			return;
+		}
+	fail_msg("no node %s to remove", path);
+}
+
 static void dir(struct fixture *f, const char *path, mode_t perm)
 {
 	node_set(f, path, S_IFDIR | perm, 0, 0, NULL);
@@ -962,6 +974,407 @@ static void test_dir_write_with_sibling_prefix(void **state)
 	teardown(&f);
 }
 
+/* --- a tmpfs hides nothing the image has ---------------------------------- */
+
+static const struct plan_note *expect_note(const struct plan *p, const char *path)
+{
+	const struct plan_note *n = note_for(p->notes, p->n_notes, path);
+	if (!n) {
+		dump(p);
+		fail_msg("no note for %s", path);
+	}
+	return n;
+}
+
+/*
+ * Docker copies nothing into a tmpfs: one on /run hides /run/lock (where
+ * /var/lock points), and a script that makes a directory there fails.
+ */
+static void test_tmpfs_keeps_image_dirs(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	dir(&f, "/run/lock", 01777);
+	symlink_to(&f, "/var/lock", "/run/lock");
+	node_set(&f, "/run/app", S_IFDIR | 0750, 1000, 1000, NULL);
+	dir(&f, "/run/app/sub", 0700);
+	added(&f, "/run/nginx.pid", 0644);
+	build(&f);
+
+	const struct plan_mount *run = expect_mount(&f.plan, PLAN_TMPFS, "/run");
+	expect_contains(run->why, "keeps the image's 3 directories below it");
+	const struct plan_mount *lock = expect_mount(&f.plan, PLAN_TMPFS, "/run/lock");
+	expect_option(lock, "mode=1777");
+	expect_no_option(lock, "exec");
+	expect_contains(lock->why, "keeps /run/lock");
+	expect_contains(lock->why, "tmpfs at /run would hide");
+	assert_int_equal(lock->basis, PLAN_PREDICTED);
+	const struct plan_mount *app = expect_mount(&f.plan, PLAN_TMPFS, "/run/app");
+	expect_option(app, "mode=0750");
+	expect_option(app, "uid=1000");
+	expect_option(app, "gid=1000");
+	expect_option(expect_mount(&f.plan, PLAN_TMPFS, "/run/app/sub"), "mode=0700");
+	/* Outer first: the order Docker mounts them in, and the run line lists them. */
+	for (size_t i = 1; i < f.plan.n_mounts; i++)
+		assert_true(strcmp(f.plan.mounts[i - 1].target, f.plan.mounts[i].target) < 0);
+	expect_no_mount(&f.plan, "/var/lock");
+	teardown(&f);
+}
+
+/* A directory the container made itself is made again at start: nothing to keep. */
+static void test_tmpfs_does_not_keep_added_dirs(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	added_dir(&f, "/run/s6");
+	added(&f, "/run/s6/x", 0644);
+	change(&f, 'C', "/run");
+	build(&f);
+	expect_mount(&f.plan, PLAN_TMPFS, "/run");
+	expect_no_mount(&f.plan, "/run/s6");
+	teardown(&f);
+}
+
+/* Too many directories to mount one by one: a volume, which starts as their copy. */
+static void test_tmpfs_over_many_image_dirs_is_volume(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	dir(&f, "/opt/spool", 0755);
+	char path[64];
+	for (int i = 0; i < 20; i++) {
+		snprintf(path, sizeof(path), "/opt/spool/q%02d", i);
+		dir(&f, path, 0755);
+	}
+	added(&f, "/opt/spool/app.pid", 0644);
+	build(&f);
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/opt/spool");
+	expect_contains(m->why, "20 directories");
+	expect_no_mount(&f.plan, "/opt/spool/q00");
+	teardown(&f);
+}
+
+/* --- predictions: writes docker diff cannot show --------------------------- */
+
+static void test_tmp_and_var_tmp_predicted(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	build(&f);
+	assert_int_equal(f.plan.writes, 0);
+	assert_int_equal(f.plan.predicted, 2);
+	assert_int_equal(f.plan.n_mounts, 2);
+	const struct plan_mount *tmp = expect_mount(&f.plan, PLAN_TMPFS, "/tmp");
+	assert_int_equal(tmp->basis, PLAN_PREDICTED);
+	expect_option(tmp, "mode=1777");
+	expect_contains(tmp->why, "predicted");
+	expect_contains(tmp->why, "never shows in the diff");
+	/* The fixture's /var/tmp is 0755: the image's mode counts. */
+	expect_option(expect_mount(&f.plan, PLAN_TMPFS, "/var/tmp"), "mode=0755");
+	assert_int_equal(f.plan.n_blockers, 0);
+	assert_int_equal(f.plan.n_covered, 0);
+	teardown(&f);
+
+	/* Not in the image at all: a tmpfs as every program expects it. */
+	setup(&f);
+	node_remove(&f, "/var/tmp");
+	build(&f);
+	expect_option(expect_mount(&f.plan, PLAN_TMPFS, "/var/tmp"), "mode=1777");
+	teardown(&f);
+}
+
+/* A mount the user already has there serves the prediction: nothing to add or say. */
+static void test_tmp_prediction_already_served(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	json_object_set_new(json_object_get(f.container, "HostConfig"), "Tmpfs",
+			    json_pack("{s:s}", "/tmp", ""));
+	symlink_to(&f, "/var/tmp", "/tmp");
+	build(&f);
+	assert_int_equal(f.plan.n_mounts, 0);
+	assert_int_equal(f.plan.n_covered, 0);
+	teardown(&f);
+}
+
+/* /var/log/NAME and friends, for the program NAME, whatever its user: root included. */
+static void test_conventional_dirs_predicted(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	dir(&f, "/var/log/nginx", 0755);
+	file(&f, "/var/log/nginx/error.log", 0640);
+	dir(&f, "/var/cache/nginx", 0755);
+	dir(&f, "/var/lib/nginx", 0755);
+	dir(&f, "/var/spool", 0755);
+	dir(&f, "/var/spool/cron", 0755);
+	dir(&f, "/run/nginx", 0755);
+	build(&f);
+
+	const struct plan_mount *log = expect_mount(&f.plan, PLAN_VOLUME, "/var/log/nginx");
+	assert_int_equal(log->basis, PLAN_PREDICTED);
+	expect_contains(log->why, "nginx writes its logs in /var/log/NAME by convention");
+	expect_contains(expect_mount(&f.plan, PLAN_TMPFS, "/var/cache/nginx")->why, "cache");
+	expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/nginx");
+	expect_mount(&f.plan, PLAN_TMPFS, "/run/nginx");
+	expect_no_mount(&f.plan, "/var/spool/cron");
+	expect_no_mount(&f.plan, "/run");
+	assert_int_equal(seen_mounts(&f.plan), 0);
+	teardown(&f);
+}
+
+/* The server named in the command of an entrypoint script, and longer names (postgresql). */
+static void test_conventional_dirs_from_the_command(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	set_user(&f, "redis");
+	json_object_set_new(config(&f), "Entrypoint", json_pack("[s]", "docker-entrypoint.sh"));
+	json_object_set_new(config(&f), "Cmd", json_pack("[s,s]", "redis-server", "/etc/r.conf"));
+	/* Owned by redis: predicted. Root's 0755: redis cannot write it, so nothing. */
+	node_set(&f, "/var/log/redis", S_IFDIR | 02750, 999, 999, NULL);
+	dir(&f, "/var/lib/redis", 0755);
+	build(&f);
+	expect_mount(&f.plan, PLAN_VOLUME, "/var/log/redis");
+	expect_no_mount(&f.plan, "/var/lib/redis");
+	teardown(&f);
+
+	setup(&f);
+	json_object_set_new(config(&f), "Entrypoint", json_pack("[s]", "docker-entrypoint.sh"));
+	json_object_set_new(config(&f), "Cmd", json_pack("[s]", "postgres"));
+	dir(&f, "/var/lib/postgresql", 0755);
+	dir(&f, "/var/lib/postfix", 0755);
+	build(&f);
+	expect_contains(expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/postgresql")->why,
+			"postgres writes its state");
+	expect_no_mount(&f.plan, "/var/lib/postfix");
+	teardown(&f);
+}
+
+/* A database the image ships where its user can write it: data, so a volume. */
+static void test_database_file_predicted(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	set_user(&f, "app");
+	node_set(&f, "/srv/app", S_IFDIR | 0755, 0, 0, NULL);
+	node_set(&f, "/srv/app/data", S_IFDIR | 0755, 1000, 1000, NULL);
+	node_set(&f, "/srv/app/data/app.db", S_IFREG | 0644, 1000, 1000, NULL);
+	/* Read-only for app: not a write it can make. */
+	node_set(&f, "/srv/app/ro.sqlite", S_IFREG | 0644, 0, 0, NULL);
+	build(&f);
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/srv/app/data");
+	assert_int_equal(m->basis, PLAN_PREDICTED);
+	expect_contains(m->why, "the image ships the database /srv/app/data/app.db");
+	expect_no_mount(&f.plan, "/srv/app");
+	teardown(&f);
+}
+
+/* Beside the program no mount can serve it: a note, not a blocker (it is a guess). */
+static void test_database_beside_the_program_is_a_note(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	json_object_set_new(config(&f), "Entrypoint", json_null());
+	json_object_set_new(config(&f), "Cmd", json_pack("[s,s]", "python3", "app.py"));
+	json_object_set_new(config(&f), "WorkingDir", json_string("/app"));
+	dir(&f, "/app", 0755);
+	file(&f, "/app/app.py", 0644);
+	file(&f, "/app/app.db", 0644);
+	build(&f);
+	assert_int_equal(f.plan.n_blockers, 0);
+	expect_no_mount(&f.plan, "/app");
+	const struct plan_note *n = expect_note(&f.plan, "/app/app.db");
+	expect_contains(n->why, "next to the program");
+	teardown(&f);
+}
+
+/* --- try's evidence beyond EROFS -------------------------------------------- */
+
+static void evidence(struct fixture *f, const char *log)
+{
+	_cleanup_strv_ struct strv lines = STRV_INIT;
+	logs_find_evidence(log, &lines, &f->in.evidence);
+	assert_true(f->in.evidence.n > 0);
+}
+
+/* A directory the tmpfs hid, made by the container as it ran writable. */
+static void test_evidence_missing_keeps_the_dir(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	change(&f, 'C', "/run");
+	node_set(&f, "/run/app", S_IFDIR | 0750, 1000, 1000, NULL);
+	change(&f, 'A', "/run/app");
+	added(&f, "/run/app.pid", 0644);
+	evidence(&f, "mkdir: can't create directory '/var/run/app/sub': No such file or "
+		     "directory\n");
+	build(&f);
+	expect_mount(&f.plan, PLAN_TMPFS, "/run");
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/run/app");
+	expect_option(m, "uid=1000");
+	expect_option(m, "mode=0750");
+	assert_int_equal(m->basis, PLAN_SEEN);
+	expect_contains(m->why, "/run/app/sub was missing");
+	teardown(&f);
+
+	/* Nowhere near a planned tmpfs: nothing a mount can do. */
+	setup(&f);
+	evidence(&f, "cat: can't open '/etc/app.conf': No such file or directory\n");
+	build(&f);
+	assert_int_equal(seen_mounts(&f.plan), 0);
+	assert_int_equal(f.plan.n_blockers, 0);
+	teardown(&f);
+}
+
+/* Permission denied in a tmpfs its user cannot write: owned by that user. */
+static void test_evidence_denied_fixes_the_owner(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	set_user(&f, "app");
+	dir(&f, "/var/cache/thing", 0755);
+	evidence(&f, "sh: can't create /var/cache/thing/x: Read-only file system\n");
+	build(&f);
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/var/cache/thing");
+	expect_no_option(m, "uid=1000");
+	plan_release(&f.plan);
+
+	/* The next round: the clone said permission denied there. */
+	evidence(&f, "sh: can't create /var/cache/thing/x: Permission denied\n");
+	struct rl_error err = {0};
+	assert_int_equal(plan_build(&f.in, &f.plan, &err), 0);
+	m = expect_mount(&f.plan, PLAN_TMPFS, "/var/cache/thing");
+	expect_option(m, "uid=1000");
+	expect_option(m, "gid=1000");
+	expect_option(m, "mode=0755");
+	expect_no_option(m, "exec");
+	expect_contains(m->why, "permission denied at /var/cache/thing/x, so owned by app");
+	teardown(&f);
+}
+
+/* Permission denied where its user may write: only noexec is left. */
+static void test_evidence_denied_where_writable_is_exec(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	added_dir(&f, "/run/s6");
+	added(&f, "/run/s6/init-stage2", 0644);
+	evidence(&f, "/init: line 33: /run/s6/init-stage2: Permission denied\n");
+	build(&f);
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/run");
+	expect_option(m, "exec");
+	expect_contains(m->why, "/run/s6/init-stage2 could not be used");
+	teardown(&f);
+}
+
+/* Code mapped from a noexec tmpfs: exec there. */
+static void test_evidence_noexec_adds_exec(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	added_dir(&f, "/tmp/_MEI1");
+	added(&f, "/tmp/_MEI1/_ssl.so", 0644);
+	evidence(&f, "ImportError: /tmp/_MEI1/_ssl.so: failed to map segment from shared "
+		     "object\n");
+	build(&f);
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/tmp");
+	expect_option(m, "exec");
+	expect_contains(m->why, "executed or mapped as code");
+	expect_no_option(expect_mount(&f.plan, PLAN_TMPFS, "/var/tmp"), "exec");
+	teardown(&f);
+}
+
+/* A volume takes its owner from the image: no option changes it, so say so. */
+static void test_evidence_denied_in_a_volume_is_a_blocker(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	set_user(&f, "app");
+	dir(&f, "/var/lib/app", 0755);
+	file(&f, "/var/lib/app/seed.db", 0644);
+	change(&f, 'C', "/var/lib/app/seed.db");
+	evidence(&f, "PermissionError: [Errno 13] Permission denied: '/var/lib/app/seed.db'\n");
+	build(&f);
+	expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/app");
+	expect_contains(expect_blocker(&f.plan, "/var/lib/app/seed.db")->why,
+			"make that directory app (uid 1000)'s in the image");
+	teardown(&f);
+}
+
+/* --- throw-away is not data --------------------------------------------------- */
+
+/* varnish compiles its VCL into a .so in its working directory and loads it. */
+static void test_compiled_code_is_runtime_state(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	json_object_set_new(config(&f), "Entrypoint", json_pack("[s]", "/usr/sbin/varnishd"));
+	json_object_set_new(config(&f), "Cmd", json_null());
+	file(&f, "/usr/sbin/varnishd", 0755);
+	dir(&f, "/var/lib/varnish", 0755);
+	change(&f, 'C', "/var/lib/varnish");
+	added_dir(&f, "/var/lib/varnish/c0ffee");
+	added(&f, "/var/lib/varnish/c0ffee/_.secret", 0640);
+	added_dir(&f, "/var/lib/varnish/c0ffee/_.vsm_mgt");
+	added(&f, "/var/lib/varnish/c0ffee/_.vsm_mgt/_.index", 0640);
+	added_dir(&f, "/var/lib/varnish/c0ffee/vcl_boot.1733454000.1");
+	added(&f, "/var/lib/varnish/c0ffee/vcl_boot.1733454000.1/vgc.so", 0640);
+	build(&f);
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/var/lib/varnish");
+	expect_option(m, "exec");
+	expect_contains(m->why, "compiled code here that it loads");
+	expect_lacks(m->why, "outlive");
+	assert_int_equal(m->basis, PLAN_SEEN);
+	teardown(&f);
+}
+
+/* Shared memory and sockets only: rebuilt at every start. */
+static void test_shared_memory_is_runtime_state(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	dir(&f, "/opt/svc", 0755);
+	added_dir(&f, "/opt/svc/_.vsm_child");
+	added(&f, "/opt/svc/_.vsm_child/_.index", 0640);
+	added(&f, "/opt/svc/stats.shm", 0640);
+	build(&f);
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_TMPFS, "/opt/svc");
+	expect_no_option(m, "exec");
+	expect_contains(m->why, "shared-memory");
+	teardown(&f);
+}
+
+/* Python's bytecode cache needs no mount: Python runs without it. */
+static void test_python_bytecode_cache_left_out(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	json_object_set_new(config(&f), "Entrypoint", json_null());
+	json_object_set_new(config(&f), "Cmd", json_pack("[s,s]", "python3", "main.py"));
+	json_object_set_new(config(&f), "WorkingDir", json_string("/srv/app"));
+	dir(&f, "/srv/app", 0755);
+	file(&f, "/srv/app/main.py", 0644);
+	dir(&f, "/srv/app/lib", 0755);
+	file(&f, "/srv/app/lib/util.py", 0644);
+	added_dir(&f, "/srv/app/__pycache__");
+	added(&f, "/srv/app/__pycache__/main.cpython-311.pyc", 0644);
+	added_dir(&f, "/srv/app/lib/__pycache__");
+	added(&f, "/srv/app/lib/__pycache__/util.cpython-311.pyc", 0644);
+	added(&f, "/srv/app/legacy.pyc", 0644);
+	build(&f);
+	assert_int_equal(seen_mounts(&f.plan), 0);
+	assert_int_equal(f.plan.n_blockers, 0);
+	expect_contains(expect_note(&f.plan, "/srv/app/__pycache__")->why,
+			"Python runs without it");
+	expect_note(&f.plan, "/srv/app/lib/__pycache__");
+	expect_note(&f.plan, "/srv/app/legacy.pyc");
+	json_t *o = plan_to_json(&f.plan);
+	assert_int_equal(json_array_size(json_object_get(o, "notes")), 3);
+	json_decref(o);
+	teardown(&f);
+}
+
 /* --- plan_detect_etc_writes ------------------------------------------------ */
 
 /* What Docker 20.10 writes for `docker run --add-host db.internal:10.0.0.5`. */
@@ -1065,6 +1478,23 @@ int main(void)
 		cmocka_unit_test(test_plan_to_json),
 		cmocka_unit_test(test_run_mounts_borrow_the_plan),
 		cmocka_unit_test(test_dir_write_with_sibling_prefix),
+		cmocka_unit_test(test_tmpfs_keeps_image_dirs),
+		cmocka_unit_test(test_tmpfs_does_not_keep_added_dirs),
+		cmocka_unit_test(test_tmpfs_over_many_image_dirs_is_volume),
+		cmocka_unit_test(test_tmp_and_var_tmp_predicted),
+		cmocka_unit_test(test_tmp_prediction_already_served),
+		cmocka_unit_test(test_conventional_dirs_predicted),
+		cmocka_unit_test(test_conventional_dirs_from_the_command),
+		cmocka_unit_test(test_database_file_predicted),
+		cmocka_unit_test(test_database_beside_the_program_is_a_note),
+		cmocka_unit_test(test_evidence_missing_keeps_the_dir),
+		cmocka_unit_test(test_evidence_denied_fixes_the_owner),
+		cmocka_unit_test(test_evidence_denied_where_writable_is_exec),
+		cmocka_unit_test(test_evidence_noexec_adds_exec),
+		cmocka_unit_test(test_evidence_denied_in_a_volume_is_a_blocker),
+		cmocka_unit_test(test_compiled_code_is_runtime_state),
+		cmocka_unit_test(test_shared_memory_is_runtime_state),
+		cmocka_unit_test(test_python_bytecode_cache_left_out),
 		cmocka_unit_test(test_etc_unchanged),
 		cmocka_unit_test(test_etc_hosts_extra_line),
 		cmocka_unit_test(test_etc_hosts_comments_and_spacing),
