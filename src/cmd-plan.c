@@ -45,7 +45,7 @@ static void print_text(FILE *out, const struct plan_input *in, const struct plan
 	_cleanup_free_ char *safe_name = term_sanitize(name);
 	_cleanup_free_ char *safe_image = term_sanitize(image ? image : "?");
 	_cleanup_free_ char *safe_user = term_sanitize(p->user);
-	fprintf(out, "%s (%s) runs as %s; %zu path%s to place, %zu predicted\n", safe_name,
+	fprintf(out, "%s (%s) runs as %s; %zu path%s to place, and %zu predicted\n", safe_name,
 		safe_image, safe_user, p->writes, p->writes == 1 ? "" : "s", p->predicted);
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const struct plan_mount *m = &p->mounts[i];
