@@ -3,10 +3,10 @@
 #include "plan.h"
 
 #include <archive.h>
+#include <archive_entry.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <archive_entry.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -390,7 +390,9 @@ static enum target_type classify(struct planner *pl, const struct write *wr, cha
 		bool last = slash == NULL;
 		bool is_parent = in_list(prefix, system_parents, ARRAY_SIZE(system_parents)) ||
 				 streq(prefix, "/etc");
-		if (!is_parent && (!last || is_dir(pl, prefix) || wr->anticipated || wr->predicted))
+		/* A predicted directory may be missing (/tmp in a bare image); a file is a file. */
+		bool predicted_dir = wr->predicted && !fs_index_find(&pl->in->fs, prefix);
+		if (!is_parent && (!last || is_dir(pl, prefix) || wr->anticipated || predicted_dir))
 			break;
 		if (last) {
 			/* A file directly in a shared directory: mount that directory. */
@@ -793,12 +795,13 @@ static void decide_group(struct planner *pl, const struct group *g, const struct
 	const char *runtime_why = NULL;
 	bool code_written = false;
 	if (type == TT_VOLUME) {
+		/* A directory merely owned or predicted may hold data: not runtime state. */
 		bool all_runtime = true, any_seen = false;
 		for (size_t i = 0; i < g->n; i++) {
-			if (!write_seen(&gw[i]))
-				continue;
-			any_seen = true;
-			if (looks_shared_object(gw[i].path) && added_by_container(pl, gw[i].path))
+			bool seen = write_seen(&gw[i]);
+			any_seen |= seen;
+			if (seen && looks_shared_object(gw[i].path) &&
+			    added_by_container(pl, gw[i].path))
 				code_written = true;
 			else if (!looks_throwaway_file(gw[i].path))
 				all_runtime = false;

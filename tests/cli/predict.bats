@@ -51,7 +51,6 @@ run_the_plan() {
 	[[ "$line" == *--read-only* ]]
 	d rm -f "$RUN-$1" >/dev/null
 	(export DOCKER_HOST="unix://$SOCK" PATH="$(dirname "$DOCKER"):$PATH"; eval "$line") >/dev/null
-	d update --restart no "$RUN-$1" >/dev/null 2>&1 || true
 	local i
 	for i in $(seq 100); do
 		up "$1" && break

@@ -1168,6 +1168,14 @@ static void test_database_file_predicted(void **state)
 	expect_contains(m->why, "the image ships the database /srv/app/data/app.db");
 	expect_no_mount(&f.plan, "/srv/app");
 	teardown(&f);
+
+	/* A database directly in a shared directory: the directory, never the file. */
+	setup(&f);
+	file(&f, "/srv/top.db", 0644);
+	build(&f);
+	expect_mount(&f.plan, PLAN_VOLUME, "/srv");
+	expect_no_mount(&f.plan, "/srv/top.db");
+	teardown(&f);
 }
 
 /* Beside the program no mount can serve it: a note, not a blocker (it is a guess). */
