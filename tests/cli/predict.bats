@@ -5,8 +5,9 @@
 # tmpfs hides none of the image's directories, writes docker diff cannot show
 # are predicted, runtime state goes on a tmpfs (with exec for code loaded from
 # it), a bytecode cache gets nothing; and try amends a plan from "Permission
-# denied" as well as from "Read-only file system". Each plan is checked by
-# running it: the container must stay up, read-only, and do its work.
+# denied" and "No such file or directory" as well as from "Read-only file
+# system". Each plan is checked by running it: the container must stay up,
+# read-only, and do its work.
 
 load helpers
 
@@ -24,9 +25,19 @@ setup_file() {
 	d create "${c[@]}" --name "$RUN-fresh-user" --user 1000:1000 --entrypoint sh \
 		rootlock-test/quiet -c 'trap "exit 0" TERM; echo x >/var/cache/quiet/x || exit 1;
 		echo "user: up"; while :; do sleep 1; done' >/dev/null
+	# /run/app is put there from outside (docker cp), not by its start: a
+	# tmpfs on /run hides it, and the clone can only learn that from its log.
+	local empty
+	empty=$(mktemp -d)
+	d create "${c[@]}" --name "$RUN-copied" rootlock-test/busybox:latest sh -c \
+		'trap "exit 0" TERM; echo $$ >/run/app/app.pid || exit 1; echo "copied: up";
+		 while :; do sleep 1; done' >/dev/null
+	d cp "$empty" "$RUN-copied:/run/app"
+	rmdir "$empty"
+	d start "$RUN-copied" >/dev/null
 	local i
 	for i in $(seq 100); do
-		up runlock && up quiet && up vcl && up pycache && break
+		up runlock && up quiet && up vcl && up pycache && up copied && break
 		sleep 0.1
 	done
 }
@@ -169,4 +180,16 @@ exits_read_only() {
 	[ "$(jq '.rounds | length' <<<"$output")" -eq 3 ]
 	opts=$(jq -r '.plan.mounts[] | select(.target == "/var/cache/quiet") | .options' <<<"$output")
 	[[ "$opts" == *uid=1000* && "$opts" == *gid=1000* ]]
+}
+
+@test "try: \"No such file or directory\" under a planned tmpfs keeps the directory the container had" {
+	d diff "$RUN-copied" | grep -qx 'A /run/app'
+	run rootlock try -H "unix://$SOCK" --settle 1 --format json "$RUN-copied"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .verdict <<<"$output")" = pass ]
+	# Round 1: /run is a tmpfs, and /run/app is not there; round 2 keeps it.
+	[ "$(jq '.rounds | length' <<<"$output")" -eq 2 ]
+	jq -e '.rounds[0].evidence[] | select(contains("/run/app/app.pid"))' <<<"$output" >/dev/null
+	[ "$(jq -r '.plan.mounts[] | select(.target == "/run/app") | .type' <<<"$output")" = tmpfs ]
+	[[ "$(jq -r '.plan.mounts[] | select(.target == "/run/app") | .why' <<<"$output")" == *"was missing"* ]]
 }
