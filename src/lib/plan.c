@@ -775,6 +775,19 @@ static const char *describe_writes(const struct write *w, size_t n, struct strbu
 	return strbuf_str(sb);
 }
 
+/*
+ * A socket or FIFO the container made. The archive has FIFOs but no sockets
+ * (tar cannot hold them): a path the diff says was added that the tree
+ * lacks is one.
+ */
+static bool is_socket(const struct planner *pl, const char *path)
+{
+	const struct fs_entry *fe = fs_index_find(&pl->in->fs, path);
+	if (fe)
+		return S_ISSOCK(fe->mode) || S_ISFIFO(fe->mode);
+	return added_by_container(pl, path) && !pl->in->fs.truncated;
+}
+
 static void decide_group(struct planner *pl, const struct group *g, const struct write *w)
 {
 	struct plan *out = pl->out;
@@ -803,7 +816,7 @@ static void decide_group(struct planner *pl, const struct group *g, const struct
 			if (seen && looks_shared_object(gw[i].path) &&
 			    added_by_container(pl, gw[i].path))
 				code_written = true;
-			else if (!looks_throwaway_file(gw[i].path))
+			else if (!looks_throwaway_file(gw[i].path) && !is_socket(pl, gw[i].path))
 				all_runtime = false;
 		}
 		if (code_written) {

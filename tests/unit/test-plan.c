@@ -1353,6 +1353,32 @@ static void test_shared_memory_is_runtime_state(void **state)
 	teardown(&f);
 }
 
+/* Sockets (which the archive leaves out) and FIFOs: rebuilt at every start. */
+static void test_sockets_are_runtime_state(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	dir(&f, "/var/lib/pg", 0755);
+	change(&f, 'C', "/var/lib/pg");
+	/* The diff lists the socket; the archive has no entry for it. */
+	change(&f, 'A', "/var/lib/pg/.s.PGSQL.5432");
+	added(&f, "/var/lib/pg/.s.PGSQL.5432.lock", 0600);
+	node_set(&f, "/var/lib/pg/ctl", S_IFIFO | 0660, 0, 0, NULL);
+	change(&f, 'A', "/var/lib/pg/ctl");
+	build(&f);
+	expect_contains(expect_mount(&f.plan, PLAN_TMPFS, "/var/lib/pg")->why, "socket");
+	teardown(&f);
+
+	/* A data file among them: a volume. */
+	setup(&f);
+	dir(&f, "/var/lib/pg", 0755);
+	change(&f, 'A', "/var/lib/pg/.s.PGSQL.5432");
+	added(&f, "/var/lib/pg/PG_VERSION", 0600);
+	build(&f);
+	expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/pg");
+	teardown(&f);
+}
+
 /* Python's bytecode cache needs no mount: Python runs without it. */
 static void test_python_bytecode_cache_left_out(void **state)
 {
@@ -1502,6 +1528,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_denied_in_a_volume_is_a_blocker),
 		cmocka_unit_test(test_compiled_code_is_runtime_state),
 		cmocka_unit_test(test_shared_memory_is_runtime_state),
+		cmocka_unit_test(test_sockets_are_runtime_state),
 		cmocka_unit_test(test_python_bytecode_cache_left_out),
 		cmocka_unit_test(test_etc_unchanged),
 		cmocka_unit_test(test_etc_hosts_extra_line),
