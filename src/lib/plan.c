@@ -1195,13 +1195,15 @@ static bool looks_database(const char *path)
 	return false;
 }
 
-/* Database files the image ships where the runtime user can write them. */
+/* Database and spool files the image ships where the runtime user can write them. */
 static void predict_data_files(struct planner *pl, struct write **v, size_t *n, size_t *alloc)
 {
 	for (size_t i = 0; i < pl->in->fs.n; i++) {
 		const struct fs_entry *fe = &pl->in->fs.v[i];
-		if (!S_ISREG(fe->mode) || !looks_database(fe->path) || !in_image(pl, fe->path) ||
-		    runtime_mounted(fe->path) || path_within(fe->path, "/etc"))
+		bool spool = path_within(fe->path, "/var/spool");
+		if (!S_ISREG(fe->mode) || !(looks_database(fe->path) || spool) ||
+		    !in_image(pl, fe->path) || runtime_mounted(fe->path) ||
+		    path_within(fe->path, "/etc"))
 			continue;
 		bool software = false;
 		for (size_t k = 0; k < ARRAY_SIZE(program_roots) && !software; k++)
@@ -1209,8 +1211,8 @@ static void predict_data_files(struct planner *pl, struct write **v, size_t *n, 
 		if (software || !user_may_write(pl, fe))
 			continue;
 		writes_add(v, n, alloc, xstrdup(fe->path), false, false,
-			   xasprintf("the image ships the database %s, which %s may write",
-				     fe->path, pl->out->user));
+			   xasprintf("the image ships the %s %s, which %s may write",
+				     spool ? "spool file" : "database", fe->path, pl->out->user));
 	}
 }
 

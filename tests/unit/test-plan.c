@@ -1169,6 +1169,16 @@ static void test_database_file_predicted(void **state)
 	expect_no_mount(&f.plan, "/srv/app");
 	teardown(&f);
 
+	/* A spool the image ships, whatever its files are called. */
+	setup(&f);
+	dir(&f, "/var/spool", 0755);
+	dir(&f, "/var/spool/outbox", 0755);
+	file(&f, "/var/spool/outbox/0001.msg", 0644);
+	build(&f);
+	expect_contains(expect_mount(&f.plan, PLAN_VOLUME, "/var/spool/outbox")->why,
+			"ships the spool file /var/spool/outbox/0001.msg");
+	teardown(&f);
+
 	/* A database directly in a shared directory: the directory, never the file. */
 	setup(&f);
 	file(&f, "/srv/top.db", 0644);
