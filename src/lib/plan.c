@@ -977,9 +977,12 @@ static void keep_hidden_dirs(struct planner *pl, const struct write *writes, siz
 		}
 		if (kept)
 			why_append(&out->mounts[i],
-				   "; keeps the image's %zu director%s below it (e.g. %s) as "
-				   "tmpfs mounts of their own, with their owner and mode",
-				   kept, kept == 1 ? "y" : "ies", example);
+				   "; keeps the image's %zu director%s below it (e.g. %s) as %s, "
+				   "with %s owner and mode",
+				   kept, kept == 1 ? "y" : "ies", example,
+				   kept == 1 ? "a tmpfs mount of its own"
+					     : "tmpfs mounts of their own",
+				   kept == 1 ? "its" : "their");
 	}
 	if (out->n_mounts)
 		qsort(out->mounts, out->n_mounts, sizeof(*out->mounts), mount_cmp);
