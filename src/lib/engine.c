@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct engine {
@@ -382,6 +383,58 @@ int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, v
 		      struct rl_error *err)
 {
 	return engine_call_stream(e, "GET", path, NULL, sink, userdata, err);
+}
+
+struct header_want {
+	const char *name;
+	char *value;
+};
+
+static size_t header_line(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct header_want *w = userdata;
+	size_t len = size * nmemb, nlen = strlen(w->name);
+	if (len > nlen && data[nlen] == ':' && strncasecmp(data, w->name, nlen) == 0) {
+		const char *v = data + nlen + 1, *end = data + len;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		free(w->value);
+		w->value = xstrndup(v, (size_t)(end - v));
+	}
+	return len;
+}
+
+int engine_head(struct engine *e, const char *path, const char *header, char **value,
+		struct rl_error *err)
+{
+	_cleanup_free_ char *url = versioned_url(e, path);
+	struct body b = {.max = e->opt.max_body};
+	struct header_want want = {.name = header};
+	setup_handle(e, e->curl, url, &b);
+	curl_easy_setopt(e->curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, header_line);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, &want);
+	CURLcode rc = curl_easy_perform(e->curl);
+	int r = 0;
+	long status = 0;
+	if (rc != CURLE_OK) {
+		r = transfer_error(e, e->curl, rc, &b, "HEAD", path, err);
+	} else {
+		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status < 200 || status > 299)
+			r = rl_error_set(err, status == 404 ? RL_ENOTFOUND : RL_EENGINE,
+					 "the engine at %s answered %ld to HEAD %s", e->ep.host,
+					 status, path);
+	}
+	strbuf_release(&b.buf);
+	if (r == 0) {
+		*value = want.value;
+		return 0;
+	}
+	free(want.value);
+	return r;
 }
 
 bool engine_buffer_sink(const char *data, size_t len, void *userdata, struct rl_error *err)

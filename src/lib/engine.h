@@ -9,7 +9,8 @@
 /*
  * A client for the Docker Engine API (also Podman's compatible API) over a
  * unix socket or TCP with TLS. Everything but engine_call() and
- * engine_call_stream() is a GET and changes nothing; only `try` calls those.
+ * engine_call_stream() is a GET (or HEAD) and changes nothing; only `try` calls
+ * those.
  */
 
 #define ENGINE_CLIENT_API_VERSION "1.43"
@@ -54,6 +55,13 @@ int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_
 typedef bool (*engine_sink_fn)(const char *data, size_t len, void *userdata, struct rl_error *err);
 int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, void *userdata,
 		      struct rl_error *err);
+
+/*
+ * HEAD a versioned path: *value gets the answer's header `name` (owned; NULL
+ * when absent). RL_ENOTFOUND for a 404. Reads only, like a GET.
+ */
+int engine_head(struct engine *e, const char *path, const char *name, char **value,
+		struct rl_error *err);
 
 /*
  * A sink for engine_get_stream() and engine_call_stream() that keeps the

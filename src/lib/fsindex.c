@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 char *path_normalize(const char *path)
 {
@@ -116,7 +117,8 @@ static void read_entries(struct reader *r)
 	struct archive_entry *entry;
 	int ar;
 	while ((ar = archive_read_next_header(r->a, &entry)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
-		if (r->idx->n >= r->max_entries) {
+		size_t count = r->idx->budget ? atomic_fetch_add(r->idx->budget, 1) : r->idx->n;
+		if (count >= r->max_entries) {
 			r->idx->truncated = true;
 			break;
 		}
@@ -143,7 +145,7 @@ static void read_entries(struct reader *r)
 		fe->mode = archive_entry_mode(entry);
 		fe->size = archive_entry_size(entry);
 		fe->mtime = (long long)archive_entry_mtime(entry);
-		fe->seq = idx->n;
+		fe->seq = idx->seq_base + idx->n;
 		fe->content = NULL;
 		if (S_ISREG(fe->mode) && fe->size <= CAPTURE_MAX && wanted(idx, path)) {
 			struct strbuf data = STRBUF_INIT;
@@ -215,11 +217,13 @@ int fs_index_from_tar(const void *data, size_t len, const char *path, size_t max
 struct pump {
 	int fd;
 	bool reader_gone;
+	unsigned long long bytes;
 };
 
 static bool pump_sink(const char *data, size_t len, void *userdata, struct rl_error *err)
 {
 	struct pump *p = userdata;
+	p->bytes += len;
 	while (len > 0) {
 		ssize_t w = send(p->fd, data, len, MSG_NOSIGNAL);
 		if (w < 0) {
@@ -279,6 +283,8 @@ int fs_index_load(struct engine *e, const char *id, const char *path, size_t max
 	struct pump p = {.fd = sv[0]};
 	struct rl_error get_err = {0};
 	int rc = engine_get_stream(e, url, pump_sink, &p, &get_err);
+	idx->tar_bytes += p.bytes;
+	idx->requests++;
 	/* EOF for the reader: it finishes what it has. */
 	shutdown(sv[0], SHUT_WR);
 	pthread_join(thread, NULL);
@@ -295,6 +301,146 @@ int fs_index_load(struct engine *e, const char *id, const char *path, size_t max
 		return rd->rc;
 	}
 	return 0;
+}
+
+void fs_index_merge(struct fs_index *dst, struct fs_index *src)
+{
+	if (dst->n + src->n > dst->alloc) {
+		dst->alloc = dst->n + src->n;
+		dst->v = xrealloc(dst->v, dst->alloc * sizeof(*dst->v));
+	}
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	/* The strings move as they are: the entries point into them. */
+	for (size_t i = 0; i < src->strings.n; i++)
+		strv_push(&dst->strings, src->strings.v[i]);
+	free(src->strings.v);
+	src->strings = (struct strv)STRV_INIT;
+	dst->truncated |= src->truncated;
+	dst->tar_bytes += src->tar_bytes;
+	dst->requests += src->requests;
+	free(src->v);
+	src->v = NULL;
+	src->n = src->alloc = 0;
+	finish(dst);
+}
+
+mode_t fs_mode_from_go(unsigned long long go_mode)
+{
+	/* Go keeps the file type and the set-id and sticky bits in the top bits. */
+	static const struct {
+		unsigned bit;
+		mode_t mode;
+	} bits[] = {
+		{31, S_IFDIR}, {27, S_IFLNK}, {25, S_IFIFO}, {24, S_IFSOCK},
+		{23, S_ISUID}, {22, S_ISGID}, {20, S_ISVTX},
+	};
+	mode_t mode = (mode_t)(go_mode & 0777);
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
+		if (go_mode & (1ULL << bits[i].bit))
+			mode |= bits[i].mode;
+	if (go_mode & (1ULL << 26)) /* a device: a character one when bit 21 says so */
+		mode |= go_mode & (1ULL << 21) ? S_IFCHR : S_IFBLK;
+	if (!(mode & S_IFMT))
+		mode |= S_IFREG;
+	return mode;
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Standard base64, padding optional; NULL if it is not base64. */
+static char *b64_text(const char *s)
+{
+	struct strbuf out = STRBUF_INIT;
+	unsigned acc = 0;
+	int bits = 0;
+	for (; *s && *s != '='; s++) {
+		int v = b64_value(*s);
+		if (v < 0) {
+			strbuf_release(&out);
+			return NULL;
+		}
+		acc = acc << 6 | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			strbuf_addch(&out, (char)(acc >> bits & 0xff));
+		}
+	}
+	return strbuf_detach(&out);
+}
+
+int container_stat(struct engine *e, const char *id, const char *path, struct fs_stat *st,
+		   struct rl_error *err)
+{
+	_cleanup_free_ char *escaped = url_escape(path);
+	_cleanup_free_ char *url = xasprintf("/containers/%s/archive?path=%s", id, escaped);
+	_cleanup_free_ char *header = NULL;
+	int r = engine_head(e, url, "X-Docker-Container-Path-Stat", &header, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *text = header ? b64_text(header) : NULL;
+	json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+	json_t *mode = json_object_get(o, "mode");
+	if (!json_is_integer(mode)) {
+		json_decref(o);
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine's answer to HEAD %s has no readable "
+				    "X-Docker-Container-Path-Stat",
+				    url);
+	}
+	*st = (struct fs_stat){
+		.mode = fs_mode_from_go((unsigned long long)json_integer_value(mode)),
+		.size = (long long)json_integer_value(json_object_get(o, "size")),
+	};
+	/* "2024-05-01T10:00:00.5+02:00": seconds, and the zone the engine wrote it in. */
+	const char *mtime = json_string_value(json_object_get(o, "mtime"));
+	struct tm tm = {0};
+	const char *rest = mtime ? strptime(mtime, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (rest) {
+		long long t = (long long)timegm(&tm);
+		rest += strspn(rest, ".0123456789");
+		int hh = 0, mm = 0;
+		if ((*rest == '+' || *rest == '-') && sscanf(rest + 1, "%d:%d", &hh, &mm) == 2)
+			t -= (*rest == '+' ? 1 : -1) * (hh * 3600LL + mm * 60LL);
+		st->mtime = t;
+	}
+	const char *link = json_string_value(json_object_get(o, "linkTarget"));
+	if (S_ISLNK(st->mode) && link && *link)
+		st->link = xstrdup(link);
+	json_decref(o);
+	return 0;
+}
+
+void fs_index_add_stat(struct fs_index *idx, const char *path, const struct fs_stat *st)
+{
+	if (idx->n == idx->alloc) {
+		idx->alloc = idx->alloc ? 2 * idx->alloc : 256;
+		idx->v = xrealloc(idx->v, idx->alloc * sizeof(*idx->v));
+	}
+	char *owned = path_normalize(path);
+	strv_push(&idx->strings, owned);
+	const char *link = NULL;
+	if (st->link) {
+		strv_add(&idx->strings, st->link);
+		link = idx->strings.v[idx->strings.n - 1];
+	}
+	idx->v[idx->n] = (struct fs_entry){.path = owned,
+					   .link = link,
+					   .mode = st->mode,
+					   .size = st->size,
+					   .mtime = st->mtime,
+					   .seq = idx->seq_base + idx->n + 1};
+	idx->n++;
 }
 
 const struct fs_entry *fs_index_find(const struct fs_index *idx, const char *path)

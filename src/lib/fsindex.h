@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "engine.h"
@@ -30,6 +31,12 @@ struct fs_index {
 	bool truncated;	     /* stopped at max_entries */
 	/* Set before loading: regular files (up to 1 MiB) whose bytes to keep. */
 	const char *const *capture;
+	/* Set before loading: entries counted here, against max_entries, when
+	 * several indexes are loaded at once to be merged (NULL: this one's n). */
+	atomic_size_t *budget;
+	size_t seq_base;	      /* added to seq: keeps merged parts in order */
+	unsigned long long tar_bytes; /* archive bytes the engine sent */
+	unsigned long long requests;  /* archive GETs and HEADs sent */
 };
 
 /* Read the tree at `path` in container `id`; at most max_entries entries. */
@@ -39,6 +46,23 @@ int fs_index_load(struct engine *e, const char *id, const char *path, size_t max
 int fs_index_from_tar(const void *data, size_t len, const char *path, size_t max_entries,
 		      struct fs_index *idx, struct rl_error *err);
 void fs_index_release(struct fs_index *idx);
+/* Move every entry of src into dst (entries stay sorted); src is emptied. */
+void fs_index_merge(struct fs_index *dst, struct fs_index *src);
+
+/* What HEAD .../archive says of one path: no owner, so only where owners do not matter. */
+struct fs_stat {
+	mode_t mode; /* with the S_IFMT type bits */
+	long long size;
+	long long mtime;
+	char *link; /* symlink: its target, fully resolved in the container; else NULL */
+};
+/* Stat path in container `id` (RL_ENOTFOUND if it does not exist). */
+int container_stat(struct engine *e, const char *id, const char *path, struct fs_stat *st,
+		   struct rl_error *err);
+/* Add an entry for path as st describes it (owner root); unsorted until merged. */
+void fs_index_add_stat(struct fs_index *idx, const char *path, const struct fs_stat *st);
+/* Go's os.FileMode, as the engine's stat holds it, as a mode_t. */
+mode_t fs_mode_from_go(unsigned long long go_mode);
 
 /* One file's bytes out of a container (GET .../archive of path); at most max. */
 int container_read_file(struct engine *e, const char *id, const char *path, size_t max, char **ret,

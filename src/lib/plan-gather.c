@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Everything plan_build() needs, read from the engine; all of it GETs. */
+/* Everything plan_build() needs, read from the engine; all of it GETs and HEADs. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plan.h"
 #include "report.h"
@@ -122,7 +124,8 @@ static void gather_etc(struct engine *e, const char *id, struct plan_input *in)
 }
 
 struct changes_job {
-	struct engine *engine; /* its own handle: this runs beside the archive stream */
+	struct engine *engine; /* its own handle: this runs beside the archive streams */
+	pthread_t thread;      /* when engine is set */
 	char *path;
 	json_t *changes;
 	struct rl_error err;
@@ -134,6 +137,457 @@ static void *changes_main(void *arg)
 	struct changes_job *job = arg;
 	job->rc = engine_get_json(job->engine, job->path, &job->changes, &job->err);
 	return NULL;
+}
+
+/* --- the tree ------------------------------------------------------------- */
+
+/*
+ * The engine tars every file's content, so the archive of / costs what the
+ * image weighs. The plan needs little of it: nothing below the program roots
+ * (/usr, /bin, /lib...), where every write is a blocker whatever the tree
+ * says, but a few paths' types and symlinks. So the tree is read one
+ * top-level directory at a time, all but the program roots, over a few
+ * connections at once, and what the plan resolves below a program root
+ * (written paths, the program on the PATH) is asked with HEAD, path by
+ * path: a type and a link target, all it needs there. Owners are not in a
+ * HEAD answer, and a runtime user other than root makes owners matter
+ * everywhere (directories it owns), so such a container is read whole.
+ */
+
+#define TREE_CONNECTIONS 3
+/* More written paths than this below one program root: read its archive instead. */
+#define TREE_MAX_HEADS 256
+
+/* Where Linux images keep things besides the programs; the rest comes from the container. */
+static const char *const usual_tops[] = {
+	".dockerenv", "app",  "data", "dev", "etc", "home", "media", "mnt",
+	"opt",	      "proc", "root", "run", "srv", "sys",  "tmp",   "var",
+};
+
+/* One path's answer to HEAD: present or not, its type and link. */
+struct stat_node {
+	char *path;
+	bool present;
+	struct fs_stat st;
+};
+
+struct tree {
+	struct engine *engine;
+	const char *id;
+	struct fs_index *fs;
+	atomic_size_t budget;
+	struct strv loaded; /* top-level names read (or found missing) */
+	struct stat_node *stats;
+	size_t n_stats;
+	size_t parts; /* archives merged so far, for their entries' seq */
+};
+
+struct tops_job {
+	struct tree *t;
+	char *const *names;
+	size_t n, next;
+	struct fs_index *parts;
+	pthread_mutex_t lock;
+	struct rl_error err;
+	int rc;
+};
+
+struct tops_worker {
+	struct tops_job *job;
+	struct engine *engine;
+	pthread_t thread;
+};
+
+static void *tops_main(void *arg)
+{
+	struct tops_worker *w = arg;
+	struct tops_job *job = w->job;
+	for (;;) {
+		pthread_mutex_lock(&job->lock);
+		size_t i = job->rc < 0 ? job->n : job->next++;
+		pthread_mutex_unlock(&job->lock);
+		if (i >= job->n)
+			break;
+		_cleanup_free_ char *path = xasprintf("/%s", job->names[i]);
+		struct rl_error err = {0};
+		int r = fs_index_load(w->engine, job->t->id, path, PLAN_MAX_FS_ENTRIES,
+				      &job->parts[i], &err);
+		/* A name the container does not have: nothing there, as in the whole tree. */
+		if (r < 0 && r != RL_ENOTFOUND) {
+			pthread_mutex_lock(&job->lock);
+			if (job->rc == 0) {
+				job->rc = r;
+				job->err = err;
+			}
+			pthread_mutex_unlock(&job->lock);
+		}
+	}
+	return NULL;
+}
+
+static bool tree_loaded(const struct tree *t, const char *name)
+{
+	return strv_contains(&t->loaded, name);
+}
+
+/* Read the archives of these top-level names (not yet read), a few at once. */
+static int tree_read_tops(struct tree *t, const struct strv *names, struct rl_error *err)
+{
+	if (!names->n)
+		return 0;
+	struct tops_job job = {.t = t, .names = names->v, .n = names->n};
+	job.parts = xcalloc(names->n, sizeof(*job.parts));
+	pthread_mutex_init(&job.lock, NULL);
+	static const char *const capture[] = {"/etc/passwd",   "/etc/group",	   "/etc/hosts",
+					      "/etc/hostname", "/etc/resolv.conf", NULL};
+	for (size_t i = 0; i < names->n; i++) {
+		job.parts[i].capture = capture;
+		job.parts[i].budget = &t->budget;
+		/* Entries of one part never share a path with another's: any order works. */
+		job.parts[i].seq_base = (t->parts + i) << 32;
+	}
+	size_t nworkers = names->n < TREE_CONNECTIONS ? names->n : TREE_CONNECTIONS;
+	struct tops_worker workers[TREE_CONNECTIONS] = {0};
+	size_t started = 0;
+	for (size_t i = 0; i < nworkers; i++) {
+		workers[i].job = &job;
+		struct rl_error ignored = {0};
+		if (engine_dup(t->engine, &workers[i].engine, &ignored) < 0)
+			break;
+		if (pthread_create(&workers[i].thread, NULL, tops_main, &workers[i]) != 0) {
+			engine_free(workers[i].engine);
+			workers[i].engine = NULL;
+			break;
+		}
+		started++;
+	}
+	if (!started) { /* no thread to spare: one after the other, here */
+		struct tops_worker self = {.job = &job, .engine = t->engine};
+		tops_main(&self);
+	}
+	for (size_t i = 0; i < started; i++) {
+		pthread_join(workers[i].thread, NULL);
+		engine_free(workers[i].engine);
+	}
+	pthread_mutex_destroy(&job.lock);
+	for (size_t i = 0; i < names->n; i++) {
+		fs_index_merge(t->fs, &job.parts[i]);
+		fs_index_release(&job.parts[i]);
+		strv_add(&t->loaded, names->v[i]);
+	}
+	t->parts += names->n;
+	free(job.parts);
+	if (job.rc < 0) {
+		*err = job.err;
+		return job.rc;
+	}
+	return 0;
+}
+
+/* The first component of an absolute path, or NULL for "/" or a relative path. */
+static char *top_name(const char *path)
+{
+	if (!path || path[0] != '/')
+		return NULL;
+	_cleanup_free_ char *norm = path_normalize(path);
+	if (streq(norm, "/"))
+		return NULL;
+	return xstrndup(norm + 1, strcspn(norm + 1, "/"));
+}
+
+/* Queue the top-level name of path, unless read already or a program root. */
+static void want_top(const struct tree *t, const char *path, struct strv *out)
+{
+	_cleanup_free_ char *name = top_name(path);
+	if (!name || tree_loaded(t, name) || strv_contains(out, name))
+		return;
+	_cleanup_free_ char *abs = xasprintf("/%s", name);
+	if (!plan_under_program_root(abs))
+		strv_add(out, name);
+}
+
+/* Every top-level directory a symlink in the tree points into. */
+static void want_link_targets(const struct tree *t, struct strv *out)
+{
+	for (size_t i = 0; i < t->fs->n; i++) {
+		const struct fs_entry *fe = &t->fs->v[i];
+		if (!fe->link || !S_ISLNK(fe->mode))
+			continue;
+		_cleanup_free_ char *dir = xstrdup(fe->path);
+		*strrchr(dir, '/') = '\0';
+		_cleanup_free_ char *target =
+			fe->link[0] == '/' ? xstrdup(fe->link) : xasprintf("%s/%s", dir, fe->link);
+		want_top(t, target, out);
+	}
+}
+
+/* Read tops, then every top their symlinks lead to, until none is new. */
+static int tree_read_closure(struct tree *t, struct strv *names, struct rl_error *err)
+{
+	while (names->n) {
+		int r = tree_read_tops(t, names, err);
+		if (r < 0)
+			return r;
+		strv_release(names);
+		want_link_targets(t, names);
+	}
+	return 0;
+}
+
+/* What the tree says of path: from the archives read, else from HEAD (cached). */
+static int tree_node(struct tree *t, const char *path, bool *present, mode_t *mode,
+		     const char **link, struct rl_error *err)
+{
+	_cleanup_free_ char *name = top_name(path);
+	if (!name || tree_loaded(t, name)) {
+		const struct fs_entry *fe = fs_index_find(t->fs, path);
+		*present = fe != NULL;
+		*mode = fe ? fe->mode : 0;
+		*link = fe ? fe->link : NULL;
+		return 0;
+	}
+	_cleanup_free_ char *abs = xasprintf("/%s", name);
+	if (!plan_under_program_root(abs)) {
+		/* Outside the program roots the plan may need all of it: read it whole. */
+		_cleanup_strv_ struct strv one = STRV_INIT;
+		strv_add(&one, name);
+		int r = tree_read_closure(t, &one, err);
+		if (r < 0)
+			return r;
+		return tree_node(t, path, present, mode, link, err);
+	}
+	struct stat_node *sn = NULL;
+	for (size_t i = 0; i < t->n_stats && !sn; i++)
+		if (streq(t->stats[i].path, path))
+			sn = &t->stats[i];
+	if (!sn) {
+		struct fs_stat st = {0};
+		int r = container_stat(t->engine, t->id, path, &st, err);
+		t->fs->requests++;
+		if (r < 0 && r != RL_ENOTFOUND)
+			return r;
+		rl_error_clear(err);
+		t->stats = xrealloc(t->stats, (t->n_stats + 1) * sizeof(*t->stats));
+		sn = &t->stats[t->n_stats++];
+		*sn = (struct stat_node){.path = xstrdup(path), .present = r == 0, .st = st};
+	}
+	*present = sn->present;
+	*mode = sn->st.mode;
+	*link = sn->st.link;
+	return 0;
+}
+
+/*
+ * Make sure the tree can resolve path as fs_index_resolve() will: every
+ * component it walks through, and every symlink it follows, known.
+ */
+static int tree_know(struct tree *t, const char *path, struct rl_error *err)
+{
+	_cleanup_free_ char *todo = path_normalize(path);
+	for (int hops = 0; hops < 40; hops++) {
+		bool followed = false;
+		for (char *p = todo + 1;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char saved = *p;
+			*p = '\0';
+			bool present;
+			mode_t mode;
+			const char *link;
+			int r = tree_node(t, todo, &present, &mode, &link, err);
+			if (r < 0)
+				return r;
+			if (present && link && S_ISLNK(mode)) {
+				_cleanup_free_ char *dir = xstrdup(todo);
+				*strrchr(dir, '/') = '\0';
+				*p = saved;
+				_cleanup_free_ char *joined =
+					link[0] == '/' ? xasprintf("%s%s", link, p)
+						       : xasprintf("%s/%s%s", dir, link, p);
+				free(todo);
+				todo = path_normalize(joined);
+				followed = true;
+				break;
+			}
+			*p = saved;
+			/* Nothing below a missing path, and nothing more to ask. */
+			if (!present || saved == '\0')
+				break;
+		}
+		if (!followed)
+			break;
+	}
+	return 0;
+}
+
+/* Paths whose top-level name tells what to read: mounts, volumes, program, workdir. */
+static void want_config_tops(const struct tree *t, const struct plan_input *in, struct strv *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(usual_tops); i++) {
+		_cleanup_free_ char *abs = xasprintf("/%s", usual_tops[i]);
+		want_top(t, abs, out);
+	}
+	json_t *cfg = json_object_get(in->container, "Config");
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(in->container, "Mounts"), i, v)
+		want_top(t, json_string_value(json_object_get(v, "Destination")), out);
+	const char *key;
+	json_object_foreach (json_object_get(json_object_get(in->image, "Config"), "Volumes"), key,
+			     v)
+		want_top(t, key, out);
+	want_top(t, json_string_value(json_object_get(cfg, "WorkingDir")), out);
+	want_top(t, json_string_value(json_array_get(json_object_get(cfg, "Entrypoint"), 0)), out);
+	want_top(t, json_string_value(json_array_get(json_object_get(cfg, "Cmd"), 0)), out);
+}
+
+/* Whether the container runs as root (then owners below the program roots never matter). */
+static bool runs_as_root(const json_t *container)
+{
+	const char *spec =
+		json_string_value(json_object_get(json_object_get(container, "Config"), "User"));
+	if (str_empty(spec))
+		return true;
+	size_t len = strcspn(spec, ":");
+	return (len == 1 && spec[0] == '0') || (len == 4 && strncmp(spec, "root", 4) == 0);
+}
+
+/* Every path the plan resolves or looks up below a program root. */
+static int tree_know_plan_paths(struct tree *t, const struct plan_input *in, struct rl_error *err)
+{
+	static const char *const fixed[] = {"/tmp",	"/var/tmp",   "/var/log", "/var/cache",
+					    "/var/lib", "/var/spool", "/run"};
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
+		int r = tree_know(t, fixed[i], err);
+		if (r < 0)
+			return r;
+	}
+	json_t *cfg = json_object_get(in->container, "Config");
+	const char *words[] = {
+		json_string_value(json_array_get(json_object_get(cfg, "Entrypoint"), 0)),
+		json_string_value(json_array_get(json_object_get(cfg, "Cmd"), 0)),
+	};
+	static const char *const path_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+						"/usr/bin",	   "/sbin",	     "/bin"};
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		const char *w = words[i];
+		if (str_empty(w))
+			continue;
+		if (w[0] == '/') {
+			int r = tree_know(t, w, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (strchr(w, '/'))
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(path_dirs); k++) {
+			_cleanup_free_ char *cand = xasprintf("%s/%s", path_dirs[k], w);
+			int r = tree_know(t, cand, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (in->changes, i, v) {
+		const char *p = json_string_value(json_object_get(v, "Path"));
+		if (!p || p[0] != '/')
+			continue;
+		int r = tree_know(t, p, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Program roots the diff writes in so much that one archive beats many HEADs. */
+static void want_busy_program_roots(const struct tree *t, json_t *changes, struct strv *out)
+{
+	struct strv names = STRV_INIT;
+	size_t *counts = NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach (changes, i, v) {
+		_cleanup_free_ char *name = top_name(json_string_value(json_object_get(v, "Path")));
+		if (!name || tree_loaded(t, name))
+			continue;
+		size_t k = 0;
+		while (k < names.n && !streq(names.v[k], name))
+			k++;
+		if (k == names.n) {
+			strv_add(&names, name);
+			counts = xrealloc(counts, names.n * sizeof(*counts));
+			counts[k] = 0;
+		}
+		if (++counts[k] == TREE_MAX_HEADS)
+			strv_add(out, name);
+	}
+	free(counts);
+	strv_release(&names);
+}
+
+static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
+		       struct changes_job *job, bool *joined, struct rl_error *err)
+{
+	struct tree t = {.engine = e, .id = id, .fs = &in->fs};
+	_cleanup_strv_ struct strv names = STRV_INIT;
+	int r = 0;
+	/* The root itself, as the archive of / lists it; also: is the container there? */
+	struct fs_stat root = {0};
+	r = container_stat(e, id, "/", &root, err);
+	in->fs.requests++;
+	if (r < 0)
+		goto out;
+	want_config_tops(&t, in, &names);
+	r = tree_read_closure(&t, &names, err);
+	/* The diff names more top-level directories. */
+	*joined = true;
+	if (job->engine)
+		pthread_join(job->thread, NULL);
+	if (r < 0)
+		goto out;
+	if (job->rc < 0) {
+		*err = job->err;
+		r = job->rc;
+		goto out;
+	}
+	in->changes = job->changes;
+	job->changes = NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach (in->changes, i, v)
+		want_top(&t, json_string_value(json_object_get(v, "Path")), &names);
+	want_busy_program_roots(&t, in->changes, &names);
+	r = tree_read_closure(&t, &names, err);
+	if (r < 0)
+		goto out;
+	r = tree_know_plan_paths(&t, in, err);
+	if (r < 0)
+		goto out;
+	struct fs_index heads = {.seq_base = (t.parts + 1) << 32};
+	fs_index_add_stat(&heads, "/", &root);
+	for (size_t k = 0; k < t.n_stats; k++)
+		if (t.stats[k].present)
+			fs_index_add_stat(&heads, t.stats[k].path, &t.stats[k].st);
+	fs_index_merge(&in->fs, &heads);
+	fs_index_release(&heads);
+out:
+	for (size_t k = 0; k < t.n_stats; k++) {
+		free(t.stats[k].path);
+		free(t.stats[k].st.link);
+	}
+	free(t.stats);
+	free(root.link);
+	strv_release(&t.loaded);
+	return r;
+}
+
+/* For comparison (bench, tests): ROOTLOCK_PLAN_TREE=whole reads the archive of / as before. */
+static bool read_whole_tree(const json_t *container)
+{
+	const char *how = getenv("ROOTLOCK_PLAN_TREE");
+	return !runs_as_root(container) || (how && streq(how, "whole"));
 }
 
 int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct rl_error *err)
@@ -169,20 +623,32 @@ int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct
 	}
 	/* The engine computes the diff and tars the tree at once: ask for both together. */
 	struct changes_job job = {.path = xasprintf("/containers/%s/changes", id)};
-	pthread_t thread;
 	bool threaded = engine_dup(e, &job.engine, &job.err) == 0 &&
-			pthread_create(&thread, NULL, changes_main, &job) == 0;
-	if (!threaded) /* one request after the other, then */
+			pthread_create(&job.thread, NULL, changes_main, &job) == 0;
+	if (!threaded) { /* one request after the other, then */
+		engine_free(job.engine);
+		job.engine = NULL;
 		job.rc = engine_get_json(e, job.path, &job.changes, &job.err);
-	static const char *const capture[] = {"/etc/passwd",   "/etc/group",	   "/etc/hosts",
-					      "/etc/hostname", "/etc/resolv.conf", NULL};
-	in->fs.capture = capture;
-	r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
-	if (threaded)
-		pthread_join(thread, NULL);
+	}
+	bool joined = false;
+	if (read_whole_tree(in->container)) {
+		static const char *const capture[] = {"/etc/passwd",	  "/etc/group",
+						      "/etc/hosts",	  "/etc/hostname",
+						      "/etc/resolv.conf", NULL};
+		in->fs.capture = capture;
+		r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
+	} else {
+		r = gather_tree(e, id, in, &job, &joined, err);
+	}
+	if (job.engine && !joined)
+		pthread_join(job.thread, NULL);
 	engine_free(job.engine);
 	free(job.path);
-	in->changes = job.changes;
+	if (!in->changes) {
+		in->changes = job.changes;
+		job.changes = NULL;
+	}
+	json_decref(job.changes);
 	if (r < 0) {
 		rl_error_prefix(err, "reading the files of %.128s", ref);
 		return r;

@@ -56,6 +56,15 @@ static const char *const system_parents[] = {
 static const char *const program_roots[] = {
 	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot",
 };
+
+bool plan_under_program_root(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(program_roots); i++)
+		if (path_within(path, program_roots[i]))
+			return true;
+	return false;
+}
+
 /* Throw-away by convention. */
 static const char *const scratch_dirs[] = {
 	"/tmp", "/run", "/var/tmp", "/var/run", "/var/lock", "/run/lock", "/dev/shm",

@@ -96,6 +96,12 @@ struct plan_input {
 
 #define PLAN_MAX_FS_ENTRIES 2000000
 
+/*
+ * Is path installed software (/usr, /bin, /lib...)? A write there is a
+ * blocker whatever the tree holds, so plan_gather() reads no archive of it.
+ */
+bool plan_under_program_root(const char *path);
+
 /* Read everything the plan needs about container `ref`; changes nothing. */
 int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct rl_error *err);
 void plan_input_release(struct plan_input *in);
