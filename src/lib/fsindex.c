@@ -126,12 +126,18 @@ static void read_entries(struct reader *r)
 		if (!name)
 			continue;
 		struct fs_index *idx = r->idx;
+		char *path = entry_path(r->asked, name);
+		if (idx->stop_below && path_within(path, idx->stop_below) &&
+		    !streq(path, idx->stop_below)) {
+			free(path);
+			idx->stopped = true;
+			break;
+		}
 		if (idx->n == idx->alloc) {
 			idx->alloc = idx->alloc ? 2 * idx->alloc : 256;
 			idx->v = xrealloc(idx->v, idx->alloc * sizeof(*idx->v));
 		}
 		struct fs_entry *fe = &idx->v[idx->n++];
-		char *path = entry_path(r->asked, name);
 		strv_push(&idx->strings, path);
 		fe->path = path;
 		fe->link = NULL;

@@ -34,6 +34,10 @@ struct fs_index {
 	/* Set before loading: entries counted here, against max_entries, when
 	 * several indexes are loaded at once to be merged (NULL: this one's n). */
 	atomic_size_t *budget;
+	/* Set before loading: stop reading at the first entry below this path
+	 * (the tar lists a directory's contents right after it); then stopped. */
+	const char *stop_below;
+	bool stopped;
 	size_t seq_base;	      /* added to seq: keeps merged parts in order */
 	unsigned long long tar_bytes; /* archive bytes the engine sent */
 	unsigned long long requests;  /* archive GETs and HEADs sent */

@@ -143,26 +143,32 @@ static void *changes_main(void *arg)
 
 /*
  * The engine tars every file's content, so the archive of / costs what the
- * image weighs. The plan needs little of it: nothing below the program roots
- * (/usr, /bin, /lib...), where every write is a blocker whatever the tree
- * says, but a few paths' types and symlinks. So the tree is read one
- * top-level directory at a time, all but the program roots, over a few
- * connections at once, and what the plan resolves below a program root
- * (written paths, the program on the PATH) is asked with HEAD, path by
- * path: a type and a link target, all it needs there. Owners are not in a
- * HEAD answer, and a runtime user other than root makes owners matter
- * everywhere (directories it owns), so such a container is read whole.
+ * image weighs, and most of that is /usr, where every write is a blocker
+ * whatever the tree says. The plan needs little there: the types and links
+ * of a few paths (written ones, the program on the PATH), which HEAD
+ * .../archive tells without content. Each GET of an archive also costs the
+ * engine a process (Docker tars in a chroot, holding the container's lock),
+ * about 0.2 s, so the tree is read in as few GETs as can leave /usr out:
+ * the archive of / up to its first entry below /usr (the tar lists names in
+ * order, a directory's contents right after it), then the archives of the
+ * top-level names after "usr" (/var; those the diff, the mounts and the
+ * configuration name; those symlinks point into). Owners are not in a HEAD
+ * answer, and a runtime user other than root makes them matter everywhere
+ * (directories it owns become mounts), so such a container is read whole.
  */
 
-#define TREE_CONNECTIONS 3
+#define TREE_CONNECTIONS 2
 /* More written paths than this below one program root: read its archive instead. */
 #define TREE_MAX_HEADS 256
 
-/* Where Linux images keep things besides the programs; the rest comes from the container. */
-static const char *const usual_tops[] = {
-	".dockerenv", "app",  "data", "dev", "etc", "home", "media", "mnt",
-	"opt",	      "proc", "root", "run", "srv", "sys",  "tmp",   "var",
-};
+/* Where Linux images keep things, after "usr" in the order of the tar. */
+static const char *const usual_tops[] = {"var"};
+
+static bool program_root_name(const char *name)
+{
+	_cleanup_free_ char *abs = xasprintf("/%s", name);
+	return plan_under_program_root(abs);
+}
 
 /* One path's answer to HEAD: present or not, its type and link. */
 struct stat_node {
@@ -176,7 +182,9 @@ struct tree {
 	const char *id;
 	struct fs_index *fs;
 	atomic_size_t budget;
-	struct strv loaded; /* top-level names read (or found missing) */
+	bool root_stopped;  /* the archive of / stopped below /usr: names from "usr" on are not read
+			     */
+	struct strv loaded; /* top-level names read since (or found missing) */
 	struct stat_node *stats;
 	size_t n_stats;
 	size_t parts; /* archives merged so far, for their entries' seq */
@@ -227,7 +235,7 @@ static void *tops_main(void *arg)
 
 static bool tree_loaded(const struct tree *t, const char *name)
 {
-	return strv_contains(&t->loaded, name);
+	return !t->root_stopped || strcmp(name, "usr") < 0 || strv_contains(&t->loaded, name);
 }
 
 /* Read the archives of these top-level names (not yet read), a few at once. */
@@ -301,8 +309,7 @@ static void want_top(const struct tree *t, const char *path, struct strv *out)
 	_cleanup_free_ char *name = top_name(path);
 	if (!name || tree_loaded(t, name) || strv_contains(out, name))
 		return;
-	_cleanup_free_ char *abs = xasprintf("/%s", name);
-	if (!plan_under_program_root(abs))
+	if (!program_root_name(name))
 		strv_add(out, name);
 }
 
@@ -346,8 +353,7 @@ static int tree_node(struct tree *t, const char *path, bool *present, mode_t *mo
 		*link = fe ? fe->link : NULL;
 		return 0;
 	}
-	_cleanup_free_ char *abs = xasprintf("/%s", name);
-	if (!plan_under_program_root(abs)) {
+	if (!program_root_name(name)) {
 		/* Outside the program roots the plan may need all of it: read it whole. */
 		_cleanup_strv_ struct strv one = STRV_INIT;
 		strv_add(&one, name);
@@ -530,17 +536,16 @@ static void want_busy_program_roots(const struct tree *t, json_t *changes, struc
 static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
 		       struct changes_job *job, bool *joined, struct rl_error *err)
 {
-	struct tree t = {.engine = e, .id = id, .fs = &in->fs};
+	struct tree t = {.engine = e, .id = id, .fs = &in->fs, .parts = 1};
 	_cleanup_strv_ struct strv names = STRV_INIT;
-	int r = 0;
-	/* The root itself, as the archive of / lists it; also: is the container there? */
-	struct fs_stat root = {0};
-	r = container_stat(e, id, "/", &root, err);
-	in->fs.requests++;
-	if (r < 0)
-		goto out;
-	want_config_tops(&t, in, &names);
-	r = tree_read_closure(&t, &names, err);
+	static const char *const capture[] = {"/etc/passwd",   "/etc/group",	   "/etc/hosts",
+					      "/etc/hostname", "/etc/resolv.conf", NULL};
+	in->fs.capture = capture;
+	in->fs.budget = &t.budget;
+	in->fs.stop_below = "/usr";
+	int r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
+	in->fs.stop_below = NULL;
+	t.root_stopped = in->fs.stopped;
 	/* The diff names more top-level directories. */
 	*joined = true;
 	if (job->engine)
@@ -554,11 +559,13 @@ static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
 	}
 	in->changes = job->changes;
 	job->changes = NULL;
+	want_config_tops(&t, in, &names);
 	size_t i;
 	json_t *v;
 	json_array_foreach (in->changes, i, v)
 		want_top(&t, json_string_value(json_object_get(v, "Path")), &names);
 	want_busy_program_roots(&t, in->changes, &names);
+	want_link_targets(&t, &names);
 	r = tree_read_closure(&t, &names, err);
 	if (r < 0)
 		goto out;
@@ -566,28 +573,33 @@ static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
 	if (r < 0)
 		goto out;
 	struct fs_index heads = {.seq_base = (t.parts + 1) << 32};
-	fs_index_add_stat(&heads, "/", &root);
 	for (size_t k = 0; k < t.n_stats; k++)
 		if (t.stats[k].present)
 			fs_index_add_stat(&heads, t.stats[k].path, &t.stats[k].st);
 	fs_index_merge(&in->fs, &heads);
 	fs_index_release(&heads);
 out:
+	in->fs.budget = NULL;
 	for (size_t k = 0; k < t.n_stats; k++) {
 		free(t.stats[k].path);
 		free(t.stats[k].st.link);
 	}
 	free(t.stats);
-	free(root.link);
 	strv_release(&t.loaded);
 	return r;
 }
 
-/* For comparison (bench, tests): ROOTLOCK_PLAN_TREE=whole reads the archive of / as before. */
-static bool read_whole_tree(const json_t *container)
+/*
+ * Read the archive of / whole: for a runtime user other than root; on
+ * Podman, whose tar need not list names in order; and, for the bench and
+ * the tests to compare, when ROOTLOCK_PLAN_TREE=whole.
+ */
+static bool read_whole_tree(const struct engine *e, const json_t *container)
 {
 	const char *how = getenv("ROOTLOCK_PLAN_TREE");
-	return !runs_as_root(container) || (how && streq(how, "whole"));
+	if (how && streq(how, "whole"))
+		return true;
+	return !runs_as_root(container) || engine_is_podman(e);
 }
 
 int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct rl_error *err)
@@ -631,7 +643,7 @@ int plan_gather(struct engine *e, const char *ref, struct plan_input *in, struct
 		job.rc = engine_get_json(e, job.path, &job.changes, &job.err);
 	}
 	bool joined = false;
-	if (read_whole_tree(in->container)) {
+	if (read_whole_tree(e, in->container)) {
 		static const char *const capture[] = {"/etc/passwd",	  "/etc/group",
 						      "/etc/hosts",	  "/etc/hostname",
 						      "/etc/resolv.conf", NULL};
