@@ -1491,6 +1491,86 @@ static void test_etc_resolv_newer(void **state)
 	assert_int_equal(out.n, 0);
 }
 
+/* plan_gather() reads the archive of / up to the first entry below /usr. */
+static void test_tree_stops_below_usr(void **state)
+{
+	struct node nodes[] = {
+		{.path = "/", .mode = S_IFDIR | 0755},
+		{.path = "/bin", .mode = S_IFLNK | 0777, .link = "usr/bin"},
+		{.path = "/etc", .mode = S_IFDIR | 0755},
+		{.path = "/etc/passwd", .mode = S_IFREG | 0644},
+		{.path = "/usr", .mode = S_IFDIR | 0755},
+		{.path = "/usr/bin", .mode = S_IFDIR | 0755},
+		{.path = "/usr/bin/sh", .mode = S_IFREG | 0755},
+		{.path = "/var", .mode = S_IFDIR | 0755},
+	};
+	_cleanup_strbuf_ struct strbuf tar = STRBUF_INIT;
+	make_tar(nodes, ARRAY_SIZE(nodes), &tar);
+	struct fs_index fs = {.stop_below = "/usr"};
+	struct rl_error err = {0};
+	assert_int_equal(fs_index_from_tar(tar.buf, tar.len, "/", 1000, &fs, &err), 0);
+	assert_true(fs.stopped);
+	assert_false(fs.truncated);
+	assert_int_equal(fs.n, 5);
+	assert_non_null(fs_index_find(&fs, "/usr"));
+	assert_null(fs_index_find(&fs, "/usr/bin"));
+	assert_null(fs_index_find(&fs, "/var"));
+	_cleanup_free_ char *real = fs_index_resolve(&fs, "/bin/sh");
+	assert_string_equal(real, "/usr/bin/sh");
+	fs_index_release(&fs);
+}
+
+/* The archives of several top-level names, and HEAD answers, make one sorted tree. */
+static void test_tree_merge(void **state)
+{
+	struct node var[] = {
+		{.path = "/var", .mode = S_IFDIR | 0755},
+		{.path = "/var/run", .mode = S_IFLNK | 0777, .link = "/run"},
+	};
+	struct node root[] = {
+		{.path = "/", .mode = S_IFDIR | 0755},
+		{.path = "/run", .mode = S_IFDIR | 0755, .uid = 7},
+		{.path = "/run/lock", .mode = S_IFDIR | 01777},
+	};
+	_cleanup_strbuf_ struct strbuf t1 = STRBUF_INIT;
+	_cleanup_strbuf_ struct strbuf t2 = STRBUF_INIT;
+	make_tar(root, ARRAY_SIZE(root), &t1);
+	make_tar(var, ARRAY_SIZE(var), &t2);
+	struct fs_index fs = {0}, part = {.seq_base = 1ULL << 32}, heads = {0};
+	struct rl_error err = {0};
+	assert_int_equal(fs_index_from_tar(t1.buf, t1.len, "/", 1000, &fs, &err), 0);
+	/* The archive of /var names its entries "var/...". */
+	assert_int_equal(fs_index_from_tar(t2.buf, t2.len, "/", 1000, &part, &err), 0);
+	fs_index_merge(&fs, &part);
+	struct fs_stat st = {.mode = fs_mode_from_go(0x80000000u | 0755)};
+	fs_index_add_stat(&heads, "/usr", &st);
+	fs_index_merge(&fs, &heads);
+	assert_int_equal(fs.n, 6);
+	for (size_t i = 1; i < fs.n; i++)
+		assert_true(strcmp(fs.v[i - 1].path, fs.v[i].path) < 0);
+	assert_true(S_ISDIR(fs_index_find(&fs, "/usr")->mode));
+	assert_int_equal(fs_index_find(&fs, "/run")->uid, 7);
+	_cleanup_free_ char *real = fs_index_resolve(&fs, "/var/run/lock");
+	assert_string_equal(real, "/run/lock");
+	assert_int_equal(part.n, 0);
+	fs_index_release(&fs);
+	fs_index_release(&part);
+	fs_index_release(&heads);
+}
+
+/* The engine's stat holds Go's os.FileMode: type and set-id bits on top. */
+static void test_go_file_mode(void **state)
+{
+	assert_int_equal(fs_mode_from_go(0x80000000u | 0755), S_IFDIR | 0755);
+	assert_int_equal(fs_mode_from_go(0x08000000u | 0777), S_IFLNK | 0777);
+	assert_int_equal(fs_mode_from_go(0644), S_IFREG | 0644);
+	assert_int_equal(fs_mode_from_go(0x00800000u | 0755), S_IFREG | S_ISUID | 0755);
+	assert_int_equal(fs_mode_from_go(0x80000000u | 0x00100000u | 0777),
+			 S_IFDIR | S_ISVTX | 0777);
+	assert_int_equal(fs_mode_from_go(0x04000000u | 0x00200000u | 0620), S_IFCHR | 0620);
+	assert_int_equal(fs_mode_from_go(0x02000000u | 0600), S_IFIFO | 0600);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1545,6 +1625,9 @@ int main(void)
 		cmocka_unit_test(test_etc_hosts_comments_and_spacing),
 		cmocka_unit_test(test_etc_hostname_changed),
 		cmocka_unit_test(test_etc_resolv_newer),
+		cmocka_unit_test(test_tree_stops_below_usr),
+		cmocka_unit_test(test_tree_merge),
+		cmocka_unit_test(test_go_file_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
