@@ -42,7 +42,7 @@ setup_file() {
 			d logs "$RUN-imgdata" 2>&1 | grep -q 'imgdata: up' &&
 			d logs "$RUN-withvolume" 2>&1 | grep -q 'withvolume: up' &&
 			d exec "$RUN-nginx" test -s /run/nginx.pid 2>/dev/null &&
-			d exec "$RUN-redis" sh -c 'ls /var/lib/redis /run/redis' >/dev/null 2>&1 &&
+			d exec "$RUN-redis" redis-cli ping 2>/dev/null | grep -q PONG &&
 			break
 		sleep 0.1
 	done
