@@ -297,16 +297,22 @@ static int create_named(struct leftovers *l, const char *name, json_t *body, con
 }
 
 /* One round: a clone with this plan, started, watched, read. */
-static int run_round(struct leftovers *l, json_t *original, const struct plan *p,
+static int run_round(struct leftovers *l, const struct plan_input *in, const struct plan *p,
 		     const struct try_args *a, int n, struct round *r, struct rl_error *err)
 {
 	struct engine *e = l->engine;
+	json_t *original = in->container;
 	_cleanup_free_ char *tag = xasprintf("rootlock-try-%ld-%d", (long)getpid(), n);
 	const char *orig_id = json_string_value(json_object_get(original, "Id"));
-	json_t *body = clone_create_body(original, p, orig_id ? orig_id : "", tag, a->network,
-					 &l->volumes);
+	json_t *body = NULL;
+	int rc = clone_create_body(original, in->image, p, orig_id ? orig_id : "", tag, a->network,
+				   &l->volumes, &body, err);
+	if (rc < 0) {
+		rl_error_prefix(err, "building the read-only clone");
+		return rc;
+	}
 	_cleanup_free_ char *clone_id = NULL;
-	int rc = create_named(l, tag, body, "clone", "the read-only clone", &clone_id, err);
+	rc = create_named(l, tag, body, "clone", "the read-only clone", &clone_id, err);
 	if (rc < 0)
 		return rc;
 	if ((rc = wait_up(e, clone_id, a, r, err)) < 0 || interrupted)
@@ -529,7 +535,7 @@ int cmd_try(int argc, char **argv)
 
 	for (nrounds = 0; nrounds < a.rounds && !interrupted;) {
 		struct round *r = &rounds[nrounds++];
-		if (run_round(&l, in.container, &p, &a, nrounds, r, &err) < 0)
+		if (run_round(&l, &in, &p, &a, nrounds, r, &err) < 0)
 			goto fail;
 		cleanup_all(&l);
 		if (r->pass || interrupted)

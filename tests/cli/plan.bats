@@ -200,6 +200,30 @@ assert_no_leftovers() {
 	done
 }
 
+@test "try: the clone is what the run line makes: on the default network it has localhost" {
+	# The sandbox has no default bridge: once started, the daemon says
+	# Config.NetworkDisabled: true, which the user never set. A clone that
+	# passed it back had no /etc/hosts with localhost and exited 7.
+	d run -d --name "$RUN-localhost" --label "rootlock.test=$RUN" "$BUSYBOX" sh -c \
+		'grep -q localhost /etc/hosts || exit 7; trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null
+	[ "$(d inspect -f '{{.Config.NetworkDisabled}} {{.State.Running}}' "$RUN-localhost")" = "true true" ]
+	run rootlock try -H "unix://$SOCK" --settle 1 --format json "$RUN-localhost"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .verdict <<<"$output")" = pass ]
+	[[ "$(jq -r '.rounds[0].outcome' <<<"$output")" != *"exited with code 7"* ]]
+	assert_no_leftovers
+	# The printed line makes the same container, and it stays up too.
+	line=$(jq -r .run <<<"$output")
+	[[ "$line" != *--network* ]]
+	eval "DOCKER_HOST=unix://$SOCK ${line/--name $RUN-localhost/--name $RUN-localhost-line}" >/dev/null
+	for i in $(seq 50); do
+		[ "$(d inspect -f '{{.State.Running}}' "$RUN-localhost-line")" = true ] && break
+		sleep 0.1
+	done
+	d exec "$RUN-localhost-line" grep -q localhost /etc/hosts
+	d rm -f "$RUN-localhost-line" >/dev/null
+}
+
 @test "try: a HEALTHCHECK decides; the clone is healthy read-only" {
 	run rootlock try -H "unix://$SOCK" "$RUN-healthy"
 	[ "$status" -eq 0 ]
