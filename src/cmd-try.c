@@ -24,12 +24,17 @@ static const char try_usage[] =
 	"usage: rootlock try [OPTIONS] CONTAINER|IMAGE\n"
 	"\n"
 	"Prove a plan: start a read-only clone of the container with the plan's tmpfs\n"
-	"mounts and fresh volumes, wait until it is healthy (or stays up through the\n"
-	"settle time), read its logs for \"Read-only file system\" errors, and amend\n"
-	"the plan from them, round after round. Given an IMAGE, first run it writable\n"
-	"to learn what it writes. The original is never touched; the clone, any\n"
-	"learning container and every volume made for them are removed, also on\n"
-	"Ctrl-C, SIGTERM and timeouts.\n"
+	"mounts and fresh volumes (the container the printed run line makes), wait\n"
+	"until it is healthy (or stays up through the settle time), run the --exec\n"
+	"check, read its logs for \"Read-only file system\" errors, and amend the\n"
+	"plan from them, round after round. Given an IMAGE, first run it writable to\n"
+	"learn what it writes. The original is never touched; the clone, any learning\n"
+	"container and every volume made for them are removed, also on Ctrl-C,\n"
+	"SIGTERM and timeouts.\n"
+	"\n"
+	"A pass says what it proved: exec (your --exec check passed), healthcheck\n"
+	"(the image's HEALTHCHECK said healthy) or started (it only started and stayed\n"
+	"up: nothing exercised it, so it is not proven to work).\n"
 	"\n"
 	"      --rounds N           tries before giving up (default 3)\n"
 	"      --settle SECONDS     without a HEALTHCHECK: how long it must stay up (5)\n"
@@ -37,10 +42,13 @@ static const char try_usage[] =
 	"      --exec COMMAND       once up, run COMMAND (sh -c) in the clone; it must exit 0\n"
 	"      --network NAME       network for the clone and learning container (default:\n"
 	"                           the original's; for an IMAGE, none)\n"
+	"      --strict             a pass that only started (no HEALTHCHECK, no --exec)\n"
+	"                           fails too (exit 1)\n"
 	"      --format FORMAT      text (default) or json\n" ENGINE_USAGE "\n"
-	"Exit codes: 0 the clone ran read-only (pass), 1 it did not (fail), 2 usage\n"
-	"error, 3 engine error or no such container or image, 130 interrupted (after\n"
-	"cleaning up). See rootlock-try(1).\n";
+	"Exit codes: 0 the clone ran read-only (pass; with --strict, proven by a\n"
+	"HEALTHCHECK or --exec), 1 it did not (fail), 2 usage error, 3 engine error\n"
+	"or no such container or image, 130 interrupted (after cleaning up).\n"
+	"See rootlock-try(1).\n";
 
 enum {
 	OPT_ROUNDS = 256,
@@ -49,6 +57,7 @@ enum {
 	OPT_EXEC,
 	OPT_NETWORK,
 	OPT_FORMAT,
+	OPT_STRICT,
 };
 
 static const struct option try_options[] = {
@@ -59,6 +68,7 @@ static const struct option try_options[] = {
 	{"exec", required_argument, NULL, OPT_EXEC},
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"format", required_argument, NULL, OPT_FORMAT},
+	{"strict", no_argument, NULL, OPT_STRICT},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -71,6 +81,7 @@ struct try_args {
 	const char *network;
 	const char *format;
 	const char *ref;
+	bool strict;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -120,10 +131,34 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * What a passing round proved, weakest first: that the clone started and
+ * stayed up (nothing exercised it), that the image's HEALTHCHECK called it
+ * healthy, that the user's --exec check passed in it (after the
+ * HEALTHCHECK, when there is one).
+ */
+enum proof {
+	PROOF_NONE,
+	PROOF_STARTED,
+	PROOF_HEALTHCHECK,
+	PROOF_EXEC,
+};
+
+static const char *proof_name(enum proof p)
+{
+	static const char *const names[] = {
+		[PROOF_STARTED] = "started",
+		[PROOF_HEALTHCHECK] = "healthcheck",
+		[PROOF_EXEC] = "exec",
+	};
+	return p == PROOF_NONE ? NULL : names[p];
+}
+
 /* One round's outcome. */
 struct round {
 	bool pass;
-	char *outcome; /* one sentence */
+	enum proof proof; /* when pass */
+	char *outcome;	  /* one sentence */
 	struct strv evidence;
 	struct strv paths; /* named by the evidence */
 };
@@ -166,6 +201,19 @@ static void read_logs(struct engine *e, const char *id, bool tty, struct round *
 	strbuf_release(&c.buf);
 }
 
+static void set_outcome(struct round *r, char *owned)
+{
+	free(r->outcome);
+	r->outcome = owned;
+}
+
+static void append_outcome(struct round *r, const char *more)
+{
+	char *old = r->outcome;
+	r->outcome = xasprintf("%s%s", old ? old : "", more);
+	free(old);
+}
+
 /* Run the --exec probe in the clone; false with evidence if it failed. */
 static bool run_probe(struct engine *e, const char *id, const char *cmd, struct round *r)
 {
@@ -178,7 +226,7 @@ static bool run_probe(struct engine *e, const char *id, const char *cmd, struct 
 	json_decref(create);
 	const char *exec_id = json_string_value(json_object_get(answer, "Id"));
 	if (rc < 0 || !exec_id) {
-		r->outcome = xasprintf("the --exec command could not be started: %s", err.msg);
+		set_outcome(r, xasprintf("the --exec command could not be started: %s", err.msg));
 		json_decref(answer);
 		return false;
 	}
@@ -198,13 +246,15 @@ static bool run_probe(struct engine *e, const char *id, const char *cmd, struct 
 	json_int_t code = json_integer_value(json_object_get(state, "ExitCode"));
 	json_decref(state);
 	if (rc < 0) {
-		r->outcome = xasprintf("the --exec command failed to run: %s", err.msg);
+		set_outcome(r, xasprintf("the --exec command failed to run: %s", err.msg));
 		return false;
 	}
 	if (code != 0) {
-		r->outcome = xasprintf(
-			"it came up, but the --exec command exited with %lld%s", (long long)code,
-			code == 126 || code == 127 ? " (no shell or command in the image?)" : "");
+		set_outcome(r, xasprintf("it came up, but the --exec command exited with %lld%s",
+					 (long long)code,
+					 code == 126 || code == 127
+						 ? " (no shell or command in the image?)"
+						 : ""));
 		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
 		if (!r->evidence.n && text.len)
 			strv_push(&r->evidence,
@@ -248,6 +298,7 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 		json_decref(c);
 		if (streq(health, "healthy")) {
 			r->pass = true;
+			r->proof = PROOF_HEALTHCHECK;
 			r->outcome =
 				xasprintf("healthy after %.1f s", (double)(now_ms() - t0) / 1000);
 			return 0;
@@ -258,6 +309,7 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 		}
 		if (!health && now_ms() - t0 >= settle) {
 			r->pass = true;
+			r->proof = PROOF_STARTED;
 			r->outcome = xasprintf("stayed up for %.1f s (no HEALTHCHECK)",
 					       (double)(now_ms() - t0) / 1000);
 			return 0;
@@ -317,17 +369,24 @@ static int run_round(struct leftovers *l, const struct plan_input *in, const str
 		return rc;
 	if ((rc = wait_up(e, clone_id, a, r, err)) < 0 || interrupted)
 		return rc;
-	if (r->pass && a->exec && !run_probe(e, clone_id, a->exec, r))
-		r->pass = false;
+	/* The check runs in every round the clone is up: a pass must hold in the last. */
+	if (r->pass && a->exec) {
+		if (run_probe(e, clone_id, a->exec, r)) {
+			r->proof = PROOF_EXEC;
+			append_outcome(r, ", and the --exec check passed");
+		} else {
+			r->pass = false;
+		}
+	}
 	bool tty = json_is_true(json_object_get(json_object_get(original, "Config"), "Tty"));
 	read_logs(e, clone_id, tty, r);
 	/* Up, but it said it could not write: not a pass. */
 	if (r->pass && r->paths.n) {
 		r->pass = false;
-		char *old = r->outcome;
-		r->outcome = xasprintf("%s, but its logs report writes that failed", old);
-		free(old);
+		append_outcome(r, ", but its logs report writes that failed");
 	}
+	if (!r->pass)
+		r->proof = PROOF_NONE;
 	return 0;
 }
 
@@ -364,7 +423,10 @@ static int learn_from_image(struct leftovers *l, const char *image, const struct
 static void print_round(FILE *out, int n, const struct round *r)
 {
 	_cleanup_free_ char *outcome = term_sanitize(r->outcome ? r->outcome : "interrupted");
-	fprintf(out, "round %d: %s: %s\n", n, r->pass ? "pass" : "fail", outcome);
+	const char *verdict = !r->pass			  ? "fail"
+			      : r->proof == PROOF_STARTED ? "pass (started only)"
+							  : "pass";
+	fprintf(out, "round %d: %s: %s\n", n, verdict, outcome);
 	for (size_t i = 0; i < r->evidence.n; i++) {
 		_cleanup_free_ char *line = term_sanitize(r->evidence.v[i]);
 		fprintf(out, "  | %s\n", line);
@@ -381,11 +443,28 @@ static json_t *round_to_json(int n, const struct round *r)
 	json_t *o = json_object();
 	json_object_set_new(o, "round", json_integer(n));
 	json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
+	json_object_set_new(o, "proof", r->pass ? json_string(proof_name(r->proof)) : json_null());
 	json_object_set_new(o, "outcome",
 			    json_string_safe(r->outcome ? r->outcome : "interrupted"));
 	json_object_set_new(o, "evidence", ev);
 	json_object_set_new(o, "paths", paths);
 	return o;
+}
+
+/* The verdict line's words: a pass says what it proved; started only is no plain PASS. */
+static const char *verdict_words(enum proof proof)
+{
+	switch (proof) {
+	case PROOF_EXEC:
+		return "PASS (your --exec check passed), runs";
+	case PROOF_HEALTHCHECK:
+		return "PASS (healthy by its HEALTHCHECK), runs";
+	case PROOF_STARTED:
+		return "STARTED ONLY (not exercised, so not proven to work), stays up";
+	case PROOF_NONE:
+		break;
+	}
+	return "FAIL, does not run";
 }
 
 static int parse_args(int argc, char **argv, struct try_args *a)
@@ -433,6 +512,9 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 			break;
 		case OPT_NETWORK:
 			a->network = optarg;
+			break;
+		case OPT_STRICT:
+			a->strict = true;
 			break;
 		case OPT_FORMAT:
 			if (!streq(optarg, "text") && !streq(optarg, "json"))
@@ -562,6 +644,7 @@ int cmd_try(int argc, char **argv)
 		goto fail;
 
 	bool pass = nrounds > 0 && rounds[nrounds - 1].pass;
+	enum proof proof = pass ? rounds[nrounds - 1].proof : PROOF_NONE;
 	mounts = plan_run_mounts(&p);
 	struct run_changes ch = {.read_only = true, .mounts = mounts, .n_mounts = p.n_mounts};
 	if (kind == 0)
@@ -580,6 +663,8 @@ int cmd_try(int argc, char **argv)
 		json_object_set_new(doc, "target", json_string_safe(a.ref));
 		json_object_set_new(doc, "kind", json_string(kind ? "container" : "image"));
 		json_object_set_new(doc, "verdict", json_string(pass ? "pass" : "fail"));
+		json_object_set_new(doc, "proof",
+				    pass ? json_string(proof_name(proof)) : json_null());
 		json_object_set_new(doc, "rounds", jr);
 		json_object_set_new(doc, "plan", plan_to_json(&p));
 		json_object_set_new(doc, "run",
@@ -592,11 +677,18 @@ int cmd_try(int argc, char **argv)
 		for (int i = 0; i < nrounds; i++)
 			print_round(stdout, i + 1, &rounds[i]);
 		_cleanup_free_ char *safe_ref = term_sanitize(a.ref);
-		fprintf(stdout, "%s: %s read-only with:\n  %s\n", safe_ref,
-			pass ? "PASS, runs" : "FAIL, does not run", run_line ? run_line : "?");
+		fprintf(stdout, "%s: %s read-only with:\n  %s\n", safe_ref, verdict_words(proof),
+			run_line ? run_line : "?");
+		if (proof == PROOF_STARTED)
+			fprintf(stdout, "  It only started and stayed up: nothing exercised it. To "
+					"prove it "
+					"works, give\n  --exec 'a command that uses it' (a "
+					"request, a query) "
+					"or give the image a HEALTHCHECK.\n");
 		print_plan_notes(stdout, "  BLOCKER ", p.blockers, p.n_blockers);
 	}
-	exit_code = pass ? RL_EXIT_CLEAN : RL_EXIT_FINDINGS;
+	exit_code =
+		pass && !(a.strict && proof == PROOF_STARTED) ? RL_EXIT_CLEAN : RL_EXIT_FINDINGS;
 	goto out;
 fail:
 	if (!interrupted)
