@@ -8,7 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+
 #include "clone.h"
+#include "leftovers.h"
 #include "commands.h"
 #include "plan.h"
 #include "report.h"
@@ -30,7 +33,8 @@ static const char try_usage[] =
 	"plan from them, round after round. Given an IMAGE, first run it writable to\n"
 	"learn what it writes. The original is never touched; the clone, any learning\n"
 	"container and every volume made for them are removed, also on Ctrl-C,\n"
-	"SIGTERM and timeouts.\n"
+	"SIGTERM and timeouts (after a request the engine did not answer in time, try\n"
+	"waits up to 60 s for the engine to finish it, to remove what it made).\n"
 	"\n"
 	"A pass says what it proved: exec (your --exec check passed), healthcheck\n"
 	"(the image's HEALTHCHECK said healthy) or started (it only started and stayed\n"
@@ -46,8 +50,9 @@ static const char try_usage[] =
 	"                           fails too (exit 1)\n"
 	"      --format FORMAT      text (default) or json\n" ENGINE_USAGE "\n"
 	"Exit codes: 0 the clone ran read-only (pass; with --strict, proven by a\n"
-	"HEALTHCHECK or --exec), 1 it did not (fail), 2 usage error, 3 engine error\n"
-	"or no such container or image, 130 interrupted (after cleaning up).\n"
+	"HEALTHCHECK or --exec), 1 it did not (fail), 2 usage error, 3 engine error,\n"
+	"no such container or image, or something try made could not be removed (it is\n"
+	"listed with the commands that remove it), 130 interrupted (after cleaning up).\n"
 	"See rootlock-try(1).\n";
 
 enum {
@@ -84,45 +89,64 @@ struct try_args {
 	bool strict;
 };
 
-static volatile sig_atomic_t interrupted;
+/*
+ * How long removing what try made may wait for an engine that did not
+ * answer a request in time (at least twice --timeout): it may still carry
+ * the request out, and what it makes then must go too.
+ */
+#define CLEANUP_WAIT_S 60
+
+static volatile sig_atomic_t interrupted, cleaning, stop_waiting;
 
 static void on_signal(int sig)
 {
-	interrupted = sig;
+	/* A signal while cleaning up stops the waiting; what remains is then listed. */
+	if (cleaning)
+		stop_waiting = 1;
+	if (!interrupted)
+		interrupted = sig;
 }
 
-/* What try made, so that every way out removes it. */
-struct leftovers {
-	struct engine *engine;
-	struct strv containers;
-	struct strv volumes;
-};
-
-static void cleanup_containers(struct leftovers *l)
+/*
+ * Remove what try made. On failure, err says why and l still holds what
+ * remains (the caller lists it with the commands that remove it).
+ */
+static int cleanup(struct leftovers *l, double timeout_s, struct rl_error *err)
 {
-	struct rl_error err = {0};
-	for (size_t i = 0; i < l->containers.n; i++) {
-		/* v=1 takes the clone's anonymous volumes with it. */
-		_cleanup_free_ char *path =
-			xasprintf("/containers/%s?force=1&v=1", l->containers.v[i]);
-		if (engine_call(l->engine, "DELETE", path, NULL, NULL, &err) < 0 &&
-		    err.code != RL_ENOTFOUND)
-			report_error("try", err.msg);
-	}
-	strv_release(&l->containers);
+	double wait_s = 2 * timeout_s > CLEANUP_WAIT_S ? 2 * timeout_s : CLEANUP_WAIT_S;
+	if (l->unsure.n)
+		fprintf(stderr,
+			"rootlock try: the engine did not answer in time; waiting up to %.0f s for "
+			"it "
+			"to finish, to remove what it made (Ctrl-C stops waiting)\n",
+			wait_s);
+	cleaning = 1;
+	int rc = leftovers_remove(l, now_ms() + (long long)(wait_s * 1000), &stop_waiting, err);
+	cleaning = 0;
+	return rc;
 }
 
-static void cleanup_all(struct leftovers *l)
+/* What could not be removed, and the commands that remove it. */
+static void report_leftovers(const struct leftovers *l, struct engine *e, const char *why)
 {
-	cleanup_containers(l);
-	struct rl_error err = {0};
-	for (size_t i = 0; i < l->volumes.n; i++) {
-		_cleanup_free_ char *path = xasprintf("/volumes/%s?force=1", l->volumes.v[i]);
-		if (engine_call(l->engine, "DELETE", path, NULL, NULL, &err) < 0 &&
-		    err.code != RL_ENOTFOUND)
-			report_error("try", err.msg);
-	}
-	strv_release(&l->volumes);
+	_cleanup_free_ char *safe_why = term_sanitize(why);
+	fprintf(stderr,
+		"rootlock try: could not remove everything it made (%s); still there, or still "
+		"being made by the engine:\n",
+		safe_why);
+	for (size_t i = 0; i < l->containers.n; i++)
+		fprintf(stderr, "  container %s%s\n", l->containers.v[i],
+			strv_contains(&l->unsure, l->containers.v[i])
+				? " (its create got no answer: the engine may still make it)"
+				: "");
+	for (size_t i = 0; i < l->volumes.n; i++)
+		fprintf(stderr, "  volume %s\n", l->volumes.v[i]);
+	_cleanup_strbuf_ struct strbuf cmds = STRBUF_INIT;
+	leftovers_commands(l, engine_host(e), &cmds);
+	/* shell_join() never writes a control byte: safe as it is. */
+	fprintf(stderr,
+		"remove them with these commands (the last lists anything else of this run):\n%s",
+		strbuf_str(&cmds));
 }
 
 static void pause_ms(long ms)
@@ -326,8 +350,8 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 
 /*
  * Create container name from body (consumed); *ret_id its id. It is registered
- * for removal by name before it exists: a create that times out may still have
- * made it. noun and what name it in errors.
+ * for removal by name before it exists, and marked unsure when the create got
+ * no answer: the engine may still make it. noun and what name it in errors.
  */
 static int create_named(struct leftovers *l, const char *name, json_t *body, const char *noun,
 			const char *what, char **ret_id, struct rl_error *err)
@@ -337,6 +361,8 @@ static int create_named(struct leftovers *l, const char *name, json_t *body, con
 	json_t *created = NULL;
 	int rc = engine_call(l->engine, "POST", path, body, &created, err);
 	json_decref(body);
+	if (rc == RL_ENOANSWER)
+		strv_add(&l->unsure, name);
 	const char *id = json_string_value(json_object_get(created, "Id"));
 	if (rc >= 0 && id)
 		*ret_id = xstrdup(id);
@@ -348,6 +374,24 @@ static int create_named(struct leftovers *l, const char *name, json_t *body, con
 	return rc;
 }
 
+/*
+ * This run's value of the rootlock.try label: what try removes by label is
+ * its own, never another run's on the same engine (from another host, too).
+ */
+static char *run_label(void)
+{
+	unsigned char r[8] = {0};
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		long long t = now_ms();
+		memcpy(r, &t, sizeof(r) < sizeof(t) ? sizeof(r) : sizeof(t));
+	}
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "rootlock-try-%ld-", (long)getpid());
+	for (size_t i = 0; i < sizeof(r); i++)
+		strbuf_addf(&sb, "%02x", r[i]);
+	return strbuf_detach(&sb);
+}
+
 /* One round: a clone with this plan, started, watched, read. */
 static int run_round(struct leftovers *l, const struct plan_input *in, const struct plan *p,
 		     const struct try_args *a, int n, struct round *r, struct rl_error *err)
@@ -355,10 +399,9 @@ static int run_round(struct leftovers *l, const struct plan_input *in, const str
 	struct engine *e = l->engine;
 	json_t *original = in->container;
 	_cleanup_free_ char *tag = xasprintf("rootlock-try-%ld-%d", (long)getpid(), n);
-	const char *orig_id = json_string_value(json_object_get(original, "Id"));
 	json_t *body = NULL;
-	int rc = clone_create_body(original, in->image, p, orig_id ? orig_id : "", tag, a->network,
-				   &l->volumes, &body, err);
+	int rc = clone_create_body(original, in->image, p, l->label, tag, a->network, &l->volumes,
+				   &body, err);
 	if (rc < 0) {
 		rl_error_prefix(err, "building the read-only clone");
 		return rc;
@@ -409,7 +452,7 @@ static int learn_from_image(struct leftovers *l, const char *image, const struct
 {
 	_cleanup_free_ char *name = xasprintf("rootlock-learn-%ld", (long)getpid());
 	json_t *body =
-		json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "Labels", TRY_LABEL, "learn",
+		json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "Labels", TRY_LABEL, l->label,
 			  "HostConfig", "NetworkMode", a->network ? a->network : "none");
 	int rc = create_named(l, name, body, "container", "the learning container", ret_id, err);
 	if (rc < 0)
@@ -581,7 +624,7 @@ int cmd_try(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	struct leftovers l = {.engine = engine};
+	struct leftovers l = {.engine = engine, .label = run_label()};
 	struct rl_error err = {0};
 	struct plan_input in = {0};
 	struct plan p = {0}, next = {0};
@@ -610,7 +653,8 @@ int cmd_try(int argc, char **argv)
 		const char *base = strrchr(a.ref, '/');
 		in.volume_prefix =
 			xstrndup(base ? base + 1 : a.ref, strcspn(base ? base + 1 : a.ref, ":@"));
-		cleanup_containers(&l);
+		if (cleanup(&l, a.ea.timeout_s, &err) < 0)
+			goto fail;
 	}
 	if (plan_build(&in, &p, &err) < 0)
 		goto fail;
@@ -619,7 +663,8 @@ int cmd_try(int argc, char **argv)
 		struct round *r = &rounds[nrounds++];
 		if (run_round(&l, &in, &p, &a, nrounds, r, &err) < 0)
 			goto fail;
-		cleanup_all(&l);
+		if (cleanup(&l, a.ea.timeout_s, &err) < 0)
+			goto fail;
 		if (r->pass || interrupted)
 			break;
 		/* Amend from the evidence; stop when it changes nothing. */
@@ -694,11 +739,14 @@ fail:
 	if (!interrupted)
 		report_error("try", err.msg);
 out:
-	cleanup_all(&l);
-	if (interrupted) {
+	if (cleanup(&l, a.ea.timeout_s, &err) < 0) {
+		report_leftovers(&l, engine, err.msg);
+		exit_code = RL_EXIT_ERROR;
+	} else if (interrupted) {
 		fprintf(stderr, "rootlock try: interrupted; removed what it had made\n");
 		exit_code = 128 + interrupted;
 	}
+	leftovers_release(&l);
 	for (int i = 0; i < a.rounds; i++)
 		round_release(&rounds[i]);
 	free(rounds);
