@@ -11,8 +11,8 @@
 #include <sys/random.h>
 
 #include "clone.h"
-#include "leftovers.h"
 #include "commands.h"
+#include "leftovers.h"
 #include "plan.h"
 #include "report.h"
 #include "runline.h"
@@ -117,8 +117,7 @@ static int cleanup(struct leftovers *l, double timeout_s, struct rl_error *err)
 	if (l->unsure.n)
 		fprintf(stderr,
 			"rootlock try: the engine did not answer in time; waiting up to %.0f s for "
-			"it "
-			"to finish, to remove what it made (Ctrl-C stops waiting)\n",
+			"it to finish, to remove what it made (Ctrl-C stops waiting)\n",
 			wait_s);
 	cleaning = 1;
 	int rc = leftovers_remove(l, now_ms() + (long long)(wait_s * 1000), &stop_waiting, err);

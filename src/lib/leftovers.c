@@ -71,12 +71,19 @@ static int find_labelled(struct leftovers *l, long long deadline_ms, struct rl_e
 	return 0;
 }
 
-/* One pass over everything; err gets the last reason something stayed. */
-static void remove_pass(struct leftovers *l, long long deadline_ms, struct rl_error *err)
+/*
+ * One pass over everything; err gets the last reason something stayed.
+ * Whether another pass may do better: this one removed something, or a
+ * request got no answer (the engine is busy, not gone).
+ */
+static bool remove_pass(struct leftovers *l, long long deadline_ms, struct rl_error *err)
 {
 	struct rl_error e = {0};
-	if (find_labelled(l, deadline_ms, &e) < 0)
+	bool removed = false, no_answer = false;
+	if (find_labelled(l, deadline_ms, &e) < 0) {
 		*err = e;
+		no_answer = e.code == RL_ENOANSWER;
+	}
 	for (size_t i = 0; i < l->containers.n;) {
 		const char *name = l->containers.v[i];
 		/* v=1 takes the container's anonymous volumes with it. */
@@ -87,14 +94,15 @@ static void remove_pass(struct leftovers *l, long long deadline_ms, struct rl_er
 		if (rc == 0 || (rc == RL_ENOTFOUND && !unsure)) {
 			strv_drop_value(&l->unsure, name);
 			strv_drop(&l->containers, i);
+			removed = true;
 			continue;
 		}
+		no_answer |= rc == RL_ENOANSWER;
 		if (rc == RL_ENOTFOUND)
-			rl_error_set(
-				&e, RL_ENOANSWER,
-				"the engine did not answer the create of %s and has not made it "
-				"yet",
-				name);
+			rl_error_set(&e, RL_ENOANSWER,
+				     "the engine did not answer the create of %s and has not made "
+				     "it yet",
+				     name);
 		*err = e;
 		i++;
 	}
@@ -105,12 +113,15 @@ static void remove_pass(struct leftovers *l, long long deadline_ms, struct rl_er
 		int rc = engine_call(l->engine, "DELETE", path, NULL, NULL, &e);
 		if (rc == 0 || (rc == RL_ENOTFOUND && !l->unsure.n)) {
 			strv_drop(&l->volumes, i);
+			removed = true;
 			continue;
 		}
+		no_answer |= rc == RL_ENOANSWER;
 		if (rc != RL_ENOTFOUND)
 			*err = e;
 		i++;
 	}
+	return removed || no_answer;
 }
 
 int leftovers_remove(struct leftovers *l, long long deadline_ms, const volatile sig_atomic_t *stop,
@@ -121,9 +132,10 @@ int leftovers_remove(struct leftovers *l, long long deadline_ms, const volatile 
 	struct rl_error last = {0};
 	for (;;) {
 		rl_error_clear(&last);
-		remove_pass(l, deadline_ms, &last);
+		bool hope = remove_pass(l, deadline_ms, &last);
+		/* An unsure create is waited for; anything else while passes get somewhere. */
 		if ((!l->containers.n && !l->volumes.n) || now_ms() >= deadline_ms ||
-		    (stop && *stop))
+		    (stop && *stop) || (!hope && !l->unsure.n))
 			break;
 		struct timespec ts = {0, pause * 1000000L};
 		nanosleep(&ts, NULL);

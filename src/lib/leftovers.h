@@ -27,10 +27,12 @@ void leftovers_release(struct leftovers *l);
 /*
  * Remove every registered container (with its anonymous volumes) and every
  * container labelled rootlock.try=l->label, then every registered volume,
- * again and again until nothing is left or deadline_ms (now_ms() clock)
- * passes or *stop becomes true: a volume still in use goes once its
- * container is gone, and an unsure container is waited for until it exists
- * and is removed. Each request may take until the deadline. What was
+ * again and again until nothing is left, deadline_ms (now_ms() clock)
+ * passes, *stop becomes true, or a pass neither removed anything nor met a
+ * request without an answer while nothing is unsure (an engine that is gone
+ * is not waited for): a volume still in use goes once its container is
+ * gone, and an unsure container is waited for until it exists and is
+ * removed. Each request may take until the deadline. What was
  * removed leaves l; what remains stays in l->containers and l->volumes (an
  * unsure container that never appeared among them), and then the answer is
  * an error saying why, else 0.
