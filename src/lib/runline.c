@@ -5,8 +5,9 @@
 #include <string.h>
 
 /*
- * Both outputs come from one description, struct spec: what the container
- * has that its image would not give it, already decided. The strings in it
+ * Every output (the run line, its create request, the Compose service) comes
+ * from one description, struct spec: what the container has that its image
+ * would not give it, already decided, so that they cannot disagree. The strings in it
  * are borrowed from the container and image JSON, or owned by spec->owned.
  */
 
