@@ -26,9 +26,16 @@ setup_file() {
 	eng start 3>&-
 	eng images 3>&- >/dev/null
 	export SOCK=$SLOW_ENGINE/docker.sock
-	# Its named volume is new: this create alone takes about 15 s here.
+	# Its named volume is new: this create alone takes about 15 s on 20.10.
+	local t0=$SECONDS
 	d run -d --network none --name slow-orig --label rootlock.test=slow -v slow-data:/data \
 		"$BUSYBOX" sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null
+	export CREATE_S=$((SECONDS - t0))
+}
+
+# try's --timeout 5 must be shorter than a create on this engine.
+need_slow_creates() {
+	((CREATE_S >= 8)) || skip "creates with a new volume take ${CREATE_S} s on this engine, not 15: the dead plugin does not slow it down"
 }
 
 teardown_file() {
@@ -75,6 +82,7 @@ assert_no_leftovers() {
 }
 
 @test "try: a clone the engine makes after the create timed out is waited for and removed" {
+	need_slow_creates
 	t0=$(date +%s)
 	run rootlock try -H "unix://$SOCK" --timeout 5 --settle 1 slow-orig
 	# Whatever the engine made for that create, it has made by now.
@@ -88,6 +96,7 @@ assert_no_leftovers() {
 }
 
 @test "try: what it could not remove it names, with the commands that remove it, exit 3" {
+	need_slow_creates
 	t0=$(date +%s)
 	out=$BATS_TEST_TMPDIR/out
 	"$ROOTLOCK" try -H "unix://$SOCK" --timeout 5 --settle 1 slow-orig >"$out" 2>&1 &
