@@ -224,19 +224,6 @@ static void read_logs(struct engine *e, const char *id, bool tty, struct round *
 	strbuf_release(&c.buf);
 }
 
-static void set_outcome(struct round *r, char *owned)
-{
-	free(r->outcome);
-	r->outcome = owned;
-}
-
-static void append_outcome(struct round *r, const char *more)
-{
-	char *old = r->outcome;
-	r->outcome = xasprintf("%s%s", old ? old : "", more);
-	free(old);
-}
-
 /* Run the --exec probe in the clone; false with evidence if it failed. */
 static bool run_probe(struct engine *e, const char *id, const char *cmd, struct round *r)
 {
@@ -249,7 +236,7 @@ static bool run_probe(struct engine *e, const char *id, const char *cmd, struct 
 	json_decref(create);
 	const char *exec_id = json_string_value(json_object_get(answer, "Id"));
 	if (rc < 0 || !exec_id) {
-		set_outcome(r, xasprintf("the --exec command could not be started: %s", err.msg));
+		r->outcome = xasprintf("the --exec command could not be started: %s", err.msg);
 		json_decref(answer);
 		return false;
 	}
@@ -269,15 +256,13 @@ static bool run_probe(struct engine *e, const char *id, const char *cmd, struct 
 	json_int_t code = json_integer_value(json_object_get(state, "ExitCode"));
 	json_decref(state);
 	if (rc < 0) {
-		set_outcome(r, xasprintf("the --exec command failed to run: %s", err.msg));
+		r->outcome = xasprintf("the --exec command failed to run: %s", err.msg);
 		return false;
 	}
 	if (code != 0) {
-		set_outcome(r, xasprintf("it came up, but the --exec command exited with %lld%s",
-					 (long long)code,
-					 code == 126 || code == 127
-						 ? " (no shell or command in the image?)"
-						 : ""));
+		r->outcome = xasprintf(
+			"it came up, but the --exec command exited with %lld%s", (long long)code,
+			code == 126 || code == 127 ? " (no shell or command in the image?)" : "");
 		logs_find_erofs(strbuf_str(&text), &r->evidence, &r->paths);
 		if (!r->evidence.n && text.len)
 			strv_push(&r->evidence,
@@ -413,11 +398,12 @@ static int run_round(struct leftovers *l, const struct plan_input *in, const str
 		return rc;
 	/* The check runs in every round the clone is up: a pass must hold in the last. */
 	if (r->pass && a->exec) {
-		if (run_probe(e, clone_id, a->exec, r)) {
+		/* run_probe() writes the outcome only when the check fails. */
+		_cleanup_free_ char *up = steal_pointer(&r->outcome);
+		r->pass = run_probe(e, clone_id, a->exec, r);
+		if (r->pass) {
 			r->proof = PROOF_EXEC;
-			append_outcome(r, ", and the --exec check passed");
-		} else {
-			r->pass = false;
+			r->outcome = xasprintf("%s, and the --exec check passed", up);
 		}
 	}
 	bool tty = json_is_true(json_object_get(json_object_get(original, "Config"), "Tty"));
@@ -425,7 +411,9 @@ static int run_round(struct leftovers *l, const struct plan_input *in, const str
 	/* Up, but it said it could not write: not a pass. */
 	if (r->pass && r->paths.n) {
 		r->pass = false;
-		append_outcome(r, ", but its logs report writes that failed");
+		char *old = r->outcome;
+		r->outcome = xasprintf("%s, but its logs report writes that failed", old);
+		free(old);
 	}
 	if (!r->pass)
 		r->proof = PROOF_NONE;
