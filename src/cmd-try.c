@@ -8,8 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+
 #include "clone.h"
 #include "commands.h"
+#include "leftovers.h"
 #include "plan.h"
 #include "report.h"
 #include "runline.h"
@@ -24,12 +27,18 @@ static const char try_usage[] =
 	"usage: rootlock try [OPTIONS] CONTAINER|IMAGE\n"
 	"\n"
 	"Prove a plan: start a read-only clone of the container with the plan's tmpfs\n"
-	"mounts and fresh volumes, wait until it is healthy (or stays up through the\n"
-	"settle time), read its logs for \"Read-only file system\" errors, and amend\n"
-	"the plan from them, round after round. Given an IMAGE, first run it writable\n"
-	"to learn what it writes. The original is never touched; the clone, any\n"
-	"learning container and every volume made for them are removed, also on\n"
-	"Ctrl-C, SIGTERM and timeouts.\n"
+	"mounts and fresh volumes (the container the printed run line makes), wait\n"
+	"until it is healthy (or stays up through the settle time), run the --exec\n"
+	"check, read its logs for \"Read-only file system\" errors, and amend the\n"
+	"plan from them, round after round. Given an IMAGE, first run it writable to\n"
+	"learn what it writes. The original is never touched; the clone, any learning\n"
+	"container and every volume made for them are removed, also on Ctrl-C,\n"
+	"SIGTERM and timeouts (after a request the engine did not answer in time, try\n"
+	"waits up to 60 s for the engine to finish it, to remove what it made).\n"
+	"\n"
+	"A pass says what it proved: exec (your --exec check passed), healthcheck\n"
+	"(the image's HEALTHCHECK said healthy) or started (it only started and stayed\n"
+	"up: nothing exercised it, so it is not proven to work).\n"
 	"\n"
 	"      --rounds N           tries before giving up (default 3)\n"
 	"      --settle SECONDS     without a HEALTHCHECK: how long it must stay up (5)\n"
@@ -37,10 +46,14 @@ static const char try_usage[] =
 	"      --exec COMMAND       once up, run COMMAND (sh -c) in the clone; it must exit 0\n"
 	"      --network NAME       network for the clone and learning container (default:\n"
 	"                           the original's; for an IMAGE, none)\n"
+	"      --strict             a pass that only started (no HEALTHCHECK, no --exec)\n"
+	"                           fails too (exit 1)\n"
 	"      --format FORMAT      text (default) or json\n" ENGINE_USAGE "\n"
-	"Exit codes: 0 the clone ran read-only (pass), 1 it did not (fail), 2 usage\n"
-	"error, 3 engine error or no such container or image, 130 interrupted (after\n"
-	"cleaning up). See rootlock-try(1).\n";
+	"Exit codes: 0 the clone ran read-only (pass; with --strict, proven by a\n"
+	"HEALTHCHECK or --exec), 1 it did not (fail), 2 usage error, 3 engine error,\n"
+	"no such container or image, or something try made could not be removed (it is\n"
+	"listed with the commands that remove it), 130 interrupted (after cleaning up).\n"
+	"See rootlock-try(1).\n";
 
 enum {
 	OPT_ROUNDS = 256,
@@ -49,6 +62,7 @@ enum {
 	OPT_EXEC,
 	OPT_NETWORK,
 	OPT_FORMAT,
+	OPT_STRICT,
 };
 
 static const struct option try_options[] = {
@@ -59,6 +73,7 @@ static const struct option try_options[] = {
 	{"exec", required_argument, NULL, OPT_EXEC},
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"format", required_argument, NULL, OPT_FORMAT},
+	{"strict", no_argument, NULL, OPT_STRICT},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -71,47 +86,66 @@ struct try_args {
 	const char *network;
 	const char *format;
 	const char *ref;
+	bool strict;
 };
 
-static volatile sig_atomic_t interrupted;
+/*
+ * How long removing what try made may wait for an engine that did not
+ * answer a request in time (at least twice --timeout): it may still carry
+ * the request out, and what it makes then must go too.
+ */
+#define CLEANUP_WAIT_S 60
+
+static volatile sig_atomic_t interrupted, cleaning, stop_waiting;
 
 static void on_signal(int sig)
 {
-	interrupted = sig;
+	/* A signal while cleaning up stops the waiting; what remains is then listed. */
+	if (cleaning)
+		stop_waiting = 1;
+	if (!interrupted)
+		interrupted = sig;
 }
 
-/* What try made, so that every way out removes it. */
-struct leftovers {
-	struct engine *engine;
-	struct strv containers;
-	struct strv volumes;
-};
-
-static void cleanup_containers(struct leftovers *l)
+/*
+ * Remove what try made. On failure, err says why and l still holds what
+ * remains (the caller lists it with the commands that remove it).
+ */
+static int cleanup(struct leftovers *l, double timeout_s, struct rl_error *err)
 {
-	struct rl_error err = {0};
-	for (size_t i = 0; i < l->containers.n; i++) {
-		/* v=1 takes the clone's anonymous volumes with it. */
-		_cleanup_free_ char *path =
-			xasprintf("/containers/%s?force=1&v=1", l->containers.v[i]);
-		if (engine_call(l->engine, "DELETE", path, NULL, NULL, &err) < 0 &&
-		    err.code != RL_ENOTFOUND)
-			report_error("try", err.msg);
-	}
-	strv_release(&l->containers);
+	double wait_s = 2 * timeout_s > CLEANUP_WAIT_S ? 2 * timeout_s : CLEANUP_WAIT_S;
+	if (l->unsure.n)
+		fprintf(stderr,
+			"rootlock try: the engine did not answer in time; waiting up to %.0f s for "
+			"it to finish, to remove what it made (Ctrl-C stops waiting)\n",
+			wait_s);
+	cleaning = 1;
+	int rc = leftovers_remove(l, now_ms() + (long long)(wait_s * 1000), &stop_waiting, err);
+	cleaning = 0;
+	return rc;
 }
 
-static void cleanup_all(struct leftovers *l)
+/* What could not be removed, and the commands that remove it. */
+static void report_leftovers(const struct leftovers *l, struct engine *e, const char *why)
 {
-	cleanup_containers(l);
-	struct rl_error err = {0};
-	for (size_t i = 0; i < l->volumes.n; i++) {
-		_cleanup_free_ char *path = xasprintf("/volumes/%s?force=1", l->volumes.v[i]);
-		if (engine_call(l->engine, "DELETE", path, NULL, NULL, &err) < 0 &&
-		    err.code != RL_ENOTFOUND)
-			report_error("try", err.msg);
-	}
-	strv_release(&l->volumes);
+	_cleanup_free_ char *safe_why = term_sanitize(why);
+	fprintf(stderr,
+		"rootlock try: could not remove everything it made (%s); still there, or still "
+		"being made by the engine:\n",
+		safe_why);
+	for (size_t i = 0; i < l->containers.n; i++)
+		fprintf(stderr, "  container %s%s\n", l->containers.v[i],
+			strv_contains(&l->unsure, l->containers.v[i])
+				? " (its create got no answer: the engine may still make it)"
+				: "");
+	for (size_t i = 0; i < l->volumes.n; i++)
+		fprintf(stderr, "  volume %s\n", l->volumes.v[i]);
+	_cleanup_strbuf_ struct strbuf cmds = STRBUF_INIT;
+	leftovers_commands(l, engine_host(e), &cmds);
+	/* shell_join() never writes a control byte: safe as it is. */
+	fprintf(stderr,
+		"remove them with these commands (the last lists anything else of this run):\n%s",
+		strbuf_str(&cmds));
 }
 
 static void pause_ms(long ms)
@@ -120,10 +154,34 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * What a passing round proved, weakest first: that the clone started and
+ * stayed up (nothing exercised it), that the image's HEALTHCHECK called it
+ * healthy, that the user's --exec check passed in it (after the
+ * HEALTHCHECK, when there is one).
+ */
+enum proof {
+	PROOF_NONE,
+	PROOF_STARTED,
+	PROOF_HEALTHCHECK,
+	PROOF_EXEC,
+};
+
+static const char *proof_name(enum proof p)
+{
+	static const char *const names[] = {
+		[PROOF_STARTED] = "started",
+		[PROOF_HEALTHCHECK] = "healthcheck",
+		[PROOF_EXEC] = "exec",
+	};
+	return p == PROOF_NONE ? NULL : names[p];
+}
+
 /* One round's outcome. */
 struct round {
 	bool pass;
-	char *outcome; /* one sentence */
+	enum proof proof; /* when pass */
+	char *outcome;	  /* one sentence */
 	struct strv evidence;
 	struct plan_evidence_list paths; /* named by the evidence */
 };
@@ -248,6 +306,7 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 		json_decref(c);
 		if (streq(health, "healthy")) {
 			r->pass = true;
+			r->proof = PROOF_HEALTHCHECK;
 			r->outcome =
 				xasprintf("healthy after %.1f s", (double)(now_ms() - t0) / 1000);
 			return 0;
@@ -258,6 +317,7 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 		}
 		if (!health && now_ms() - t0 >= settle) {
 			r->pass = true;
+			r->proof = PROOF_STARTED;
 			r->outcome = xasprintf("stayed up for %.1f s (no HEALTHCHECK)",
 					       (double)(now_ms() - t0) / 1000);
 			return 0;
@@ -274,8 +334,8 @@ static int wait_up(struct engine *e, const char *id, const struct try_args *a, s
 
 /*
  * Create container name from body (consumed); *ret_id its id. It is registered
- * for removal by name before it exists: a create that times out may still have
- * made it. noun and what name it in errors.
+ * for removal by name before it exists, and marked unsure when the create got
+ * no answer: the engine may still make it. noun and what name it in errors.
  */
 static int create_named(struct leftovers *l, const char *name, json_t *body, const char *noun,
 			const char *what, char **ret_id, struct rl_error *err)
@@ -285,6 +345,8 @@ static int create_named(struct leftovers *l, const char *name, json_t *body, con
 	json_t *created = NULL;
 	int rc = engine_call(l->engine, "POST", path, body, &created, err);
 	json_decref(body);
+	if (rc == RL_ENOANSWER)
+		strv_add(&l->unsure, name);
 	const char *id = json_string_value(json_object_get(created, "Id"));
 	if (rc >= 0 && id)
 		*ret_id = xstrdup(id);
@@ -296,23 +358,54 @@ static int create_named(struct leftovers *l, const char *name, json_t *body, con
 	return rc;
 }
 
+/*
+ * This run's value of the rootlock.try label: what try removes by label is
+ * its own, never another run's on the same engine (from another host, too).
+ */
+static char *run_label(void)
+{
+	unsigned char r[8] = {0};
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		long long t = now_ms();
+		memcpy(r, &t, sizeof(r) < sizeof(t) ? sizeof(r) : sizeof(t));
+	}
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "rootlock-try-%ld-", (long)getpid());
+	for (size_t i = 0; i < sizeof(r); i++)
+		strbuf_addf(&sb, "%02x", r[i]);
+	return strbuf_detach(&sb);
+}
+
 /* One round: a clone with this plan, started, watched, read. */
-static int run_round(struct leftovers *l, json_t *original, const struct plan *p,
+static int run_round(struct leftovers *l, const struct plan_input *in, const struct plan *p,
 		     const struct try_args *a, int n, struct round *r, struct rl_error *err)
 {
 	struct engine *e = l->engine;
+	json_t *original = in->container;
 	_cleanup_free_ char *tag = xasprintf("rootlock-try-%ld-%d", (long)getpid(), n);
-	const char *orig_id = json_string_value(json_object_get(original, "Id"));
-	json_t *body = clone_create_body(original, p, orig_id ? orig_id : "", tag, a->network,
-					 &l->volumes);
+	json_t *body = NULL;
+	int rc = clone_create_body(original, in->image, p, l->label, tag, a->network, &l->volumes,
+				   &body, err);
+	if (rc < 0) {
+		rl_error_prefix(err, "building the read-only clone");
+		return rc;
+	}
 	_cleanup_free_ char *clone_id = NULL;
-	int rc = create_named(l, tag, body, "clone", "the read-only clone", &clone_id, err);
+	rc = create_named(l, tag, body, "clone", "the read-only clone", &clone_id, err);
 	if (rc < 0)
 		return rc;
 	if ((rc = wait_up(e, clone_id, a, r, err)) < 0 || interrupted)
 		return rc;
-	if (r->pass && a->exec && !run_probe(e, clone_id, a->exec, r))
-		r->pass = false;
+	/* The check runs in every round the clone is up: a pass must hold in the last. */
+	if (r->pass && a->exec) {
+		/* run_probe() writes the outcome only when the check fails. */
+		_cleanup_free_ char *up = steal_pointer(&r->outcome);
+		r->pass = run_probe(e, clone_id, a->exec, r);
+		if (r->pass) {
+			r->proof = PROOF_EXEC;
+			r->outcome = xasprintf("%s, and the --exec check passed", up);
+		}
+	}
 	bool tty = json_is_true(json_object_get(json_object_get(original, "Config"), "Tty"));
 	read_logs(e, clone_id, tty, r);
 	/* Up, but it said it could not write: not a pass. */
@@ -325,6 +418,8 @@ static int run_round(struct leftovers *l, json_t *original, const struct plan *p
 		r->outcome = xasprintf("%s, but its logs report writes that failed", old);
 		free(old);
 	}
+	if (!r->pass)
+		r->proof = PROOF_NONE;
 	return 0;
 }
 
@@ -347,7 +442,7 @@ static int learn_from_image(struct leftovers *l, const char *image, const struct
 {
 	_cleanup_free_ char *name = xasprintf("rootlock-learn-%ld", (long)getpid());
 	json_t *body =
-		json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "Labels", TRY_LABEL, "learn",
+		json_pack("{s:s, s:{s:s}, s:{s:s}}", "Image", image, "Labels", TRY_LABEL, l->label,
 			  "HostConfig", "NetworkMode", a->network ? a->network : "none");
 	int rc = create_named(l, name, body, "container", "the learning container", ret_id, err);
 	if (rc < 0)
@@ -361,7 +456,10 @@ static int learn_from_image(struct leftovers *l, const char *image, const struct
 static void print_round(FILE *out, int n, const struct round *r)
 {
 	_cleanup_free_ char *outcome = term_sanitize(r->outcome ? r->outcome : "interrupted");
-	fprintf(out, "round %d: %s: %s\n", n, r->pass ? "pass" : "fail", outcome);
+	const char *verdict = !r->pass			  ? "fail"
+			      : r->proof == PROOF_STARTED ? "pass (started only)"
+							  : "pass";
+	fprintf(out, "round %d: %s: %s\n", n, verdict, outcome);
 	for (size_t i = 0; i < r->evidence.n; i++) {
 		_cleanup_free_ char *line = term_sanitize(r->evidence.v[i]);
 		fprintf(out, "  | %s\n", line);
@@ -378,11 +476,28 @@ static json_t *round_to_json(int n, const struct round *r)
 	json_t *o = json_object();
 	json_object_set_new(o, "round", json_integer(n));
 	json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
+	json_object_set_new(o, "proof", r->pass ? json_string(proof_name(r->proof)) : json_null());
 	json_object_set_new(o, "outcome",
 			    json_string_safe(r->outcome ? r->outcome : "interrupted"));
 	json_object_set_new(o, "evidence", ev);
 	json_object_set_new(o, "paths", paths);
 	return o;
+}
+
+/* The verdict line's words: a pass says what it proved; started only is no plain PASS. */
+static const char *verdict_words(enum proof proof)
+{
+	switch (proof) {
+	case PROOF_EXEC:
+		return "PASS (your --exec check passed), runs";
+	case PROOF_HEALTHCHECK:
+		return "PASS (healthy by its HEALTHCHECK), runs";
+	case PROOF_STARTED:
+		return "STARTED ONLY (not exercised, so not proven to work), stays up";
+	case PROOF_NONE:
+		break;
+	}
+	return "FAIL, does not run";
 }
 
 static int parse_args(int argc, char **argv, struct try_args *a)
@@ -430,6 +545,9 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 			break;
 		case OPT_NETWORK:
 			a->network = optarg;
+			break;
+		case OPT_STRICT:
+			a->strict = true;
 			break;
 		case OPT_FORMAT:
 			if (!streq(optarg, "text") && !streq(optarg, "json"))
@@ -496,7 +614,7 @@ int cmd_try(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	struct leftovers l = {.engine = engine};
+	struct leftovers l = {.engine = engine, .label = run_label()};
 	struct rl_error err = {0};
 	struct plan_input in = {0};
 	struct plan p = {0}, next = {0};
@@ -525,16 +643,18 @@ int cmd_try(int argc, char **argv)
 		const char *base = strrchr(a.ref, '/');
 		in.volume_prefix =
 			xstrndup(base ? base + 1 : a.ref, strcspn(base ? base + 1 : a.ref, ":@"));
-		cleanup_containers(&l);
+		if (cleanup(&l, a.ea.timeout_s, &err) < 0)
+			goto fail;
 	}
 	if (plan_build(&in, &p, &err) < 0)
 		goto fail;
 
 	for (nrounds = 0; nrounds < a.rounds && !interrupted;) {
 		struct round *r = &rounds[nrounds++];
-		if (run_round(&l, in.container, &p, &a, nrounds, r, &err) < 0)
+		if (run_round(&l, &in, &p, &a, nrounds, r, &err) < 0)
 			goto fail;
-		cleanup_all(&l);
+		if (cleanup(&l, a.ea.timeout_s, &err) < 0)
+			goto fail;
 		if (r->pass || interrupted)
 			break;
 		/* Amend from the evidence; stop when it changes nothing. */
@@ -557,6 +677,7 @@ int cmd_try(int argc, char **argv)
 		goto fail;
 
 	bool pass = nrounds > 0 && rounds[nrounds - 1].pass;
+	enum proof proof = pass ? rounds[nrounds - 1].proof : PROOF_NONE;
 	mounts = plan_run_mounts(&p);
 	struct run_changes ch = {.read_only = true, .mounts = mounts, .n_mounts = p.n_mounts};
 	if (kind == 0)
@@ -575,6 +696,8 @@ int cmd_try(int argc, char **argv)
 		json_object_set_new(doc, "target", json_string_safe(a.ref));
 		json_object_set_new(doc, "kind", json_string(kind ? "container" : "image"));
 		json_object_set_new(doc, "verdict", json_string(pass ? "pass" : "fail"));
+		json_object_set_new(doc, "proof",
+				    pass ? json_string(proof_name(proof)) : json_null());
 		json_object_set_new(doc, "rounds", jr);
 		json_object_set_new(doc, "plan", plan_to_json(&p));
 		json_object_set_new(doc, "run",
@@ -587,21 +710,31 @@ int cmd_try(int argc, char **argv)
 		for (int i = 0; i < nrounds; i++)
 			print_round(stdout, i + 1, &rounds[i]);
 		_cleanup_free_ char *safe_ref = term_sanitize(a.ref);
-		fprintf(stdout, "%s: %s read-only with:\n  %s\n", safe_ref,
-			pass ? "PASS, runs" : "FAIL, does not run", run_line ? run_line : "?");
+		fprintf(stdout, "%s: %s read-only with:\n  %s\n", safe_ref, verdict_words(proof),
+			run_line ? run_line : "?");
+		if (proof == PROOF_STARTED)
+			fprintf(stdout, "  It only started and stayed up: nothing exercised it. To "
+					"prove it "
+					"works, give\n  --exec 'a command that uses it' (a "
+					"request, a query) "
+					"or give the image a HEALTHCHECK.\n");
 		print_plan_notes(stdout, "  BLOCKER ", p.blockers, p.n_blockers);
 	}
-	exit_code = pass ? RL_EXIT_CLEAN : RL_EXIT_FINDINGS;
+	exit_code =
+		pass && !(a.strict && proof == PROOF_STARTED) ? RL_EXIT_CLEAN : RL_EXIT_FINDINGS;
 	goto out;
 fail:
 	if (!interrupted)
 		report_error("try", err.msg);
 out:
-	cleanup_all(&l);
-	if (interrupted) {
+	if (cleanup(&l, a.ea.timeout_s, &err) < 0) {
+		report_leftovers(&l, engine, err.msg);
+		exit_code = RL_EXIT_ERROR;
+	} else if (interrupted) {
 		fprintf(stderr, "rootlock try: interrupted; removed what it had made\n");
 		exit_code = 128 + interrupted;
 	}
+	leftovers_release(&l);
 	for (int i = 0; i < a.rounds; i++)
 		round_release(&rounds[i]);
 	free(rounds);

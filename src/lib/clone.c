@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "runline.h"
+
 static char *fresh_volume(const char *prefix, struct strv *volumes)
 {
 	char *name = xasprintf("%s-%zu", prefix, volumes->n + 1);
@@ -14,9 +16,8 @@ static char *fresh_volume(const char *prefix, struct strv *volumes)
 }
 
 /* "/host:/path" stays a bind, made read-only; "name:/path" gets a fresh volume. */
-static json_t *clone_binds(json_t *binds, const char *prefix, struct strv *volumes)
+static void protect_binds(json_t *binds, const char *prefix, struct strv *volumes)
 {
-	json_t *out = json_array();
 	size_t i;
 	json_t *v;
 	json_array_foreach (binds, i, v) {
@@ -40,88 +41,92 @@ static json_t *clone_binds(json_t *binds, const char *prefix, struct strv *volum
 		} else {
 			_cleanup_free_ char *name = fresh_volume(prefix, volumes);
 			strbuf_addf(&sb, "%s:%s", name, target);
+			if (opts && *opts)
+				strbuf_addf(&sb, ":%s", opts);
 		}
-		json_array_append_new(out, json_string(sb.buf));
+		json_array_set_new(binds, i, json_string(sb.buf));
 		strbuf_release(&sb);
 	}
-	return out;
 }
 
-static json_t *clone_mounts(json_t *mounts, const char *prefix, struct strv *volumes)
+static void protect_mounts(json_t *mounts, const char *prefix, struct strv *volumes)
 {
-	json_t *out = json_array();
 	size_t i;
 	json_t *m;
 	json_array_foreach (mounts, i, m) {
-		json_t *copy = json_deep_copy(m);
 		const char *type = json_string_value(json_object_get(m, "Type"));
 		const char *source = json_string_value(json_object_get(m, "Source"));
 		if (streq(type, "bind")) {
-			json_object_set_new(copy, "ReadOnly", json_true());
+			json_object_set_new(m, "ReadOnly", json_true());
 		} else if (streq(type, "volume") && !str_empty(source)) {
 			_cleanup_free_ char *name = fresh_volume(prefix, volumes);
-			json_object_set_new(copy, "Source", json_string(name));
+			json_object_set_new(m, "Source", json_string(name));
 		}
-		json_array_append_new(out, copy);
 	}
-	return out;
 }
 
-json_t *clone_create_body(json_t *container, const struct plan *p, const char *label_value,
-			  const char *volume_prefix, const char *network, struct strv *volumes)
+/* Another container's volumes, read-only: "name" or "name:rw" becomes "name:ro". */
+static void protect_volumes_from(json_t *from)
 {
-	json_t *body = json_deep_copy(json_object_get(container, "Config"));
-	if (!json_is_object(body)) {
-		json_decref(body);
-		body = json_object();
+	size_t i;
+	json_t *v;
+	json_array_foreach (from, i, v) {
+		const char *spec = json_string_value(v);
+		if (!spec)
+			continue;
+		_cleanup_free_ char *ro = xasprintf("%.*s:ro", (int)strcspn(spec, ":"), spec);
+		json_array_set_new(from, i, json_string(ro));
 	}
+}
+
+int clone_create_body(json_t *container, json_t *image, const struct plan *p,
+		      const char *label_value, const char *volume_prefix, const char *network,
+		      struct strv *volumes, json_t **ret_body, struct rl_error *err)
+{
+	/* The plan's volumes go in under the plan's names and are renamed below with the rest. */
+	_cleanup_free_ struct run_mount *mounts = plan_run_mounts(p);
+	const struct run_changes ch = {
+		.read_only = true,
+		.mounts = mounts,
+		.n_mounts = p->n_mounts,
+		.drop_published_ports = true,
+	};
+	json_t *body = NULL;
+	int r = runline_create_body(container, image, &ch, &body, err);
+	if (r < 0)
+		return r;
+
 	/* The image by id: a tag may point elsewhere since the original was made. */
-	json_object_set(body, "Image", json_object_get(container, "Image"));
-	json_object_del(body, "Hostname");
-	json_object_del(body, "Domainname");
+	const char *image_id = json_string_value(json_object_get(container, "Image"));
+	if (!str_empty(image_id))
+		json_object_set_new(body, "Image", json_string(image_id));
 	json_t *labels = json_object_get(body, "Labels");
 	if (!json_is_object(labels)) {
 		labels = json_object();
 		json_object_set_new(body, "Labels", labels);
 	}
+	/* Compose would count the clone as one more container of its service. */
+	const char *key;
+	void *next;
+	json_t *value;
+	json_object_foreach_safe(labels, next, key, value)
+	{
+		if (str_startswith(key, "com.docker.compose."))
+			json_object_del(labels, key);
+	}
 	json_object_set_new(labels, TRY_LABEL, json_string(label_value));
 
-	json_t *host = json_deep_copy(json_object_get(container, "HostConfig"));
-	if (!json_is_object(host)) {
-		json_decref(host);
-		host = json_object();
-	}
-	json_object_set_new(host, "ReadonlyRootfs", json_true());
-	json_object_set_new(host, "PortBindings", json_object());
-	json_object_set_new(host, "PublishAllPorts", json_false());
+	json_t *host = json_object_get(body, "HostConfig");
 	json_object_set_new(host, "RestartPolicy", json_pack("{s:s}", "Name", "no"));
-	json_object_set_new(host, "AutoRemove", json_false());
-	json_object_set_new(host, "ContainerIDFile", json_string(""));
+	/* Its logs and state are read after it exits. */
+	json_object_del(host, "AutoRemove");
 	if (network)
 		json_object_set_new(host, "NetworkMode", json_string(network));
-	json_object_set_new(host, "Binds",
-			    clone_binds(json_object_get(host, "Binds"), volume_prefix, volumes));
-	json_t *mounts = clone_mounts(json_object_get(host, "Mounts"), volume_prefix, volumes);
-	json_t *tmpfs = json_object_get(host, "Tmpfs");
-	if (!json_is_object(tmpfs)) {
-		tmpfs = json_object();
-		json_object_set_new(host, "Tmpfs", tmpfs);
-	}
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		const struct plan_mount *m = &p->mounts[i];
-		if (m->type == PLAN_TMPFS) {
-			json_object_set_new(tmpfs, m->target,
-					    json_string(m->options ? m->options : ""));
-		} else {
-			_cleanup_free_ char *name = fresh_volume(volume_prefix, volumes);
-			json_array_append_new(mounts,
-					      json_pack("{s:s, s:s, s:s}", "Type", "volume",
-							"Source", name, "Target", m->target));
-		}
-	}
-	json_object_set_new(host, "Mounts", mounts);
-	json_object_set_new(body, "HostConfig", host);
-	return body;
+	protect_binds(json_object_get(host, "Binds"), volume_prefix, volumes);
+	protect_mounts(json_object_get(host, "Mounts"), volume_prefix, volumes);
+	protect_volumes_from(json_object_get(host, "VolumesFrom"));
+	*ret_body = body;
+	return 0;
 }
 
 void logs_demux(const char *data, size_t len, bool tty, struct strbuf *out)

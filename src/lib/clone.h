@@ -15,16 +15,20 @@
 
 /*
  * The body of POST /containers/create for a clone of `container` (its
- * inspect answer) with the plan applied: read-only root, the plan's tmpfs
- * mounts and fresh volumes, no published ports, no restart policy, label
- * rootlock.try=label_value. The original's data is protected: its named
- * volumes are replaced by fresh ones and its bind mounts are made
- * read-only. Every volume name the clone will create is added to volumes
- * (named volume_prefix-N) so the caller can remove them.
- * network: NULL keeps the original's network mode.
+ * inspect answer; image: its image's) with the plan applied. It is
+ * runline_create_body()'s, the request behind the run line that try
+ * prints, so the clone is what that line makes, never what the daemon
+ * filled in. On top: read-only root, the plan's tmpfs mounts and volumes,
+ * no published ports, no restart policy, label rootlock.try=label_value,
+ * no Compose labels. The original's data is protected: every named volume
+ * (its own and the plan's) is a fresh one, named volume_prefix-N and added
+ * to volumes so the caller can remove it; bind mounts and --volumes-from
+ * are read-only. network: NULL keeps the original's network mode.
+ * *ret_body is set on success only.
  */
-json_t *clone_create_body(json_t *container, const struct plan *p, const char *label_value,
-			  const char *volume_prefix, const char *network, struct strv *volumes);
+int clone_create_body(json_t *container, json_t *image, const struct plan *p,
+		      const char *label_value, const char *volume_prefix, const char *network,
+		      struct strv *volumes, json_t **ret_body, struct rl_error *err);
 
 /*
  * The text of a log answer: Docker multiplexes stdout and stderr into

@@ -139,6 +139,16 @@ const char *engine_host(const struct engine *e)
 	return e->ep.host;
 }
 
+long engine_timeout_ms(const struct engine *e)
+{
+	return e->opt.timeout_ms;
+}
+
+void engine_set_timeout(struct engine *e, long timeout_ms)
+{
+	e->opt.timeout_ms = timeout_ms;
+}
+
 static void setup_handle(struct engine *e, CURL *h, const char *url, struct body *b)
 {
 	curl_easy_reset(h);
@@ -215,7 +225,7 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 				    host,
 				    os_errno ? strerror((int)os_errno) : curl_easy_strerror(rc));
 	case CURLE_OPERATION_TIMEDOUT:
-		return rl_error_set(err, RL_EENGINE,
+		return rl_error_set(err, RL_ENOANSWER,
 				    "the engine at %s did not answer %s %s within %ld ms (raise "
 				    "--timeout if it is just slow)",
 				    host, method, path, e->opt.timeout_ms);
@@ -231,7 +241,7 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 					    "may want a client certificate: give --tlscert and "
 					    "--tlskey, or cert.pem and key.pem in DOCKER_CERT_PATH",
 					    host, detail);
-		return rl_error_set(err, RL_EENGINE,
+		return rl_error_set(err, RL_ENOANSWER,
 				    "the engine at %s broke off its answer to %s %s: %s", host,
 				    method, path, detail);
 	default:

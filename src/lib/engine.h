@@ -43,6 +43,9 @@ const char *engine_server_version(const struct engine *e); /* borrowed, may be N
 /* Whether the engine is Podman's Docker-compatible API (after engine_negotiate()). */
 bool engine_is_podman(const struct engine *e);
 const char *engine_host(const struct engine *e); /* borrowed */
+/* The limit on each request from now on (ms; 0 = none), and the one in force. */
+void engine_set_timeout(struct engine *e, long timeout_ms);
+long engine_timeout_ms(const struct engine *e);
 
 /* GET a versioned path ("/containers/json") and parse its JSON answer. */
 int engine_get_json(struct engine *e, const char *path, json_t **ret, struct rl_error *err);

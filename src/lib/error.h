@@ -16,6 +16,8 @@ enum rl_errcode {
 	RL_EIO = -3,	   /* a file could not be read or written */
 	RL_ENOTFOUND = -4, /* the engine says the object does not exist */
 	RL_EPARSE = -5,	   /* input that is not what it claims to be */
+	RL_ENOANSWER = -6, /* a request got no whole answer (timeout, connection lost): the
+			      engine may still carry it out */
 };
 
 struct rl_error {

@@ -5,8 +5,9 @@
 #include <string.h>
 
 /*
- * Both outputs come from one description, struct spec: what the container
- * has that its image would not give it, already decided. The strings in it
+ * Every output (the run line, its create request, the Compose service) comes
+ * from one description, struct spec: what the container has that its image
+ * would not give it, already decided, so that they cannot disagree. The strings in it
  * are borrowed from the container and image JSON, or owned by spec->owned.
  */
 
@@ -658,6 +659,35 @@ static void opt_int(struct strv *a, const char *flag, long long n)
 		opt_owned(a, flag, xasprintf("%lld", n));
 }
 
+/*
+ * The healthcheck test as `docker run` says it (--health-cmd, which the CLI
+ * sends as CMD-SHELL), or NULL when the image's test stands. The exec form
+ * has no flag: the nearest is the same words through sh.
+ */
+static char *health_cmd(const struct spec *s)
+{
+	json_t *test = jget(s->health, "Test");
+	if (!s->health || arrays_equal(test, jget(s->ihealth, "Test")))
+		return NULL;
+	const char *kind = json_string_value(json_array_get(test, 0));
+	if (streq(kind, "CMD-SHELL")) {
+		const char *line = json_string_value(json_array_get(test, 1));
+		return line ? xstrdup(line) : NULL;
+	}
+	if (!streq(kind, "CMD") || json_array_size(test) < 2)
+		return NULL;
+	struct strv words = STRV_INIT;
+	json_t *v;
+	size_t i;
+	json_array_foreach (test, i, v) {
+		if (i > 0)
+			strv_add(&words, json_string_value(v));
+	}
+	char *line = shell_join(words.v, words.n);
+	strv_release(&words);
+	return line;
+}
+
 static void health_args(struct strv *a, const struct spec *s)
 {
 	if (s->no_health) {
@@ -667,26 +697,9 @@ static void health_args(struct strv *a, const struct spec *s)
 	json_t *h = s->health, *ih = s->ihealth;
 	if (!h)
 		return;
-	json_t *test = jget(h, "Test");
-	if (!arrays_equal(test, jget(ih, "Test"))) {
-		const char *kind = json_string_value(json_array_get(test, 0));
-		if (streq(kind, "CMD-SHELL")) {
-			opt(a, "--health-cmd", json_string_value(json_array_get(test, 1)));
-		} else if (streq(kind, "CMD") && json_array_size(test) > 1) {
-			/* Exec form has no flag: the nearest is the same words through sh. */
-			struct strv words = STRV_INIT;
-			json_t *v;
-			size_t i;
-			json_array_foreach (test, i, v) {
-				if (i > 0)
-					strv_add(&words, json_string_value(v));
-			}
-			char *line = shell_join(words.v, words.n);
-			if (line)
-				opt_owned(a, "--health-cmd", line);
-			strv_release(&words);
-		}
-	}
+	char *cmd = health_cmd(s);
+	if (cmd)
+		opt_owned(a, "--health-cmd", cmd);
 	for (size_t i = 0; i < ARRAY_SIZE(health_durations); i++) {
 		long long d = jint(h, health_durations[i].key);
 		if (d > 0 && d != jint(ih, health_durations[i].key))
@@ -865,6 +878,258 @@ int runline_argv(json_t *container, json_t *image, const struct run_changes *ch,
 		strv_push(argv, steal_pointer(&a.v[i]));
 	free(a.v);
 	return 0;
+}
+
+/* --- the create request --- */
+
+/* A JSON copy of an array or object from the description, or nothing when empty. */
+static void body_copy(json_t *o, const char *key, json_t *v)
+{
+	if ((json_is_array(v) && json_array_size(v)) || (json_is_object(v) && json_object_size(v)))
+		json_object_set_new(o, key, json_deep_copy(v));
+}
+
+static void body_str(json_t *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+}
+
+static void body_int(json_t *o, const char *key, long long n)
+{
+	if (n)
+		json_object_set_new(o, key, json_integer(n));
+}
+
+static json_t *strv_to_array(const struct strv *sv)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}
+
+/* Entrypoint and Cmd as the CLI sends them: --entrypoint is one word. */
+static void body_command(json_t *config, const struct spec *s)
+{
+	json_t *v;
+	size_t i;
+	if (s->set_entrypoint) {
+		const char *first = json_string_value(json_array_get(s->entrypoint, 0));
+		/* [""] is how the CLI asks the daemon to drop the image's entrypoint. */
+		json_object_set_new(config, "Entrypoint", json_pack("[s]", first ? first : ""));
+	}
+	if (!s->set_cmd)
+		return;
+	json_t *cmd = json_array();
+	json_array_foreach (s->entrypoint, i, v) {
+		if (s->set_entrypoint && i > 0)
+			json_array_append(cmd, v);
+	}
+	json_array_foreach (s->cmd, i, v) {
+		json_array_append(cmd, v);
+	}
+	json_object_set_new(config, "Cmd", cmd);
+}
+
+static void body_health(json_t *config, const struct spec *s)
+{
+	if (s->no_health) {
+		json_object_set_new(config, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
+		return;
+	}
+	if (!s->health)
+		return;
+	/* Zero fields take the image's values, as with the CLI's flags. */
+	json_t *h = json_object();
+	_cleanup_free_ char *cmd = health_cmd(s);
+	if (cmd)
+		json_object_set_new(h, "Test", json_pack("[s,s]", "CMD-SHELL", cmd));
+	for (size_t i = 0; i < ARRAY_SIZE(health_durations); i++) {
+		long long d = jint(s->health, health_durations[i].key);
+		if (d > 0 && d != jint(s->ihealth, health_durations[i].key))
+			json_object_set_new(h, health_durations[i].key, json_integer(d));
+	}
+	long long retries = jint(s->health, "Retries");
+	if (retries > 0 && retries != jint(s->ihealth, "Retries"))
+		json_object_set_new(h, "Retries", json_integer(retries));
+	json_object_set_new(config, "Healthcheck", h);
+}
+
+static void body_ports(json_t *config, json_t *hc, const struct spec *s)
+{
+	json_t *exposed = json_object(), *bindings = json_object();
+	for (size_t i = 0; i < s->n_ports; i++) {
+		const struct sport *p = &s->ports[i];
+		_cleanup_free_ char *key = xasprintf("%s/%s", p->port, p->proto);
+		json_t *list = json_object_get(bindings, key);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(bindings, key, list);
+		}
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s}", "HostIp", p->ip ? p->ip : "",
+						"HostPort", p->host_port ? p->host_port : ""));
+		/* Publishing a port exposes it. */
+		json_object_set_new(exposed, key, json_object());
+	}
+	for (size_t i = 0; i < s->expose.n; i++) {
+		const char *e = s->expose.v[i];
+		_cleanup_free_ char *key = strchr(e, '/') ? xstrdup(e) : xasprintf("%s/tcp", e);
+		json_object_set_new(exposed, key, json_object());
+	}
+	body_copy(config, "ExposedPorts", exposed);
+	body_copy(hc, "PortBindings", bindings);
+	json_decref(exposed);
+	json_decref(bindings);
+	if (s->publish_all)
+		json_object_set_new(hc, "PublishAllPorts", json_true());
+}
+
+static json_t *restart_policy(const char *restart)
+{
+	const char *colon = strchr(restart, ':');
+	if (!colon)
+		return json_pack("{s:s}", "Name", restart);
+	_cleanup_free_ char *name = xstrndup(restart, (size_t)(colon - restart));
+	return json_pack("{s:s, s:I}", "Name", name, "MaximumRetryCount",
+			 (json_int_t)strtoll(colon + 1, NULL, 10));
+}
+
+/* --volume goes to Binds, --mount to Mounts, --tmpfs to Tmpfs, -v /path to Volumes. */
+static void body_mounts(json_t *config, json_t *hc, const struct spec *s)
+{
+	json_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object(),
+	       *volumes = json_object();
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct smount *m = &s->mounts[i];
+		switch (m->kind) {
+		case SM_BIND_STRING:
+			json_array_append_new(binds, json_string(m->options));
+			break;
+		case SM_MOUNT:
+			json_array_append_new(mounts, json_deep_copy(m->mount));
+			break;
+		case SM_ANON:
+			json_object_set_new(volumes, m->target, json_object());
+			break;
+		case SM_TMPFS:
+			json_object_set_new(tmpfs, m->target,
+					    json_string(m->options ? m->options : ""));
+			break;
+		case SM_VOLUME:
+			json_array_append_new(mounts,
+					      json_pack("{s:s, s:s, s:s}", "Type", "volume",
+							"Source", m->source, "Target", m->target));
+			break;
+		}
+	}
+	body_copy(config, "Volumes", volumes);
+	body_copy(hc, "Binds", binds);
+	body_copy(hc, "Mounts", mounts);
+	body_copy(hc, "Tmpfs", tmpfs);
+	json_decref(volumes);
+	json_decref(binds);
+	json_decref(mounts);
+	json_decref(tmpfs);
+}
+
+static json_t *create_body(const struct spec *s)
+{
+	json_t *config = json_object(), *hc = json_object();
+	body_str(config, "Image", s->image);
+	body_str(config, "Hostname", s->hostname);
+	body_str(config, "Domainname", s->domainname);
+	body_str(config, "User", s->user);
+	body_str(config, "WorkingDir", s->workdir);
+	if (s->env.n)
+		json_object_set_new(config, "Env", strv_to_array(&s->env));
+	if (s->labels.n) {
+		json_t *labels = json_object();
+		for (size_t i = 0; i < s->labels.n; i++) {
+			const char *kv = s->labels.v[i], *eq = strchr(kv, '=');
+			_cleanup_free_ char *key = xstrndup(kv, (size_t)(eq - kv));
+			json_object_set_new(labels, key, json_string(eq + 1));
+		}
+		json_object_set_new(config, "Labels", labels);
+	}
+	body_command(config, s);
+	if (s->tty)
+		json_object_set_new(config, "Tty", json_true());
+	if (s->interactive)
+		json_object_set_new(config, "OpenStdin", json_true());
+	body_str(config, "StopSignal", s->stop_signal);
+	if (s->stop_timeout >= 0)
+		json_object_set_new(config, "StopTimeout", json_integer(s->stop_timeout));
+	body_health(config, s);
+
+	body_str(hc, "NetworkMode", s->network);
+	body_ports(config, hc, s);
+	body_copy(hc, "Dns", s->dns);
+	body_copy(hc, "DnsSearch", s->dns_search);
+	body_copy(hc, "DnsOptions", s->dns_options);
+	body_copy(hc, "ExtraHosts", s->extra_hosts);
+	if (s->restart)
+		json_object_set_new(hc, "RestartPolicy", restart_policy(s->restart));
+	if (s->auto_remove)
+		json_object_set_new(hc, "AutoRemove", json_true());
+	if (s->init >= 0)
+		json_object_set_new(hc, "Init", json_boolean(s->init));
+	if (s->privileged)
+		json_object_set_new(hc, "Privileged", json_true());
+	if (s->read_only)
+		json_object_set_new(hc, "ReadonlyRootfs", json_true());
+	body_copy(hc, "CapAdd", s->cap_add);
+	body_copy(hc, "CapDrop", s->cap_drop);
+	body_copy(hc, "SecurityOpt", s->security_opt);
+	body_copy(hc, "GroupAdd", s->group_add);
+	body_str(hc, "PidMode", s->pid);
+	body_str(hc, "IpcMode", s->ipc);
+	body_str(hc, "UTSMode", s->uts);
+	body_str(hc, "UsernsMode", s->userns);
+	body_str(hc, "CgroupParent", s->cgroup_parent);
+	body_str(hc, "Runtime", s->runtime);
+	body_copy(hc, "Sysctls", s->sysctls);
+	body_copy(hc, "Ulimits", s->ulimits);
+	body_copy(hc, "Devices", s->devices);
+	body_copy(hc, "DeviceCgroupRules", s->device_cgroup_rules);
+	body_int(hc, "Memory", s->memory);
+	body_int(hc, "MemorySwap", s->memory_swap);
+	body_int(hc, "MemoryReservation", s->memory_reservation);
+	body_int(hc, "NanoCpus", s->nano_cpus);
+	body_int(hc, "CpuShares", s->cpu_shares);
+	body_int(hc, "CpuPeriod", s->cpu_period);
+	body_int(hc, "CpuQuota", s->cpu_quota);
+	body_str(hc, "CpusetCpus", s->cpuset_cpus);
+	body_str(hc, "CpusetMems", s->cpuset_mems);
+	if (s->pids_limit > 0)
+		body_int(hc, "PidsLimit", s->pids_limit);
+	body_int(hc, "ShmSize", s->shm_size);
+	body_int(hc, "OomScoreAdj", s->oom_score_adj);
+	if (s->log_driver || json_object_size(s->log_opts)) {
+		json_t *log = json_object();
+		body_str(log, "Type", s->log_driver);
+		body_copy(log, "Config", s->log_opts);
+		json_object_set_new(hc, "LogConfig", log);
+	}
+	body_copy(hc, "VolumesFrom", s->volumes_from);
+	body_mounts(config, hc, s);
+	json_object_set_new(config, "HostConfig", hc);
+	return config;
+}
+
+int runline_create_body(json_t *container, json_t *image, const struct run_changes *ch,
+			json_t **ret_body, struct rl_error *err)
+{
+	int r = check_changes(ch, err);
+	if (r < 0)
+		return r;
+	struct spec s;
+	r = spec_read(container, image, ch, &s, err);
+	if (r == 0)
+		*ret_body = create_body(&s);
+	spec_release(&s);
+	return r;
 }
 
 /* --- shell quoting --- */

@@ -8,8 +8,8 @@
 /*
  * Recreate a container: from the engine's description of a container (GET
  * /containers/{id}/json) and of its image (GET /images/{id}/json) to the
- * `docker run` line, or the Compose service, that makes the same container
- * again, with read-only changes on top. Only what differs from the image's
+ * `docker run` line, its create request, or the Compose service, that makes
+ * the same container again, with read-only changes on top. Only what differs from the image's
  * defaults is written, as a person would type it.
  *
  * Mount targets: a change whose target the container already mounts
@@ -55,6 +55,18 @@ struct run_changes {
  */
 int runline_argv(json_t *container, json_t *image, const struct run_changes *ch, struct strv *argv,
 		 struct rl_error *err);
+
+/*
+ * The body of POST /containers/create that `docker run` sends for the line
+ * runline_argv makes from the same arguments (the name, a query parameter,
+ * left out): one description of the container behind both, so that a
+ * container made from this body is the one the printed line makes. Only
+ * what the user set is in it, never what the daemon filled in (such as
+ * Config.NetworkDisabled on an engine without a default bridge). *ret_body
+ * is set on success only.
+ */
+int runline_create_body(json_t *container, json_t *image, const struct run_changes *ch,
+			json_t **ret_body, struct rl_error *err);
 
 /*
  * One shell line for POSIX sh (dash, bash, zsh, ksh, busybox ash): words of

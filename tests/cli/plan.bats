@@ -202,10 +202,89 @@ assert_no_leftovers() {
 	done
 }
 
+@test "try: the clone is what the run line makes: on the default network it has localhost" {
+	# The sandbox has no default bridge: once started, the daemon says
+	# Config.NetworkDisabled: true, which the user never set. A clone that
+	# passed it back had no /etc/hosts with localhost and exited 7.
+	d run -d --name "$RUN-localhost" --label "rootlock.test=$RUN" "$BUSYBOX" sh -c \
+		'grep -q localhost /etc/hosts || exit 7; trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null
+	[ "$(d inspect -f '{{.Config.NetworkDisabled}} {{.State.Running}}' "$RUN-localhost")" = "true true" ]
+	run rootlock try -H "unix://$SOCK" --settle 1 --format json "$RUN-localhost"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .verdict <<<"$output")" = pass ]
+	[[ "$(jq -r '.rounds[0].outcome' <<<"$output")" != *"exited with code 7"* ]]
+	assert_no_leftovers
+	# The printed line makes the same container, and it stays up too.
+	line=$(jq -r .run <<<"$output")
+	[[ "$line" != *--network* ]]
+	eval "DOCKER_HOST=unix://$SOCK ${line/--name $RUN-localhost/--name $RUN-localhost-line}" >/dev/null
+	for i in $(seq 50); do
+		[ "$(d inspect -f '{{.State.Running}}' "$RUN-localhost-line")" = true ] && break
+		sleep 0.1
+	done
+	d exec "$RUN-localhost-line" grep -q localhost /etc/hosts
+	d rm -f "$RUN-localhost-line" >/dev/null
+}
+
 @test "try: a HEALTHCHECK decides; the clone is healthy read-only" {
 	run rootlock try -H "unix://$SOCK" "$RUN-healthy"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"round 1: pass: healthy after"* ]]
+	[[ "$output" == *"PASS (healthy by its HEALTHCHECK)"* ]]
+	run rootlock try -H "unix://$SOCK" --format json "$RUN-healthy"
+	[ "$(jq -r .proof <<<"$output")" = healthcheck ]
+	[ "$(jq -r '.rounds[0].proof' <<<"$output")" = healthcheck ]
+	assert_no_leftovers
+}
+
+@test "try: started only is no plain PASS: it says nothing exercised it; --strict makes it exit 1" {
+	run rootlock try -H "unix://$SOCK" --settle 1 "$RUN-withvolume"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"round 1: pass (started only): stayed up"* ]]
+	[[ "$output" == *"STARTED ONLY (not exercised, so not proven to work)"* ]]
+	[[ "$output" == *"--exec"*"HEALTHCHECK"* ]]
+	[[ "$output" != *PASS* ]]
+	run rootlock try -H "unix://$SOCK" --settle 1 --format json "$RUN-withvolume"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .verdict <<<"$output")" = pass ]
+	[ "$(jq -r .proof <<<"$output")" = started ]
+	[ "$(jq -r '.rounds[0].proof' <<<"$output")" = started ]
+	run rootlock try -H "unix://$SOCK" --settle 1 --strict "$RUN-withvolume"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"STARTED ONLY"* ]]
+	# A fail has no proof.
+	run rootlock try -H "unix://$SOCK" --settle 1 --format json "$RUN-unfixable"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .proof <<<"$output")" = null ]
+	[ "$(jq -r '.rounds[0].proof' <<<"$output")" = null ]
+	assert_no_leftovers
+}
+
+@test "try: --exec runs in a healthy round too, and decides" {
+	run rootlock try -H "unix://$SOCK" --exec 'test -r /etc/passwd' --format json "$RUN-healthy"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .proof <<<"$output")" = exec ]
+	[[ "$(jq -r '.rounds[0].outcome' <<<"$output")" == "healthy after"*"--exec check passed" ]]
+	run rootlock try -H "unix://$SOCK" --exec 'exit 3' "$RUN-healthy"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"round 1: fail: it came up, but the --exec command exited with 3"* ]]
+	assert_no_leftovers
+}
+
+@test "try: a round amended after an --exec failure runs the check again, and its pass proves it" {
+	# Up at once, but the check writes where the plan has no mount yet.
+	d run -d --network none --name "$RUN-probed" --label "rootlock.test=$RUN" "$BUSYBOX" \
+		sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null
+	run rootlock try -H "unix://$SOCK" --settle 1 --format json \
+		--exec 'mkdir -p /opt/spool && echo x >/opt/spool/probe && test -s /opt/spool/probe' "$RUN-probed"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.rounds | length' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.rounds[0].verdict' <<<"$output")" = fail ]
+	[ "$(jq -r '.rounds[0].proof' <<<"$output")" = null ]
+	[[ "$(jq -r '.rounds[0].evidence[0]' <<<"$output")" == *"Read-only file system"* ]]
+	[ "$(jq -r '.rounds[1].proof' <<<"$output")" = exec ]
+	[ "$(jq -r .proof <<<"$output")" = exec ]
+	[[ "$(jq -r '[.plan.mounts[].target] | join(" ")' <<<"$output")" == *"/opt"* ]]
 	assert_no_leftovers
 }
 

@@ -16,30 +16,51 @@
  * the clone's logs.
  */
 
-/* The parts of a docker inspect answer the clone body copies or changes. */
+/*
+ * The parts of a docker inspect answer the clone body copies or changes. The
+ * hostname is the short id (the daemon's), the domain name the user's.
+ */
 static const char original[] =
-	"{\"Id\": \"c0ffee\", \"Name\": \"/shop\", \"Image\": \"sha256:5e1f\","
+	"{\"Id\": \"c0ffee123456789\", \"Name\": \"/shop\", \"Image\": \"sha256:5e1f\","
 	" \"Config\": {\"Hostname\": \"c0ffee123456\", \"Domainname\": \"example.com\","
 	"  \"User\": \"app\", \"Image\": \"example/shop:1\", \"Env\": [\"A=1\"],"
-	"  \"Cmd\": [\"serve\"], \"ExposedPorts\": {\"80/tcp\": {}},"
-	"  \"Labels\": {\"com.example.team\": \"web\"}},"
+	"  \"Cmd\": [\"serve\"], \"ExposedPorts\": {\"80/tcp\": {}}, \"NetworkDisabled\": true,"
+	"  \"Labels\": {\"com.example.team\": \"web\", \"com.docker.compose.service\": \"shop\"}},"
 	" \"HostConfig\": {\"Binds\": [\"data:/data\", \"/srv/x:/x:rw\", \"/srv/y:/y:rw,z\","
-	"   \"/etc/tz:/etc/timezone\"],"
+	"   \"/etc/tz:/etc/timezone\", \"logs:/logs:nocopy\"],"
 	"  \"PortBindings\": {\"80/tcp\": [{\"HostIp\": \"\", \"HostPort\": \"8080\"}]},"
-	"  \"PublishAllPorts\": true, \"AutoRemove\": true,"
+	"  \"PublishAllPorts\": true, \"AutoRemove\": true, \"VolumesFrom\": [\"keeper:rw\", "
+	"\"other\"],"
 	"  \"RestartPolicy\": {\"Name\": \"always\", \"MaximumRetryCount\": 0},"
 	"  \"NetworkMode\": \"bridge\", \"Tmpfs\": {\"/run\": \"size=1m\"},"
 	"  \"Mounts\": [{\"Type\": \"volume\", \"Source\": \"cache\", \"Target\": \"/cache\"},"
 	"   {\"Type\": \"volume\", \"Source\": \"\", \"Target\": \"/anon\"},"
 	"   {\"Type\": \"bind\", \"Source\": \"/host/conf\", \"Target\": \"/conf\"}]}}";
 
-static json_t *load_original(void)
+static json_t *load_json(const char *text)
 {
 	json_error_t jerr;
-	json_t *c = json_loads(original, 0, &jerr);
+	json_t *c = json_loads(text, 0, &jerr);
 	if (!c)
 		fail_msg("fixture: %s", jerr.text);
 	return c;
+}
+
+static json_t *load_original(void)
+{
+	return load_json(original);
+}
+
+/* A real answer of the sandbox engine, from tests/data/runline. */
+static json_t *load_fixture(const char *name, const char *kind)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/runline/%s-%s.json", TEST_DATA, name, kind);
+	json_error_t jerr;
+	json_t *j = json_load_file(path, 0, &jerr);
+	if (!j)
+		fail_msg("%s: %s", path, jerr.text);
+	return j;
 }
 
 /* A plan with one tmpfs and one volume, as plan_build() would make it. */
@@ -56,6 +77,17 @@ static void make_plan(struct plan *p)
 					   .volume = xstrdup("shop-var-lib-shop"),
 					   .why = xstrdup("volume: data")};
 	p->n_mounts = 2;
+}
+
+static json_t *build(json_t *c, json_t *image, const struct plan *p, const char *label,
+		     const char *network, struct strv *volumes)
+{
+	json_t *body = NULL;
+	struct rl_error err = {0};
+	if (clone_create_body(c, image, p, label, "shop-try", network, volumes, &body, &err) < 0)
+		fail_msg("clone_create_body: %s", err.msg);
+	assert_non_null(body);
+	return body;
 }
 
 static json_t *host_config(json_t *body)
@@ -83,34 +115,38 @@ static void test_clone_is_read_only_and_unpublished(void **state)
 	struct plan p;
 	make_plan(&p);
 	_cleanup_strv_ struct strv volumes = STRV_INIT;
-	json_t *body = clone_create_body(c, &p, "round-1", "shop-try", NULL, &volumes);
-	assert_non_null(body);
+	json_t *body = build(c, NULL, &p, "round-1", NULL, &volumes);
 	/* The original's description is left as it was. */
 	assert_true(json_equal(c, before));
 
 	json_t *h = host_config(body);
 	assert_true(json_is_true(json_object_get(h, "ReadonlyRootfs")));
-	assert_int_equal(json_object_size(json_object_get(h, "PortBindings")), 0);
-	assert_true(json_is_false(json_object_get(h, "PublishAllPorts")));
-	assert_true(json_is_false(json_object_get(h, "AutoRemove")));
+	assert_null(json_object_get(h, "PortBindings"));
+	assert_null(json_object_get(h, "PublishAllPorts"));
+	/* Its logs are read after it exits: it must not remove itself. */
+	assert_null(json_object_get(h, "AutoRemove"));
 	assert_string_equal(
 		json_string_value(json_object_get(json_object_get(h, "RestartPolicy"), "Name")),
 		"no");
-	/* The network is kept unless the caller picks one. */
-	assert_string_equal(json_string_value(json_object_get(h, "NetworkMode")), "bridge");
+	/* "bridge" is the default network: said as `docker run` says it, by nothing. */
+	assert_null(json_object_get(h, "NetworkMode"));
+	/* What the daemon filled in is not passed back. */
+	assert_null(json_object_get(body, "NetworkDisabled"));
+	assert_null(json_object_get(body, "Hostname"));
 
 	/* The image by id, not by a tag that may have moved. */
 	assert_string_equal(json_string_value(json_object_get(body, "Image")), "sha256:5e1f");
-	/* The clone must not claim the original's name on the network. */
-	assert_null(json_object_get(body, "Hostname"));
-	assert_null(json_object_get(body, "Domainname"));
-	/* The rest of the configuration is the original's. */
+	/* The rest of what the user set is the original's, as on the run line. */
+	assert_string_equal(json_string_value(json_object_get(body, "Domainname")), "example.com");
 	assert_string_equal(json_string_value(json_object_get(body, "User")), "app");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(body, "Cmd"), 0)),
 			    "serve");
+	assert_non_null(json_object_get(json_object_get(body, "ExposedPorts"), "80/tcp"));
 	json_t *labels = json_object_get(body, "Labels");
 	assert_string_equal(json_string_value(json_object_get(labels, TRY_LABEL)), "round-1");
 	assert_string_equal(json_string_value(json_object_get(labels, "com.example.team")), "web");
+	/* Compose would count the clone as one of its service's containers. */
+	assert_null(json_object_get(labels, "com.docker.compose.service"));
 
 	json_decref(body);
 	json_decref(before);
@@ -124,11 +160,12 @@ static void test_clone_applies_the_plan(void **state)
 	struct plan p;
 	make_plan(&p);
 	_cleanup_strv_ struct strv volumes = STRV_INIT;
-	json_t *body = clone_create_body(c, &p, "x", "shop-try", "none", &volumes);
+	json_t *body = build(c, NULL, &p, "x", "none", &volumes);
 	json_t *h = host_config(body);
 	assert_string_equal(json_string_value(json_object_get(h, "NetworkMode")), "none");
 
 	json_t *tmpfs = json_object_get(h, "Tmpfs");
+	/* The option string, where uid, gid and mode can be said. */
 	assert_string_equal(json_string_value(json_object_get(tmpfs, "/tmp")),
 			    "mode=1777,size=64m");
 	/* The original's own tmpfs stays. */
@@ -154,11 +191,11 @@ static void test_clone_protects_the_originals_data(void **state)
 	struct plan p;
 	make_plan(&p);
 	_cleanup_strv_ struct strv volumes = STRV_INIT;
-	json_t *body = clone_create_body(c, &p, "x", "shop-try", NULL, &volumes);
+	json_t *body = build(c, NULL, &p, "x", NULL, &volumes);
 	json_t *h = host_config(body);
 
 	json_t *binds = json_object_get(h, "Binds");
-	assert_int_equal(json_array_size(binds), 4);
+	assert_int_equal(json_array_size(binds), 5);
 	/* The named volume "data" is replaced by a fresh one at the same place. */
 	const char *b0 = json_string_value(json_array_get(binds, 0));
 	assert_true(str_startswith(b0, "shop-try-"));
@@ -169,6 +206,10 @@ static void test_clone_protects_the_originals_data(void **state)
 	assert_string_equal(json_string_value(json_array_get(binds, 2)), "/srv/y:/y:ro,z");
 	assert_string_equal(json_string_value(json_array_get(binds, 3)),
 			    "/etc/tz:/etc/timezone:ro");
+	/* A volume's options stay with the fresh one. */
+	const char *b4 = json_string_value(json_array_get(binds, 4));
+	assert_true(str_startswith(b4, "shop-try-"));
+	assert_true(strstr(b4, ":/logs:nocopy") != NULL);
 
 	json_t *mounts = json_object_get(h, "Mounts");
 	json_t *cache = mount_with_target(mounts, "/cache");
@@ -180,9 +221,13 @@ static void test_clone_protects_the_originals_data(void **state)
 		json_string_value(json_object_get(mount_with_target(mounts, "/anon"), "Source")),
 		"");
 	assert_true(json_is_true(json_object_get(mount_with_target(mounts, "/conf"), "ReadOnly")));
+	/* Another container's volumes: read, never written. */
+	json_t *from = json_object_get(h, "VolumesFrom");
+	assert_string_equal(json_string_value(json_array_get(from, 0)), "keeper:ro");
+	assert_string_equal(json_string_value(json_array_get(from, 1)), "other:ro");
 
 	/* Every volume the clone makes is reported, each once, and nothing else. */
-	assert_int_equal(volumes.n, 3);
+	assert_int_equal(volumes.n, 4);
 	_cleanup_free_ char *data_volume = xstrndup(b0, strcspn(b0, ":"));
 	assert_true(strv_contains(&volumes, data_volume));
 	assert_true(strv_contains(&volumes, cache_src));
@@ -198,13 +243,67 @@ static void test_clone_protects_the_originals_data(void **state)
 	plan_release(&p);
 }
 
-/* A bare description (no Config, no HostConfig parts) still makes a valid body. */
+/*
+ * The sandbox engine has no default bridge: a container on the default
+ * network says NetworkDisabled: true once started. Passed back, the clone
+ * got no network setup, no localhost in /etc/hosts, and a server that
+ * listens on localhost died in the clone while the printed line worked.
+ */
+static void test_clone_of_a_real_container_on_the_default_network(void **state)
+{
+	json_t *c = load_fixture("netdefault", "container"),
+	       *img = load_fixture("netdefault", "image");
+	assert_true(json_is_true(json_object_get(json_object_get(c, "Config"), "NetworkDisabled")));
+	struct plan p;
+	make_plan(&p);
+	_cleanup_strv_ struct strv volumes = STRV_INIT;
+	json_t *body = build(c, img, &p, "r1", NULL, &volumes);
+	assert_null(json_object_get(body, "NetworkDisabled"));
+	json_t *h = host_config(body);
+	assert_null(json_object_get(h, "NetworkMode"));
+	/* Nothing the daemon filled in: these are its defaults, not the user's. */
+	static const char *const filled_in[] = {"ShmSize",     "IpcMode",	"Runtime",
+						"MaskedPaths", "ReadonlyPaths", "CgroupnsMode",
+						"ConsoleSize"};
+	for (size_t i = 0; i < ARRAY_SIZE(filled_in); i++)
+		if (json_object_get(h, filled_in[i]))
+			fail_msg("%s is the daemon's, not the user's", filled_in[i]);
+	json_t *binds = json_object_get(h, "Binds");
+	assert_true(str_startswith(json_string_value(json_array_get(binds, 0)), "shop-try-"));
+	assert_string_equal(json_string_value(json_array_get(binds, 1)),
+			    "/var/tmp/rootlock-rl-src:/src:ro");
+	assert_null(json_object_get(h, "PortBindings"));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(h, "RestartPolicy"), "Name")),
+		"no");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(h, "Tmpfs"), "/tmp")),
+			    "mode=1777,size=64m");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(body, "Env"), 0)),
+			    "APP=1");
+	assert_string_equal(json_string_value(json_object_get(body, "Image")),
+			    json_string_value(json_object_get(c, "Image")));
+	assert_int_equal(volumes.n, 2);
+	json_decref(body);
+	json_decref(c);
+	json_decref(img);
+	plan_release(&p);
+}
+
+/* A description without Config is not a container: an error, not half a clone. */
 static void test_clone_minimal_container(void **state)
 {
-	json_t *c = json_pack("{s:s, s:s, s:{}}", "Id", "abc", "Image", "sha256:1", "HostConfig");
 	struct plan p = {0};
 	_cleanup_strv_ struct strv volumes = STRV_INIT;
-	json_t *body = clone_create_body(c, &p, "v", "p", NULL, &volumes);
+	json_t *bare = load_json("{\"Id\": \"abc\", \"Image\": \"sha256:1\", \"HostConfig\": {}}");
+	json_t *body = NULL;
+	struct rl_error err = {0};
+	assert_true(clone_create_body(bare, NULL, &p, "v", "p", NULL, &volumes, &body, &err) < 0);
+	assert_null(body);
+	json_decref(bare);
+
+	json_t *c = load_json("{\"Id\": \"abc\", \"Image\": \"sha256:1\", \"Config\": {\"Image\": "
+			      "\"x\"}, \"HostConfig\": {}}");
+	body = build(c, NULL, &p, "v", NULL, &volumes);
 	assert_string_equal(json_string_value(json_object_get(body, "Image")), "sha256:1");
 	json_t *h = host_config(body);
 	assert_true(json_is_true(json_object_get(h, "ReadonlyRootfs")));
@@ -548,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_clone_is_read_only_and_unpublished),
 		cmocka_unit_test(test_clone_applies_the_plan),
 		cmocka_unit_test(test_clone_protects_the_originals_data),
+		cmocka_unit_test(test_clone_of_a_real_container_on_the_default_network),
 		cmocka_unit_test(test_clone_minimal_container),
 		cmocka_unit_test(test_demux_frames),
 		cmocka_unit_test(test_demux_long_frame),

@@ -47,6 +47,16 @@
  *                   sleep 3600 (the default network; the sandbox has no bridge)
  *   api-entry       POST /containers/create {"Entrypoint":["/bin/sh","-c"],
  *                   "Cmd":["sleep 3600"],"HostConfig":{"NetworkMode":"none"}}
+ *   netdefault      run -p 127.0.0.1:18081:80 --restart always -v rl-fxdata:/data
+ *                   -v /var/tmp/rootlock-rl-src:/src --tmpfs /run:size=1m -e APP=1
+ *                   -l rootlock.test=fx BUSYBOX sh -c 'grep -q localhost /etc/hosts ||
+ *                   exit 7; ...' (the default network on an engine without a bridge:
+ *                   once started, its Config says NetworkDisabled: true)
+ * NAME-request.json and NAME-ro-request.json are the bodies of POST
+ * /containers/create that the 20.10 CLI sent (to a socket that recorded them)
+ * when given the words runline_argv made for NAME, without changes and with
+ * ro_changes below. They are what the printed line makes, so the create
+ * request built for a clone must say the same.
  * The expectations below were written from those commands, not from the
  * output. Running each expected line against the same engine recreated a
  * container whose inspect matched the original (checked by hand, see the
@@ -93,6 +103,19 @@ static void expect_argv_ch(const char *fixture, const struct run_changes *ch,
 	} while (0)
 
 /* --- docker run, one fixture each --- */
+
+static void test_network_default(void **state)
+{
+	(void)state;
+	/* The daemon's NetworkDisabled is not the user's: no --network at all. */
+	EXPECT_ARGV("netdefault", NULL, "docker", "run", "--detach", "--name", "netdefault",
+		    "--env", "APP=1", "--label", "rootlock.test=fx", "--publish",
+		    "127.0.0.1:18081:80", "--restart", "always", "--volume", "rl-fxdata:/data",
+		    "--volume", "/var/tmp/rootlock-rl-src:/src", "--tmpfs", "/run:size=1m",
+		    "rootlock-test/busybox", "sh", "-c",
+		    "grep -q localhost /etc/hosts || exit 7; trap \"exit 0\" TERM; while :; do "
+		    "sleep 1; done");
+}
 
 static void test_plain(void **state)
 {
@@ -601,6 +624,156 @@ static void test_compose_security_mounts(void **state)
 	}
 }
 
+/* --- the create request --- */
+
+static const struct run_mount ro_mounts[] = {
+	{RUN_MOUNT_VOLUME, "/data", NULL, "app-data"},
+	{RUN_MOUNT_TMPFS, "/tmp", "mode=1777,size=64m", NULL},
+	{RUN_MOUNT_TMPFS, "/run", "uid=1000,gid=1000,mode=0755,exec", NULL},
+};
+static const struct run_changes ro_changes = {.read_only = true,
+					      .mounts = ro_mounts,
+					      .n_mounts = ARRAY_SIZE(ro_mounts),
+					      .drop_published_ports = true};
+
+static bool zero_value(json_t *v)
+{
+	return json_is_null(v) || json_is_false(v) ||
+	       (json_is_integer(v) && json_integer_value(v) == 0) ||
+	       (json_is_string(v) && !*json_string_value(v)) ||
+	       (json_is_array(v) && !json_array_size(v)) ||
+	       (json_is_object(v) && !json_object_size(v));
+}
+
+static int cmp_strings(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+/*
+ * What a request says, without what it says by default: the CLI sends every
+ * field, zero or not, and the daemon reads a missing field as zero. Binds and
+ * Env are sets (the CLI collects them through maps); the keys of ExposedPorts
+ * and Volumes carry the meaning, their {} values none.
+ */
+static json_t *meaning(json_t *v, const char *key)
+{
+	if (json_is_array(v)) {
+		json_t *out = json_array();
+		size_t i;
+		json_t *x;
+		json_array_foreach (v, i, x) {
+			json_array_append_new(out, meaning(x, NULL));
+		}
+		if (streq(key, "Binds") || streq(key, "Env")) {
+			size_t n = json_array_size(out);
+			json_t **items = xcalloc(n ? n : 1, sizeof(*items));
+			for (i = 0; i < n; i++)
+				items[i] = json_incref(json_array_get(out, i));
+			qsort(items, n, sizeof(*items), cmp_strings);
+			json_array_clear(out);
+			for (i = 0; i < n; i++)
+				json_array_append_new(out, items[i]);
+			free(items);
+		}
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_incref(v);
+	json_t *out = json_object();
+	const char *k;
+	json_t *x;
+	json_object_foreach (v, k, x) {
+		if (streq(key, "ExposedPorts") || streq(key, "Volumes")) {
+			json_object_set(out, k, x);
+			continue;
+		}
+		json_t *m = meaning(x, k);
+		json_t *no_restart = json_pack("{s:s}", "Name", "no");
+		json_t *no_console = json_pack("[i,i]", 0, 0);
+		bool cli_default =
+			(streq(k, "NetworkMode") && streq(json_string_value(m), "default")) ||
+			(streq(k, "MemorySwappiness") && json_integer_value(m) == -1) ||
+			(streq(k, "RestartPolicy") && json_equal(m, no_restart)) ||
+			(streq(k, "ConsoleSize") && json_equal(m, no_console));
+		json_decref(no_restart);
+		json_decref(no_console);
+		if (zero_value(m) || cli_default)
+			json_decref(m);
+		else
+			json_object_set_new(out, k, m);
+	}
+	return out;
+}
+
+static void expect_request(const char *fixture, const struct run_changes *ch, const char *kind)
+{
+	json_t *c = load(fixture, "container"), *img = load(fixture, "image");
+	json_t *cli = load(fixture, kind);
+	json_t *body = NULL;
+	struct rl_error err = {0};
+	if (runline_create_body(c, img, ch, &body, &err) != 0)
+		fail_msg("%s: %s", fixture, err.msg);
+	json_t *want = meaning(cli, NULL), *got = meaning(body, NULL);
+	if (!json_equal(want, got)) {
+		_cleanup_free_ char *w = json_dumps(want, JSON_INDENT(1) | JSON_SORT_KEYS);
+		_cleanup_free_ char *g = json_dumps(got, JSON_INDENT(1) | JSON_SORT_KEYS);
+		fail_msg("%s (%s): the CLI sent\n%s\nbut the body is\n%s", fixture, kind, w, g);
+	}
+	json_decref(want);
+	json_decref(got);
+	json_decref(body);
+	json_decref(cli);
+	json_decref(c);
+	json_decref(img);
+}
+
+/* The create request says what the CLI sends for the run line, fixture by fixture. */
+static void test_create_body_is_the_lines_request(void **state)
+{
+	(void)state;
+	static const char *const fixtures[] = {"plain",	     "overrides",    "mounts",
+					       "security",   "health",	     "custom",
+					       "custom-cmd", "custom-entry", "custom-noentry",
+					       "api-entry",  "ports",	     "netdefault"};
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++) {
+		expect_request(fixtures[i], NULL, "request");
+		expect_request(fixtures[i], &ro_changes, "ro-request");
+	}
+}
+
+/* What the daemon filled in stays out; what the user set is all there is. */
+static void test_create_body_network_default(void **state)
+{
+	(void)state;
+	json_t *c = load("netdefault", "container"), *img = load("netdefault", "image");
+	assert_true(json_is_true(json_object_get(json_object_get(c, "Config"), "NetworkDisabled")));
+	json_t *body = NULL;
+	struct rl_error err = {0};
+	assert_int_equal(runline_create_body(c, img, &ro_changes, &body, &err), 0);
+	assert_null(json_object_get(body, "NetworkDisabled"));
+	assert_null(json_object_get(body, "Hostname"));
+	json_t *hc = json_object_get(body, "HostConfig");
+	assert_null(json_object_get(hc, "NetworkMode"));
+	static const char *const filled_in[] = {"ShmSize",	"IpcMode",	 "Runtime",
+						"MaskedPaths",	"ReadonlyPaths", "LogConfig",
+						"CgroupnsMode", "ConsoleSize"};
+	for (size_t i = 0; i < ARRAY_SIZE(filled_in); i++)
+		if (json_object_get(hc, filled_in[i]))
+			fail_msg("%s is the daemon's, not the user's", filled_in[i]);
+	assert_true(json_is_true(json_object_get(hc, "ReadonlyRootfs")));
+	assert_null(json_object_get(hc, "PortBindings"));
+	/* A published port stays exposed, as --expose says on the line. */
+	assert_non_null(json_object_get(json_object_get(body, "ExposedPorts"), "80/tcp"));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(hc, "Tmpfs"), "/run")),
+		"size=1m");
+	json_decref(body);
+	json_decref(c);
+	json_decref(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +794,9 @@ int main(void)
 		cmocka_unit_test(test_argv_line_runs),
 		cmocka_unit_test(test_compose_overrides),
 		cmocka_unit_test(test_compose_security_mounts),
+		cmocka_unit_test(test_network_default),
+		cmocka_unit_test(test_create_body_is_the_lines_request),
+		cmocka_unit_test(test_create_body_network_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
