@@ -33,9 +33,18 @@ stop_fake_engine() {
 	fi
 }
 
+# The Docker Engine the tests run on (scripts/engine's ROOTLOCK_ENGINE_VERSION).
+engine_version() { echo "${ROOTLOCK_ENGINE_VERSION:-20}"; }
+
+# versioned_dir BASE: BASE on Engine 20, BASE-26 on 26, so that the runs on
+# each engine never share an engine dir (nor its data).
+versioned_dir() {
+	if [ "$(engine_version)" = 20 ]; then echo "$1"; else echo "$1-$(engine_version)"; fi
+}
+
 # The sandbox engine's socket, started by tests/run-all (or by hand).
 engine_sock() {
-	echo "${ROOTLOCK_ENGINE_DIR:-/var/tmp/rootlock-test-engine}/docker.sock"
+	echo "${ROOTLOCK_ENGINE_DIR:-$(versioned_dir /var/tmp/rootlock-test-engine)}/docker.sock"
 }
 
 # For setup_file: export SOCK and DOCKER (the distro client when there is
