@@ -142,7 +142,7 @@ assert_no_sanitizer_report() {
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
+	pick_docker
 	clean_env
 	export DECISIONS=$BATS_FILE_TMPDIR/decisions.jsonl
 	: >"$DECISIONS"

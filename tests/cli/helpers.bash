@@ -47,11 +47,26 @@ engine_sock() {
 	echo "${ROOTLOCK_ENGINE_DIR:-$(versioned_dir /var/tmp/rootlock-test-engine)}/docker.sock"
 }
 
-# For setup_file: export SOCK and DOCKER (the distro client when there is
-# one), or say how to start the sandbox engine and fail.
+# export DOCKER: the docker client users of the engine under test run. On
+# Engine 26 that is the one in its tree (Debian 13's, API 1.45: creates use
+# that version's semantics); else the distro client when there is one.
+pick_docker() {
+	local tree
+	if [ "$(engine_version)" = 26 ] && tree=$("$REPO/scripts/engine26-tree" --path) &&
+		"$tree/usr/bin/docker" --version >/dev/null 2>&1; then
+		export DOCKER=$tree/usr/bin/docker
+	elif [[ -x /usr/bin/docker ]]; then
+		export DOCKER=/usr/bin/docker
+	else
+		export DOCKER=docker
+	fi
+}
+
+# For setup_file: export SOCK and DOCKER (pick_docker), or say how to start
+# the sandbox engine and fail.
 use_sandbox_engine() {
 	export SOCK=$(engine_sock)
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
+	pick_docker
 	[ -S "$SOCK" ] || {
 		echo "no sandbox engine at $SOCK: run 'scripts/engine start' (tests/run-all does)" >&2
 		return 1

@@ -19,7 +19,7 @@ d() { "$DOCKER" -H "unix://$TLS_ENGINE/docker.sock" "$@"; }
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
+	pick_docker
 	clean_env
 	# A run that died before its teardown may have left this engine up.
 	eng stop 3>&-
