@@ -13,7 +13,14 @@
  * those.
  */
 
-#define ENGINE_CLIENT_API_VERSION "1.43"
+/*
+ * The newest API version we speak: that of Docker Engine 26, the newest
+ * engine we are tested on. What a create means depends on the version it is
+ * made in (from 1.44 a read-only bind is read-only with everything mounted
+ * under it too), so try's clone must be made in the version the user's
+ * docker client speaks to that engine, not an older one.
+ */
+#define ENGINE_CLIENT_API_VERSION "1.45"
 #define ENGINE_MIN_API_VERSION "1.24"
 
 struct engine;

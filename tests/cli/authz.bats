@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 # rootlock authz against a real dockerd: a sandbox engine of its own (not the
-# one tests/run-all starts) run with --authorization-plugin=rootlock, and the
+# one tests/run-all starts, of the version in ROOTLOCK_ENGINE_VERSION, in a
+# fixed directory per version) run with --authorization-plugin=rootlock, and the
 # plugin under test ($ROOTLOCK_BIN authz serve) on the socket that engine's
 # private plugin directory points at. Every bypass attempt is judged by what
 # the daemon actually created, not only by what the plugin answered.
@@ -9,7 +10,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-AUTHZ_ENGINE=/var/tmp/rootlock-authz-engine
+AUTHZ_ENGINE=$(versioned_dir /var/tmp/rootlock-authz-engine)
 PSOCK=$AUTHZ_ENGINE/rootlock.sock
 PLUGIN_PID=$AUTHZ_ENGINE/plugin.pid
 IMAGE=rootlock-test/busybox:latest
@@ -141,7 +142,7 @@ assert_no_sanitizer_report() {
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
+	pick_docker
 	clean_env
 	export DECISIONS=$BATS_FILE_TMPDIR/decisions.jsonl
 	: >"$DECISIONS"

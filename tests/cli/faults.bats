@@ -111,7 +111,7 @@ teardown() { stop_fake_engine; }
 	[[ "$output" == *'evil\x1b]0;pwned\x07\x1b[2Jname'* ]]
 }
 
-@test "a newer engine is spoken to in our newest API version (1.43)" {
+@test "a newer engine is spoken to in our newest API version (1.45)" {
 	start_fake_engine new-api
 	run rootlock audit -H "unix://$FAKE_SOCK" --format json
 	[ "$status" -eq 1 ]

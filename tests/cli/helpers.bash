@@ -33,16 +33,40 @@ stop_fake_engine() {
 	fi
 }
 
-# The sandbox engine's socket, started by tests/run-all (or by hand).
-engine_sock() {
-	echo "${ROOTLOCK_ENGINE_DIR:-/var/tmp/rootlock-test-engine}/docker.sock"
+# The Docker Engine the tests run on (scripts/engine's ROOTLOCK_ENGINE_VERSION).
+engine_version() { echo "${ROOTLOCK_ENGINE_VERSION:-20}"; }
+
+# versioned_dir BASE: BASE on Engine 20, BASE-26 on 26, so that the runs on
+# each engine never share an engine dir (nor its data).
+versioned_dir() {
+	if [ "$(engine_version)" = 20 ]; then echo "$1"; else echo "$1-$(engine_version)"; fi
 }
 
-# For setup_file: export SOCK and DOCKER (the distro client when there is
-# one), or say how to start the sandbox engine and fail.
+# The sandbox engine's socket, started by tests/run-all (or by hand).
+engine_sock() {
+	echo "${ROOTLOCK_ENGINE_DIR:-$(versioned_dir /var/tmp/rootlock-test-engine)}/docker.sock"
+}
+
+# export DOCKER: the docker client users of the engine under test run. On
+# Engine 26 that is the one in its tree (Debian 13's, API 1.45: creates use
+# that version's semantics); else the distro client when there is one.
+pick_docker() {
+	local tree
+	if [ "$(engine_version)" = 26 ] && tree=$("$REPO/scripts/engine26-tree" --path) &&
+		"$tree/usr/bin/docker" --version >/dev/null 2>&1; then
+		export DOCKER=$tree/usr/bin/docker
+	elif [[ -x /usr/bin/docker ]]; then
+		export DOCKER=/usr/bin/docker
+	else
+		export DOCKER=docker
+	fi
+}
+
+# For setup_file: export SOCK and DOCKER (pick_docker), or say how to start
+# the sandbox engine and fail.
 use_sandbox_engine() {
 	export SOCK=$(engine_sock)
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
+	pick_docker
 	[ -S "$SOCK" ] || {
 		echo "no sandbox engine at $SOCK: run 'scripts/engine start' (tests/run-all does)" >&2
 		return 1

@@ -4,13 +4,14 @@
 # client certificates (--tlsverify), reached the ways the docker CLI is:
 # DOCKER_HOST + DOCKER_TLS_VERIFY + DOCKER_CERT_PATH, or -H and --tls* flags.
 # Self-contained: setup_file starts its own sandbox engine (not the one
-# tests/run-all starts) with ROOTLOCK_ENGINE_TLS_PORT, in a fixed directory
+# tests/run-all starts) with ROOTLOCK_ENGINE_TLS_PORT, of the version in
+# ROOTLOCK_ENGINE_VERSION, in a fixed directory per version
 # so its images stay cached between runs; teardown_file stops it.
 
 load helpers
 bats_require_minimum_version 1.5.0
 
-TLS_ENGINE=/var/tmp/rootlock-tls-engine
+TLS_ENGINE=$(versioned_dir /var/tmp/rootlock-tls-engine)
 IMAGE=rootlock-test/busybox:latest
 
 eng() { ROOTLOCK_ENGINE_DIR=$TLS_ENGINE "$REPO/scripts/engine" "$@"; }
@@ -18,7 +19,7 @@ d() { "$DOCKER" -H "unix://$TLS_ENGINE/docker.sock" "$@"; }
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"
-	if [[ -x /usr/bin/docker ]]; then export DOCKER=/usr/bin/docker; else export DOCKER=docker; fi
+	pick_docker
 	clean_env
 	# A run that died before its teardown may have left this engine up.
 	eng stop 3>&-
