@@ -10,7 +10,8 @@
 # tests/cli/realservers.bash (bench/servers uses it too).
 #
 # Each result is also appended, as one JSON line (server, variant, verdict,
-# rounds, seconds, the last round's outcome, try's evidence), to
+# rounds, seconds, the last round's outcome, try's evidence, the plan's
+# mounts, the run line), to
 # $ROOTLOCK_REALSERVERS_LOG when set.
 
 load helpers
@@ -52,7 +53,8 @@ prove() {
 	if [ -n "${ROOTLOCK_REALSERVERS_LOG:-}" ]; then
 		jq -c --arg s "$server" --arg v "$variant" --arg t "$secs" --argjson rc "$status" \
 			'{server: $s, variant: $v, status: $rc, verdict, rounds: (.rounds | length),
-			  seconds: ($t | tonumber), outcome: (.rounds[-1].outcome), evidence, run}' \
+			  seconds: ($t | tonumber), outcome: (.rounds[-1].outcome), evidence, run,
+			  mounts: [.plan.mounts[] | "\(.type) \(.target) \(.options // "")"]}' \
 			<<<"$output" >>"$ROOTLOCK_REALSERVERS_LOG" ||
 			jq -nc --arg s "$server" --arg v "$variant" --argjson rc "$status" --arg o "$output" \
 				'{server: $s, variant: $v, status: $rc, output: $o}' >>"$ROOTLOCK_REALSERVERS_LOG"
@@ -65,7 +67,7 @@ prove() {
 	rs_remove "$NAME"
 	(export DOCKER_HOST="unix://$SOCK" PATH="$(dirname "$DOCKER"):$PATH"; eval "$line") >/dev/null
 	[ "$(d inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$NAME")" = true ]
-	rs_wait "$NAME" "$probe"
+	rs_wait "$NAME" "$probe" || { d exec "$NAME" sh -c "$probe" || true; return 1; }
 }
 
 @test "nginx, no traffic: try proves a read-only run line that takes writes" { prove idle nginx; }
