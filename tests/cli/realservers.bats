@@ -60,7 +60,7 @@ prove() {
 	echo "$output"
 	if [ -n "${ROOTLOCK_REALSERVERS_LOG:-}" ]; then
 		jq -c --arg s "$server" --arg v "$variant" --arg t "$secs" --argjson rc "$status" \
-			'{server: $s, variant: $v, status: $rc, verdict, rounds: (.rounds | length),
+			'{server: $s, variant: $v, status: $rc, verdict, proof, rounds: (.rounds | length),
 			  seconds: ($t | tonumber), outcome: (.rounds[-1].outcome), evidence, run,
 			  mounts: [.plan.mounts[] | "\(.type) \(.target) \(.options // "")"]}' \
 			<<<"$output" >>"$ROOTLOCK_REALSERVERS_LOG" ||
