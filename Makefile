@@ -47,6 +47,7 @@ bench: build
 	@bench/run $(BUILD)/rootlock
 	@bench/lint $(BUILD)/rootlock
 	@bench/plan $(BUILD)/rootlock
+	@bench/servers $(BUILD)/rootlock $(BENCH_SOCKETS)
 	@bench/authz $(BUILD)/rootlock
 
 fuzz: build-fuzz
