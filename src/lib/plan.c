@@ -1228,6 +1228,55 @@ static void predict_data_files(struct planner *pl, struct write **v, size_t *n, 
 	}
 }
 
+/* The name passwd gives uid, or NULL. */
+static char *user_name(const char *passwd, unsigned uid)
+{
+	for (const char *line = passwd; line && *line;) {
+		const char *end = strchrnul(line, '\n');
+		const char *c1 = memchr(line, ':', (size_t)(end - line));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+		if (c2 && strtoul(c2 + 1, NULL, 10) == uid && c2[1] >= '0' && c2[1] <= '9')
+			return xstrndup(line, (size_t)(c1 - line));
+		line = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
+/*
+ * A server started as root (apache, mariadb, squid) switches to an account
+ * of its own to do its work: the directories that account owns and may
+ * write are where it will write, even before it has.
+ */
+static void predict_service_dirs(struct planner *pl, struct write **v, size_t *n, size_t *alloc)
+{
+	if (pl->out->uid != 0)
+		return; /* a non-root user's own directories: add_owned_dirs */
+	const char *last = NULL;
+	for (size_t i = 0; i < pl->in->fs.n; i++) {
+		const struct fs_entry *fe = &pl->in->fs.v[i];
+		if (!S_ISDIR(fe->mode) || (last && path_within(fe->path, last)))
+			continue;
+		if (fe->uid == 0 || !(fe->mode & 0200) || !in_image(pl, fe->path) ||
+		    runtime_mounted(fe->path) || path_within(fe->path, "/home") ||
+		    path_within(fe->path, "/root") || path_within(fe->path, "/etc"))
+			continue;
+		bool software = false;
+		for (size_t k = 0; k < ARRAY_SIZE(program_roots) && !software; k++)
+			software = path_within(fe->path, program_roots[k]);
+		if (software)
+			continue;
+		last = fe->path;
+		_cleanup_free_ char *name = user_name(pl->in->passwd, fe->uid);
+		writes_add(v, n, alloc, xstrdup(fe->path), false, false,
+			   name ? xasprintf("%s (uid %u) owns it, an account a server started as "
+					    "root switches to for its work",
+					    name, fe->uid)
+				: xasprintf("uid %u owns it, an account a server started as root "
+					    "switches to for its work",
+					    fe->uid));
+	}
+}
+
 /* Scratch space every program may use: temp files come and go unseen. */
 static void predict_scratch(struct planner *pl, struct write **v, size_t *n, size_t *alloc)
 {
@@ -1299,6 +1348,7 @@ int plan_build(const struct plan_input *in, struct plan *out, struct rl_error *e
 	program_names(&pl);
 	predict_scratch(&pl, &writes, &n, &alloc);
 	predict_conventional_dirs(&pl, &writes, &n, &alloc);
+	predict_service_dirs(&pl, &writes, &n, &alloc);
 	predict_data_files(&pl, &writes, &n, &alloc);
 
 	/* One write per path; a directory written is covered by writes inside it. */

@@ -695,6 +695,34 @@ static void test_root_owned_dirs_are_not_guessed(void **state)
 	teardown(&f);
 }
 
+/*
+ * A server started as root that switches to an account of its own (apache's
+ * www-data, say) writes where that account may: predicted before any write.
+ */
+static void test_service_account_dirs_predicted_for_root(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	node_set(&f, "/var/lib/dav", S_IFDIR | 0755, 0, 0, NULL);
+	node_set(&f, "/var/lib/dav/files", S_IFDIR | 0755, 1000, 1000, NULL);
+	node_set(&f, "/var/lib/dav/files/sub", S_IFDIR | 0755, 1000, 1000, NULL);
+	/* Read-only to its owner, or under the software: no prediction. */
+	node_set(&f, "/var/lib/frozen", S_IFDIR | 0555, 1000, 1000, NULL);
+	node_set(&f, "/usr/share/thing", S_IFDIR | 0755, 1000, 1000, NULL);
+	node_set(&f, "/home/app", S_IFDIR | 0755, 1000, 1000, NULL);
+	build(&f);
+
+	const struct plan_mount *m = expect_mount(&f.plan, PLAN_VOLUME, "/var/lib/dav/files");
+	assert_int_equal(m->basis, PLAN_PREDICTED);
+	expect_contains(m->why, "app (uid 1000) owns it");
+	expect_no_mount(&f.plan, "/var/lib/dav/files/sub");
+	expect_no_mount(&f.plan, "/var/lib/frozen");
+	expect_no_mount(&f.plan, "/usr/share/thing");
+	expect_no_mount(&f.plan, "/home/app");
+	assert_int_equal(f.plan.n_blockers, 0);
+	teardown(&f);
+}
+
 /* try's evidence, straight from a busybox message, for a system directory. */
 static void test_evidence_for_srv(void **state)
 {
@@ -1591,6 +1619,7 @@ int main(void)
 		cmocka_unit_test(test_writes_in_the_working_directory),
 		cmocka_unit_test(test_owned_dir_not_written_yet),
 		cmocka_unit_test(test_root_owned_dirs_are_not_guessed),
+		cmocka_unit_test(test_service_account_dirs_predicted_for_root),
 		cmocka_unit_test(test_evidence_for_srv),
 		cmocka_unit_test(test_system_parent_in_diff_needs_nothing),
 		cmocka_unit_test(test_nested_mounts_merged),
