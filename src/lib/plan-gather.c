@@ -543,6 +543,8 @@ static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
 	in->fs.capture = capture;
 	in->fs.budget = &t.budget;
 	in->fs.stop_below = "/usr";
+	/* Above the HEAD answers': a path in both keeps the archive's entry, with its owner. */
+	in->fs.seq_base = (size_t)1 << 40;
 	int r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
 	in->fs.stop_below = NULL;
 	t.root_stopped = in->fs.stopped;
@@ -572,7 +574,7 @@ static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
 	r = tree_know_plan_paths(&t, in, err);
 	if (r < 0)
 		goto out;
-	struct fs_index heads = {.seq_base = (t.parts + 1) << 32};
+	struct fs_index heads = {0};
 	for (size_t k = 0; k < t.n_stats; k++)
 		if (t.stats[k].present)
 			fs_index_add_stat(&heads, t.stats[k].path, &t.stats[k].st);

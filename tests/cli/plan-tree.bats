@@ -76,7 +76,7 @@ tree_bytes() { sed -n 's/^rootlock plan: tree of [0-9]* entries from \([0-9]*\) 
 	for name in bigusr s6ish nonroot imgdata withvolume nginx redis path; do
 		whole=$(ROOTLOCK_PLAN_TREE=whole rootlock plan -H "unix://$SOCK" --format json "$RUN-$name" 2>/dev/null) || true
 		parts=$(ROOTLOCK_PLAN_TREE=parts rootlock plan -H "unix://$SOCK" --format json "$RUN-$name" 2>/dev/null) || true
-		[ -n "$whole" ]
+		[ -n "$whole" ] || { echo "no plan for $name" >&2; return 1; }
 		if [ "$whole" != "$parts" ]; then
 			echo "plans differ for $name:" >&2
 			diff <(echo "$whole") <(echo "$parts") >&2
