@@ -161,8 +161,12 @@ static void *changes_main(void *arg)
 /* More written paths than this below one program root: read its archive instead. */
 #define TREE_MAX_HEADS 256
 
-/* Where Linux images keep things, after "usr" in the order of the tar. */
-static const char *const usual_tops[] = {"var"};
+/*
+ * Where images keep things, after "usr" in the order of the tar: /var, and
+ * names apps are often put under (asking for a name that is not there costs
+ * the engine nothing: no archive is made).
+ */
+static const char *const usual_tops[] = {"var", "volumes", "web", "workspace", "www"};
 
 static bool program_root_name(const char *name)
 {
