@@ -186,8 +186,8 @@ struct tree {
 	const char *id;
 	struct fs_index *fs;
 	atomic_size_t budget;
-	bool root_stopped;  /* the archive of / stopped below /usr: names from "usr" on are not read
-			     */
+	/* The archive of / stopped below /usr: the names from "usr" on are still to read. */
+	bool root_stopped;
 	struct strv loaded; /* top-level names read since (or found missing) */
 	struct stat_node *stats;
 	size_t n_stats;
