@@ -161,8 +161,12 @@ static void *changes_main(void *arg)
 /* More written paths than this below one program root: read its archive instead. */
 #define TREE_MAX_HEADS 256
 
-/* Where Linux images keep things, after "usr" in the order of the tar. */
-static const char *const usual_tops[] = {"var"};
+/*
+ * Where images keep things, after "usr" in the order of the tar: /var, and
+ * names apps are often put under (asking for a name that is not there costs
+ * the engine nothing: no archive is made).
+ */
+static const char *const usual_tops[] = {"var", "volumes", "web", "workspace", "www"};
 
 static bool program_root_name(const char *name)
 {
@@ -182,8 +186,8 @@ struct tree {
 	const char *id;
 	struct fs_index *fs;
 	atomic_size_t budget;
-	bool root_stopped;  /* the archive of / stopped below /usr: names from "usr" on are not read
-			     */
+	/* The archive of / stopped below /usr: the names from "usr" on are still to read. */
+	bool root_stopped;
 	struct strv loaded; /* top-level names read since (or found missing) */
 	struct stat_node *stats;
 	size_t n_stats;
@@ -543,6 +547,8 @@ static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
 	in->fs.capture = capture;
 	in->fs.budget = &t.budget;
 	in->fs.stop_below = "/usr";
+	/* Above the HEAD answers': a path in both keeps the archive's entry, with its owner. */
+	in->fs.seq_base = (size_t)1 << 40;
 	int r = fs_index_load(e, id, "/", PLAN_MAX_FS_ENTRIES, &in->fs, err);
 	in->fs.stop_below = NULL;
 	t.root_stopped = in->fs.stopped;
@@ -572,7 +578,7 @@ static int gather_tree(struct engine *e, const char *id, struct plan_input *in,
 	r = tree_know_plan_paths(&t, in, err);
 	if (r < 0)
 		goto out;
-	struct fs_index heads = {.seq_base = (t.parts + 1) << 32};
+	struct fs_index heads = {0};
 	for (size_t k = 0; k < t.n_stats; k++)
 		if (t.stats[k].present)
 			fs_index_add_stat(&heads, t.stats[k].path, &t.stats[k].st);
