@@ -11,7 +11,7 @@
 
 load helpers
 
-SLOW_ENGINE=${ROOTLOCK_SLOW_ENGINE_DIR:-/var/tmp/rootlock-slow-engine}
+SLOW_ENGINE=${ROOTLOCK_SLOW_ENGINE_DIR:-$(versioned_dir /var/tmp/rootlock-slow-engine)}
 BUSYBOX=rootlock-test/busybox:latest
 
 eng() { ROOTLOCK_ENGINE_DIR=$SLOW_ENGINE ROOTLOCK_ENGINE_DEAD_PLUGIN=rl-dead "$REPO/scripts/engine" "$@"; }
