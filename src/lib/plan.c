@@ -852,7 +852,14 @@ static void decide_group(struct planner *pl, const struct group *g, const struct
 				  hidden, hidden == 1 ? "" : "s", example);
 		hidden = 0;
 	}
-	if (type == TT_TMPFS && hidden == 0 && hidden_dirs <= MAX_KEPT_DIRS) {
+	/*
+	 * Past MAX_KEPT_DIRS a volume is the tidier copy of the image's tree,
+	 * but not for /run and its like: what lives there is rebuilt at every
+	 * start, and a volume would keep a stale pid file that stops the next
+	 * start (apache's "httpd (pid 1) already running").
+	 */
+	bool keep_all = in_list(target, scratch_dirs, ARRAY_SIZE(scratch_dirs));
+	if (type == TT_TMPFS && hidden == 0 && (hidden_dirs <= MAX_KEPT_DIRS || keep_all)) {
 		bool exec = false;
 		char *opts = tmpfs_options(pl, target, &exec);
 		if (code_written && !exec)

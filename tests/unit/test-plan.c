@@ -1082,6 +1082,28 @@ static void test_tmpfs_over_many_image_dirs_is_volume(void **state)
 	teardown(&f);
 }
 
+/* /run keeps every directory the image has there, however many: never a volume. */
+static void test_run_with_many_image_dirs_stays_tmpfs(void **state)
+{
+	struct fixture f;
+	setup(&f);
+	char path[64];
+	for (int i = 0; i < 20; i++) {
+		snprintf(path, sizeof(path), "/run/d%02d", i);
+		dir(&f, path, 0755);
+	}
+	added(&f, "/run/app.pid", 0644);
+	build(&f);
+	expect_mount(&f.plan, PLAN_TMPFS, "/run");
+	expect_mount(&f.plan, PLAN_TMPFS, "/run/d00");
+	expect_mount(&f.plan, PLAN_TMPFS, "/run/d19");
+	for (size_t i = 0; i < f.plan.n_mounts; i++)
+		assert_int_equal(f.plan.mounts[i].type == PLAN_VOLUME &&
+					 path_within(f.plan.mounts[i].target, "/run"),
+				 0);
+	teardown(&f);
+}
+
 /* --- predictions: writes docker diff cannot show --------------------------- */
 
 static void test_tmp_and_var_tmp_predicted(void **state)
@@ -1634,6 +1656,7 @@ int main(void)
 		cmocka_unit_test(test_tmpfs_keeps_image_dirs),
 		cmocka_unit_test(test_tmpfs_does_not_keep_added_dirs),
 		cmocka_unit_test(test_tmpfs_over_many_image_dirs_is_volume),
+		cmocka_unit_test(test_run_with_many_image_dirs_stays_tmpfs),
 		cmocka_unit_test(test_tmp_and_var_tmp_predicted),
 		cmocka_unit_test(test_tmp_prediction_already_served),
 		cmocka_unit_test(test_conventional_dirs_predicted),
