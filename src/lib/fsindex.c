@@ -315,7 +315,9 @@ void fs_index_merge(struct fs_index *dst, struct fs_index *src)
 		dst->alloc = dst->n + src->n;
 		dst->v = xrealloc(dst->v, dst->alloc * sizeof(*dst->v));
 	}
-	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	/* An empty part has no array at all: memcpy must not see its NULL. */
+	if (src->n)
+		memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
 	dst->n += src->n;
 	/* The strings move as they are: the entries point into them. */
 	for (size_t i = 0; i < src->strings.n; i++)

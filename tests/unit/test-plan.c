@@ -1595,6 +1595,9 @@ static void test_tree_merge(void **state)
 	struct fs_stat st = {.mode = fs_mode_from_go(0x80000000u | 0755)};
 	fs_index_add_stat(&heads, "/usr", &st);
 	fs_index_merge(&fs, &heads);
+	/* A part that found nothing (a name the container does not have). */
+	struct fs_index empty = {0};
+	fs_index_merge(&fs, &empty);
 	assert_int_equal(fs.n, 6);
 	for (size_t i = 1; i < fs.n; i++)
 		assert_true(strcmp(fs.v[i - 1].path, fs.v[i].path) < 0);
