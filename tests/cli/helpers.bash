@@ -104,3 +104,18 @@ except OSError:
     s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])' "$1"
 }
+
+# Nothing left behind by try on the engine d talks to: no clone, no learning
+# container, no volume.
+assert_no_leftovers() {
+	[ -z "$(d ps -aq --filter label=rootlock.try)" ] || {
+		echo "leftover containers:" >&2
+		d ps -a --filter label=rootlock.try >&2
+		return 1
+	}
+	[ -z "$(d volume ls -q | grep '^rootlock-try-' || true)" ] || {
+		echo "leftover volumes:" >&2
+		d volume ls >&2
+		return 1
+	}
+}

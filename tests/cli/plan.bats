@@ -53,20 +53,6 @@ mount_field() { jq -r --arg t "$2" ".plans[0].mounts[] | select(.target == \$t) 
 # The targets of the mounts made for writes seen (not predicted), in order.
 seen_targets() { jq -r "[${2:-.plans[0]}.mounts[] | select(.basis == \"seen\") | .target] | join(\" \")" <<<"$1"; }
 
-# Nothing left behind by try: no clone, no learning container, no volume.
-assert_no_leftovers() {
-	[ -z "$(d ps -aq --filter label=rootlock.try)" ] || {
-		echo "leftover containers:" >&2
-		d ps -a --filter label=rootlock.try >&2
-		return 1
-	}
-	[ -z "$(d volume ls -q | grep '^rootlock-try-' || true)" ] || {
-		echo "leftover volumes:" >&2
-		d volume ls >&2
-		return 1
-	}
-}
-
 @test "plan: an s6-style init gets /run as a tmpfs with exec, and nothing else seen" {
 	run plan_json s6ish
 	[ "$status" -eq 0 ]

@@ -61,19 +61,6 @@ wait_clone_created() {
 	return 1
 }
 
-assert_no_leftovers() {
-	[ -z "$(d ps -aq --filter label=rootlock.try)" ] || {
-		echo "leftover containers:" >&2
-		d ps -a --filter label=rootlock.try >&2
-		return 1
-	}
-	[ -z "$(d volume ls -q | grep '^rootlock-try-' || true)" ] || {
-		echo "leftover volumes:" >&2
-		d volume ls >&2
-		return 1
-	}
-}
-
 @test "slow engine: the dead plugin lives only in the engine's own plugin directory" {
 	[ -S "$SLOW_ENGINE/plugins/rl-dead.sock" ]
 	[ ! -e /run/docker/plugins/rl-dead.sock ]
