@@ -86,3 +86,23 @@ teardown_file() {
 		skip "Engine 20 runs in the host's mount namespace"
 	fi
 }
+
+@test "sandbox: a dockerd that answers late is not replaced by vfs" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	# A fresh engine dir given no time at all: dockerd is alive but has not
+	# answered yet, as a 20.10 busy removing stale network sandboxes is.
+	local dir
+	dir=$(mktemp -d /var/tmp/rl-slowstart.XXXXXX)
+	run env ROOTLOCK_ENGINE_DIR="$dir" ROOTLOCK_ENGINE_DOCKERD_START_TIMEOUT=0 \
+		"$REPO/scripts/engine" start
+	local rc=$status out=$output driver="" tried_vfs=0
+	[ ! -s "$dir/storage-driver" ] || driver=$(cat "$dir/storage-driver")
+	! grep -q 'storage-driver=vfs' "$dir/dockerd.log" || tried_vfs=1
+	ROOTLOCK_ENGINE_DIR="$dir" "$REPO/scripts/engine" stop >/dev/null 2>&1 || true
+	rm -rf --one-file-system "$dir"
+	[ "$rc" -ne 0 ]
+	[[ $out == *"dockerd did not start"* ]]
+	# Neither remembered nor tried: vfs would copy every layer from then on.
+	[ "$driver" != vfs ]
+	[ "$tried_vfs" -eq 0 ]
+}
