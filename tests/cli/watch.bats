@@ -10,6 +10,7 @@ load helpers
 WATCH_ENGINE=${ROOTLOCK_WATCH_ENGINE_DIR:-$(versioned_dir /var/tmp/rootlock-watch-test-engine)}
 eng() { ROOTLOCK_ENGINE_DIR=$WATCH_ENGINE "$REPO/scripts/engine" "$@"; }
 d() { "$DOCKER" -H "unix://$WATCH_ENGINE/docker.sock" "$@"; }
+# Containers run with --network none: the engine has no bridge (scripts/engine).
 
 # wait_until TENTHS CMD...: CMD until it succeeds, at most TENTHS tenths of a second.
 wait_until() {
@@ -47,7 +48,7 @@ setup_file() {
 	export DIRW=$(mktemp -d /tmp/rlw.XXXXXX) # a short path: unix socket names are short
 	export MSOCK=$DIRW/metrics.sock OUT=$DIRW/out.jsonl CONFIG=$DIRW/config.json
 	echo '{"exempt": []}' >"$CONFIG"
-	d run -d --name rlw-before --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
+	d run -d --network none --name rlw-before --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
 	# The watcher, with its exit status kept: tests run in subshells and cannot wait for it.
 	(
 		"$ROOTLOCK" watch -H "unix://$WATCH_ENGINE/docker.sock" --format jsonl \
@@ -73,8 +74,8 @@ teardown_file() {
 }
 
 @test "watch: a writable and a read-only container each get their line and their metrics" {
-	d run -d --name rlw-rw --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
-	d run -d --name rlw-ro --read-only --label rootlock.test=watch \
+	d run -d --network none --name rlw-rw --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
+	d run -d --network none --name rlw-ro --read-only --label rootlock.test=watch \
 		--label com.docker.compose.project='we"ird\proj' rootlock-test/busybox sleep 600 >/dev/null
 	wait_until 100 has_line rlw-rw '"fail"'
 	wait_until 100 has_line rlw-ro '"pass"'
@@ -128,7 +129,7 @@ teardown_file() {
 }
 
 @test "watch: the engine restarted under it: what changed while it was away is reported" {
-	d run -d --name rlw-doomed --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
+	d run -d --network none --name rlw-doomed --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
 	wait_until 100 has_line rlw-doomed '"fail"'
 	local pid
 	pid=$(cat "$DIRW/pid")
@@ -138,7 +139,7 @@ teardown_file() {
 	# happen while it is away, whatever its backoff.
 	kill -STOP "$pid"
 	eng start 3>&- >/dev/null || { kill -CONT "$pid"; false; }
-	d run -d --name rlw-during --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null ||
+	d run -d --network none --name rlw-during --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null ||
 		{ kill -CONT "$pid"; false; }
 	d rm -f rlw-doomed >/dev/null
 	kill -CONT "$pid"
@@ -149,7 +150,7 @@ teardown_file() {
 	wait_until 100 metric_has $'\nrootlock_engine_up 1'
 	grep -q "reconnected to the engine" "$DIRW/err"
 	# And it follows the new stream.
-	d run -d --name rlw-after --label rootlock.test=watch --read-only rootlock-test/busybox sleep 600 >/dev/null
+	d run -d --network none --name rlw-after --label rootlock.test=watch --read-only rootlock-test/busybox sleep 600 >/dev/null
 	wait_until 100 has_line rlw-after '"pass"'
 	[ "$(line_of rlw-after '"pass"' | jq -r .cause)" = create ]
 }
@@ -165,7 +166,7 @@ teardown_file() {
 }
 
 @test "watch --format text: one line per change, and --once is audit's JSON and exit code" {
-	d run -d --name rlw-text --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
+	d run -d --network none --name rlw-text --label rootlock.test=watch rootlock-test/busybox sleep 600 >/dev/null
 	"$ROOTLOCK" watch -H "unix://$WATCH_ENGINE/docker.sock" >"$DIRW/text" 2>/dev/null 3>&- &
 	local pid=$!
 	wait_until 100 grep -q ' rlw-text (' "$DIRW/text"
