@@ -24,7 +24,8 @@ static const char watch_usage[] =
 	"\n"
 	"Audit every container, then follow the engine's events and judge each\n"
 	"container again when it is created, started, stopped, renamed, updated or\n"
-	"removed. One line per change of verdict; reconnects when the engine goes away\n"
+	"removed (on a Swarm manager, each service too, by TaskTemplate.ContainerSpec).\n"
+	"One line per change of verdict; reconnects when the engine goes away\n"
 	"and reports what changed meanwhile. Stops on SIGINT or SIGTERM; SIGHUP reads\n"
 	"--config again.\n"
 	"\n"
@@ -170,6 +171,8 @@ static void on_record(const struct watch_record *rec, void *userdata)
 	if (o->jsonl) {
 		strbuf_addf(&sb, "{\"time\":\"%s\",\"engine\":", when);
 		json_add_string(&sb, rec->engine);
+		strbuf_addstr(&sb, ",\"kind\":");
+		json_add_string(&sb, rec->kind);
 		strbuf_addstr(&sb, ",\"id\":");
 		json_add_string(&sb, rec->id);
 		strbuf_addstr(&sb, ",\"name\":");
@@ -193,8 +196,9 @@ static void on_record(const struct watch_record *rec, void *userdata)
 		}
 		strbuf_addstr(&sb, "]}\n");
 	} else {
-		strbuf_addf(&sb, "%s %s %s (%.12s) %s -> %s [%s]", when, rec->engine, rec->name,
-			    rec->id, verdict_or(rec->old_verdict, "-"),
+		strbuf_addf(&sb, "%s %s %s%s (%.12s) %s -> %s [%s]", when, rec->engine,
+			    streq(rec->kind, "service") ? "service " : "", rec->name, rec->id,
+			    verdict_or(rec->old_verdict, "-"),
 			    verdict_or(rec->new_verdict, "removed"), rec->cause);
 		for (size_t i = 0; i < rec->reasons->n; i++)
 			strbuf_addf(&sb, "%s%s", i ? "; " : ": ", rec->reasons->v[i]);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "inspect.h"
+#include "service.h"
 
 /* One event is a few hundred bytes; its labels may make it larger. */
 #define EVENT_MAX_BYTES (1 << 20)
@@ -15,11 +16,13 @@
 /* A stream that lasted this long was healthy: the next break waits the least again. */
 #define HEALTHY_STREAM_MS 10000
 
-static const char *const followed_actions[] = {"create",  "start",  "die",
-					       "destroy", "rename", "update"};
+/* Containers: create, start, die, destroy, rename, update; services: create, update, remove. */
+static const char *const followed_actions[] = {"create", "start",  "die",   "destroy",
+					       "rename", "update", "remove"};
 
 struct watched {
 	char *id;
+	bool service; /* a Swarm service, not a container */
 	struct workload w;
 	enum verdict verdict;
 	struct strv reasons;
@@ -36,7 +39,7 @@ struct watch {
 	pthread_mutex_t lock;
 	struct watched **buckets;
 	size_t nbuckets, n;
-	size_t counts[VERDICT_MAX];
+	size_t counts[2][VERDICT_MAX]; /* [service][verdict] */
 	unsigned long long generation;
 	unsigned long long events_total;
 	long long last_event_nano; /* the newest event seen: where a new stream starts */
@@ -71,10 +74,10 @@ static void notice(struct watch *w, enum watch_notice kind, const char *fmt, ...
 
 /* ---- the table of containers, by id ---- */
 
-static struct watched **slot_of(struct watch *w, const char *id)
+static struct watched **slot_of(struct watch *w, const char *id, bool service)
 {
 	struct watched **p = &w->buckets[hash_str(HASH_INIT, id) % w->nbuckets];
-	while (*p && !streq((*p)->id, id))
+	while (*p && !(streq((*p)->id, id) && (*p)->service == service))
 		p = &(*p)->next;
 	return p;
 }
@@ -120,6 +123,7 @@ static void emit(struct watch *w, const struct watched *e, int old_verdict, int 
 		.new_verdict = new_verdict,
 		.reasons = new_verdict == WATCH_VERDICT_NONE ? &none : &e->reasons,
 		.cause = cause,
+		.kind = e->service ? "service" : "container",
 	};
 	w->opt.on_record(&rec, w->opt.userdata);
 }
@@ -139,26 +143,27 @@ static void judge(struct watch *w, const struct workload *wl, enum verdict *verd
 }
 
 /* Take wl (moved) as the container's current state; report a change of verdict. */
-static void apply(struct watch *w, struct workload *wl, const char *cause)
+static void apply(struct watch *w, struct workload *wl, const char *cause, bool service)
 {
-	if (engine_is_podman(w->engine))
+	if (engine_is_podman(w->engine) && !service)
 		wl->origin.cli = "podman";
 	enum verdict verdict;
 	struct strv reasons;
 	judge(w, wl, &verdict, &reasons);
 
 	pthread_mutex_lock(&w->lock);
-	struct watched **slot = slot_of(w, wl->id);
+	struct watched **slot = slot_of(w, wl->id, service);
 	struct watched *e = *slot;
 	int old = WATCH_VERDICT_NONE;
 	if (e) {
 		old = (int)e->verdict;
-		w->counts[e->verdict]--;
+		w->counts[service][e->verdict]--;
 		workload_release(&e->w);
 		strv_release(&e->reasons);
 	} else {
 		e = xcalloc(1, sizeof(*e));
 		e->id = xstrdup(wl->id);
+		e->service = service;
 		*slot = e;
 		w->n++;
 	}
@@ -167,7 +172,7 @@ static void apply(struct watch *w, struct workload *wl, const char *cause)
 	e->verdict = verdict;
 	e->reasons = reasons;
 	e->seen = w->generation;
-	w->counts[verdict]++;
+	w->counts[service][verdict]++;
 	if (w->n > w->nbuckets)
 		grow(w);
 	pthread_mutex_unlock(&w->lock);
@@ -177,15 +182,15 @@ static void apply(struct watch *w, struct workload *wl, const char *cause)
 }
 
 /* A container is gone: forget it and report it when it was known. */
-static void forget(struct watch *w, const char *id, const char *cause)
+static void forget(struct watch *w, const char *id, const char *cause, bool service)
 {
 	pthread_mutex_lock(&w->lock);
-	struct watched **slot = slot_of(w, id);
+	struct watched **slot = slot_of(w, id, service);
 	struct watched *e = *slot;
 	if (e) {
 		*slot = e->next;
 		w->n--;
-		w->counts[e->verdict]--;
+		w->counts[service][e->verdict]--;
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (!e)
@@ -247,6 +252,19 @@ void watch_free(struct watch *w)
 
 /* ---- sync ---- */
 
+/* What the last list of its kind did not have was removed meanwhile. */
+static void forget_unseen(struct watch *w, bool service, const char *cause)
+{
+	struct strv gone = STRV_INIT;
+	for (size_t i = 0; i < w->nbuckets; i++)
+		for (struct watched *e = w->buckets[i]; e; e = e->next)
+			if (e->service == service && e->seen != w->generation)
+				strv_add(&gone, e->id);
+	for (size_t i = 0; i < gone.n; i++)
+		forget(w, gone.v[i], cause, service);
+	strv_release(&gone);
+}
+
 void watch_reconcile(struct watch *w, struct audit_set *set, const char *cause)
 {
 	w->generation++;
@@ -254,7 +272,7 @@ void watch_reconcile(struct watch *w, struct audit_set *set, const char *cause)
 	for (size_t i = 0; i < set->n; i++) {
 		struct audit_item *item = &set->items[i];
 		if (item->status == AUDIT_ITEM_OK) {
-			apply(w, &item->w, cause);
+			apply(w, &item->w, cause, false);
 		} else if (item->status == AUDIT_ITEM_ERROR) {
 			notice(w, WATCH_NOTICE_ITEM_ERROR, "%s", item->error);
 			/* Not judged now, and not gone either: which one it was is not known. */
@@ -262,19 +280,50 @@ void watch_reconcile(struct watch *w, struct audit_set *set, const char *cause)
 		}
 		/* AUDIT_ITEM_GONE: removed between list and inspect, like any absent one. */
 	}
-	/* What the list no longer has was removed meanwhile. */
-	struct strv gone = STRV_INIT;
-	for (size_t i = 0; i < w->nbuckets && !unsure; i++)
-		for (struct watched *e = w->buckets[i]; e; e = e->next)
-			if (e->seen != w->generation)
-				strv_add(&gone, e->id);
-	for (size_t i = 0; i < gone.n; i++)
-		forget(w, gone.v[i], cause);
-	strv_release(&gone);
+	if (!unsure)
+		forget_unseen(w, false, cause);
 	pthread_mutex_lock(&w->lock);
 	w->last_sync_ms = wall_ms();
 	w->synced = true;
 	pthread_mutex_unlock(&w->lock);
+}
+
+void watch_reconcile_services(struct watch *w, json_t *services, const char *cause)
+{
+	w->generation++;
+	json_t *svc;
+	size_t i;
+	json_array_foreach (services, i, svc) {
+		struct workload wl;
+		struct rl_error err = {0};
+		if (workload_from_service(svc, &wl, &err) < 0) {
+			notice(w, WATCH_NOTICE_ITEM_ERROR, "%s", err.msg);
+			return; /* which services are gone is not known */
+		}
+		apply(w, &wl, cause, true);
+	}
+	forget_unseen(w, true, cause);
+}
+
+/* Services exist only on a Swarm manager; elsewhere there are none to judge. */
+static int sync_services(struct watch *w, const char *cause, struct rl_error *err)
+{
+	json_t *info = NULL;
+	int r = engine_get_json(w->engine, "/info", &info, err);
+	if (r < 0)
+		return r;
+	bool manager =
+		json_is_true(json_object_get(json_object_get(info, "Swarm"), "ControlAvailable"));
+	json_decref(info);
+	json_t *services = NULL;
+	if (manager) {
+		r = engine_get_json(w->engine, "/services", &services, err);
+		if (r < 0)
+			return r;
+	}
+	watch_reconcile_services(w, services, cause);
+	json_decref(services);
+	return 0;
 }
 
 int watch_sync(struct watch *w, const char *cause, struct rl_error *err)
@@ -286,7 +335,7 @@ int watch_sync(struct watch *w, const char *cause, struct rl_error *err)
 		return r;
 	watch_reconcile(w, &set, cause);
 	audit_set_release(&set);
-	return 0;
+	return sync_services(w, cause, err);
 }
 
 /* ---- events ---- */
@@ -306,33 +355,35 @@ int watch_handle_event(struct watch *w, const struct engine_event *ev, struct rl
 	if (ev->time_nano > w->last_event_nano)
 		w->last_event_nano = ev->time_nano;
 	pthread_mutex_unlock(&w->lock);
-	if (!streq(ev->type, "container") || !followed(ev->action))
+	bool service = streq(ev->type, "service");
+	if ((!service && !streq(ev->type, "container")) || !followed(ev->action))
 		return 0;
-	if (streq(ev->action, "destroy")) {
-		forget(w, ev->id, ev->action);
+	if (streq(ev->action, service ? "remove" : "destroy")) {
+		forget(w, ev->id, ev->action, service);
 		return 0;
 	}
 	_cleanup_free_ char *id = url_escape(ev->id);
-	_cleanup_free_ char *path = xasprintf("/containers/%s/json", id);
+	_cleanup_free_ char *path = xasprintf(service ? "/services/%s" : "/containers/%s/json", id);
 	json_t *answer = NULL;
 	int r = engine_get_json(w->engine, path, &answer, err);
 	if (r == RL_ENOTFOUND) {
 		/* Removed between the event and the inspect: it is destroyed. */
 		rl_error_clear(err);
-		forget(w, ev->id, "destroy");
+		forget(w, ev->id, service ? "remove" : "destroy", service);
 		return 0;
 	}
 	if (r < 0)
 		return r; /* the engine is going away: reconnect and reconcile */
 	struct workload wl;
 	struct rl_error item_err = {0};
-	r = workload_from_inspect(answer, &wl, &item_err);
+	r = service ? workload_from_service(answer, &wl, &item_err)
+		    : workload_from_inspect(answer, &wl, &item_err);
 	json_decref(answer);
 	if (r < 0) {
 		notice(w, WATCH_NOTICE_ITEM_ERROR, "%s", item_err.msg);
 		return 0;
 	}
-	apply(w, &wl, ev->action);
+	apply(w, &wl, ev->action, service);
 	return 0;
 }
 
@@ -387,7 +438,8 @@ static char *events_path(struct watch *w, long long since_nano)
 	json_t *events = json_array();
 	for (size_t i = 0; i < ARRAY_SIZE(followed_actions); i++)
 		json_array_append_new(events, json_string(followed_actions[i]));
-	json_t *filters = json_pack("{s:[s], s:o}", "type", "container", "event", events);
+	json_t *filters =
+		json_pack("{s:[s,s], s:o}", "type", "container", "service", "event", events);
 	_cleanup_free_ char *text = json_dumps(filters, JSON_COMPACT);
 	json_decref(filters);
 	_cleanup_free_ char *esc = url_escape(text);
@@ -437,7 +489,7 @@ static bool pause_ms(struct watch *w, long ms)
 int watch_run(struct watch *w, struct rl_error *err)
 {
 	long backoff = w->opt.backoff_min_ms;
-	bool need_sync = !w->synced, reconnecting = false;
+	bool need_sync = !w->synced, reconnecting = false, reported_down = false;
 	while (ask_tick(w)) {
 		struct rl_error e = {0};
 		if (need_sync) {
@@ -448,8 +500,12 @@ int watch_run(struct watch *w, struct rl_error *err)
 				r = watch_sync(w, reconnecting ? "resync" : "audit", &e);
 			if (r < 0) {
 				set_up(w, false);
-				notice(w, WATCH_NOTICE_DISCONNECTED, "%s; trying again in %.2f s",
-				       e.msg, backoff / 1000.0);
+				/* Once per outage, not once per attempt. */
+				if (!reported_down)
+					notice(w, WATCH_NOTICE_DISCONNECTED,
+					       "%s; trying again every %.2f to %.2f s", e.msg,
+					       backoff / 1000.0, w->opt.backoff_max_ms / 1000.0);
+				reported_down = true;
 				if (!pause_ms(w, backoff))
 					break;
 				backoff = backoff * 2 > w->opt.backoff_max_ms
@@ -472,6 +528,7 @@ int watch_run(struct watch *w, struct rl_error *err)
 				       "reconnected to the engine at %s; %zu containers",
 				       engine_host(w->engine), w->n);
 			need_sync = false;
+			reported_down = false;
 		}
 		set_up(w, true);
 		long long began = now_ms();
@@ -508,8 +565,8 @@ void watch_set_exemptions(struct watch *w, struct exemptions *ex)
 			judge(w, &e->w, &verdict, &reasons);
 			pthread_mutex_lock(&w->lock);
 			int old = (int)e->verdict;
-			w->counts[e->verdict]--;
-			w->counts[verdict]++;
+			w->counts[e->service][e->verdict]--;
+			w->counts[e->service][verdict]++;
 			e->verdict = verdict;
 			strv_release(&e->reasons);
 			e->reasons = reasons;
@@ -553,7 +610,7 @@ static int by_name(const void *a, const void *b)
 size_t watch_count(struct watch *w, int v)
 {
 	pthread_mutex_lock(&w->lock);
-	size_t n = v < 0 || v >= VERDICT_MAX ? w->n : w->counts[v];
+	size_t n = v < 0 || v >= VERDICT_MAX ? w->n : w->counts[0][v] + w->counts[1][v];
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }
@@ -566,7 +623,12 @@ char *watch_metrics(struct watch *w)
 			   "# TYPE rootlock_containers gauge\n");
 	for (int v = 0; v < VERDICT_MAX; v++)
 		strbuf_addf(&sb, "rootlock_containers{verdict=\"%s\"} %zu\n", verdict_name(v),
-			    w->counts[v]);
+			    w->counts[0][v]);
+	strbuf_addstr(&sb, "# HELP rootlock_services Swarm services (on a manager), by verdict.\n"
+			   "# TYPE rootlock_services gauge\n");
+	for (int v = 0; v < VERDICT_MAX; v++)
+		strbuf_addf(&sb, "rootlock_services{verdict=\"%s\"} %zu\n", verdict_name(v),
+			    w->counts[1][v]);
 
 	struct watched **all = xcalloc(w->n + 1, sizeof(*all));
 	size_t n = 0;
@@ -578,6 +640,8 @@ char *watch_metrics(struct watch *w)
 			   "# TYPE rootlock_container_info gauge\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct watched *e = all[i];
+		if (e->service)
+			continue;
 		strbuf_addstr(&sb, "rootlock_container_info{");
 		add_label(&sb, "id", e->id, true);
 		add_label(&sb, "name", e->w.name, false);
@@ -585,6 +649,19 @@ char *watch_metrics(struct watch *w)
 		add_label(&sb, "verdict", verdict_name(e->verdict), false);
 		add_label(&sb, "compose_project", e->w.origin.compose_project, false);
 		add_label(&sb, "compose_service", e->w.origin.compose_service, false);
+		strbuf_addstr(&sb, "} 1\n");
+	}
+	strbuf_addstr(&sb, "# HELP rootlock_service_info Each Swarm service and its verdict.\n"
+			   "# TYPE rootlock_service_info gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct watched *e = all[i];
+		if (!e->service)
+			continue;
+		strbuf_addstr(&sb, "rootlock_service_info{");
+		add_label(&sb, "id", e->id, true);
+		add_label(&sb, "name", e->w.name, false);
+		add_label(&sb, "image", e->w.image, false);
+		add_label(&sb, "verdict", verdict_name(e->verdict), false);
 		strbuf_addstr(&sb, "} 1\n");
 	}
 	free(all);

@@ -14,7 +14,8 @@
  * verdict of every container is kept, and each change of verdict is handed
  * to on_record. When the stream breaks or the engine restarts, it waits
  * (bounded exponential backoff), lists every container again and reconciles:
- * what was created or removed meanwhile is reported like an event.
+ * what was created or removed meanwhile is reported like an event. On a Swarm
+ * manager, services are judged the same way (TaskTemplate.ContainerSpec).
  */
 
 /* A container not known before, or no longer there. */
@@ -30,6 +31,7 @@ struct watch_record {
 	int new_verdict;	    /* enum verdict, or WATCH_VERDICT_NONE: removed */
 	const struct strv *reasons; /* for the new verdict; empty when removed */
 	const char *cause; /* "audit", "resync", "config", or the event: "create", "destroy"... */
+	const char *kind;  /* "container" or "service" (a Swarm service, on a manager) */
 };
 
 enum watch_notice {
@@ -66,6 +68,8 @@ void watch_free(struct watch *w);
 int watch_sync(struct watch *w, const char *cause, struct rl_error *err);
 /* Reconcile with an audit's answers: the core of watch_sync(), for tests too. */
 void watch_reconcile(struct watch *w, struct audit_set *set, const char *cause);
+/* The same for GET /services (a JSON array; NULL: not a manager, so none). */
+void watch_reconcile_services(struct watch *w, json_t *services, const char *cause);
 
 /*
  * Follow the engine until tick says stop (returns 0); the first call syncs

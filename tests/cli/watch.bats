@@ -44,6 +44,7 @@ setup_file() {
 	clean_env
 	eng start 3>&- >/dev/null
 	eng images 3>&- >/dev/null
+	d swarm leave --force >/dev/null 2>&1 || true
 	remove_ours
 	export DIRW=$(mktemp -d /tmp/rlw.XXXXXX) # a short path: unix socket names are short
 	export MSOCK=$DIRW/metrics.sock OUT=$DIRW/out.jsonl CONFIG=$DIRW/config.json
@@ -62,6 +63,7 @@ setup_file() {
 
 teardown_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
+	d swarm leave --force >/dev/null 2>&1 || true
 	[ ! -f "$DIRW/pid" ] || kill "$(cat "$DIRW/pid")" 2>/dev/null || true
 	remove_ours
 	eng stop 3>&- >/dev/null
@@ -180,4 +182,28 @@ teardown_file() {
 	[ "$status" -eq 2 ]
 	run "$ROOTLOCK" watch --format yaml
 	[ "$status" -eq 2 ]
+}
+
+@test "watch: on a Swarm manager, services are judged by TaskTemplate.ContainerSpec too" {
+	d swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$(pick_port 2377)" >/dev/null
+	d service create --detach --replicas 0 --name rlw-svc-rw rootlock-test/busybox true >/dev/null 2>&1
+	local out=$DIRW/svc.jsonl
+	"$ROOTLOCK" watch -H "unix://$WATCH_ENGINE/docker.sock" --format jsonl --listen "unix:$DIRW/svc.sock" \
+		>"$out" 2>/dev/null 3>&- &
+	local pid=$!
+	OUT=$out wait_until 100 has_line rlw-svc-rw '"fail"'
+	d service create --detach --replicas 0 --read-only --cap-add SYS_ADMIN --name rlw-svc-sa \
+		rootlock-test/busybox true >/dev/null 2>&1
+	OUT=$out wait_until 100 has_line rlw-svc-sa '"warn"'
+	d service update --detach --read-only rlw-svc-rw >/dev/null 2>&1
+	OUT=$out wait_until 100 has_line rlw-svc-rw '"pass"'
+	[ "$(OUT=$out line_of rlw-svc-rw '"pass"' | jq -r '.kind + " " + .old_verdict + " " + .cause')" = "service fail update" ]
+	run curl -sSf --unix-socket "$DIRW/svc.sock" http://localhost/metrics
+	[[ $output == *'rootlock_service_info{id="'*'",name="rlw-svc-sa",image="rootlock-test/busybox:latest",verdict="warn"} 1'* ]]
+	[[ $output == *$'\nrootlock_services{verdict="pass"} 1\n'* ]]
+	d service rm rlw-svc-rw >/dev/null
+	OUT=$out wait_until 100 has_line rlw-svc-rw null
+	kill -TERM "$pid"
+	wait "$pid"
+	d swarm leave --force >/dev/null
 }

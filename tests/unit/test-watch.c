@@ -407,6 +407,52 @@ static void test_metrics(void **state)
 	watch_free(w);
 }
 
+/* GET /services of a real Swarm manager: each service judged, and gone when the list lacks it. */
+static void test_services(void **state)
+{
+	struct recorded r = {0};
+	struct watch *w = new_watch(&r);
+	json_error_t jerr;
+	json_t *list = json_load_file(TEST_DATA "/services/list.json", 0, &jerr);
+	assert_non_null(list);
+	watch_reconcile_services(w, list, "audit");
+	const char *first[] = {"svc-rw none->fail audit", "svc-ro none->pass audit",
+			       "svc-sysadmin none->warn audit"};
+	expect_lines(&r, first, 3);
+
+	_cleanup_free_ char *text = watch_metrics(w);
+	struct exposition e = {0};
+	parse_exposition(text, &e);
+	assert_true(value_of(&e, "rootlock_services", "verdict", "fail") == 1);
+	assert_true(value_of(&e, "rootlock_services", "verdict", "warn") == 1);
+	assert_true(value_of(&e, "rootlock_containers", "verdict", "fail") == 0);
+	assert_true(value_of(&e, "rootlock_service_info", "name", "svc-ro") == 1);
+	assert_null(info_of(&e, json_string_value(json_object_get(json_array_get(list, 0), "ID"))));
+	exposition_release(&e);
+
+	/* A container list does not remove services, nor the other way round. */
+	struct audit_set set = {.n = 1};
+	set.items = xcalloc(set.n, sizeof(*set.items));
+	load_item(&set.items[0], "shop-cart", "aaa", "cart");
+	watch_reconcile(w, &set, "resync");
+	audit_set_release(&set);
+	const char *cart[] = {"cart none->fail resync"};
+	expect_lines(&r, cart, 1);
+	json_array_remove(list, 0);
+	watch_reconcile_services(w, list, "resync");
+	assert_int_equal(r.lines.n, 1);
+	assert_true(str_startswith(r.lines.v[0], "svc-"));
+	assert_non_null(strstr(r.lines.v[0], "->none resync"));
+	strv_release(&r.lines);
+	/* No longer a manager: no services. */
+	watch_reconcile_services(w, NULL, "resync");
+	assert_int_equal(r.lines.n, 2);
+	strv_release(&r.lines);
+	assert_int_equal(watch_count(w, -1), 1);
+	json_decref(list);
+	watch_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_reconcile),
 		cmocka_unit_test(test_events_and_exemptions),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_services),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
