@@ -14,6 +14,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "fileio.h"
+#include "httpd.h"
 #include "inspect.h"
 #include "watch.h"
 
@@ -234,9 +236,9 @@ static void record(const struct watch_record *rec, void *userdata)
 		  rec->new_verdict < 0 ? "none" : verdict_name(rec->new_verdict), rec->cause);
 }
 
-static struct watch *new_watch(struct recorded *r)
+static struct watch *new_watch_at(struct recorded *r, const char *host)
 {
-	struct endpoint_options eo = {.host = "unix:///nonexistent/rootlock-test.sock"};
+	struct endpoint_options eo = {.host = host};
 	struct endpoint ep = {0};
 	struct rl_error err = {0};
 	assert_int_equal(endpoint_resolve(&eo, &ep, &err), 0);
@@ -247,6 +249,11 @@ static struct watch *new_watch(struct recorded *r)
 	struct watch *w = NULL;
 	assert_int_equal(watch_new(e, NULL, &wo, &w, &err), 0);
 	return w;
+}
+
+static struct watch *new_watch(struct recorded *r)
+{
+	return new_watch_at(r, "unix:///nonexistent/rootlock-test.sock");
 }
 
 /* A real engine's inspect answer, renamed and re-identified. */
@@ -361,6 +368,63 @@ static void test_events_and_exemptions(void **state)
 	watch_free(w);
 }
 
+/*
+ * An engine that knows one container: its inspect is a real answer; any other
+ * is the engine's 404, as for a container removed since its event.
+ */
+static void one_container_engine(const struct httpd_request *req, struct httpd_response *resp,
+				 void *userdata)
+{
+	if (str_startswith(req->url, "/v") && strstr(req->url, "/containers/ccc/json")) {
+		struct strbuf sb = STRBUF_INIT;
+		struct rl_error err = {0};
+		assert_int_equal(read_file_limited(TEST_DATA "/inspect/web-writable.json", 1 << 20,
+						   &sb, &err),
+				 0);
+		resp->len = sb.len;
+		resp->body = strbuf_detach(&sb);
+	} else {
+		resp->status = 404;
+		resp->body = xstrdup("{\"message\":\"No such container: gone\"}");
+		resp->len = strlen(resp->body);
+	}
+	resp->content_type = "application/json";
+}
+
+/* A container gone between its event and its inspect is destroyed, not an error. */
+static void test_gone_before_inspect(void **state)
+{
+	char dir[] = "/tmp/rootlock-watch-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *addr = xasprintf("unix:%s/engine.sock", dir);
+	struct httpd *fake = NULL;
+	struct rl_error err = {0};
+	assert_int_equal(httpd_start(addr, NULL, one_container_engine, NULL, &fake, &err), 0);
+	_cleanup_free_ char *host = xasprintf("unix://%s/engine.sock", dir);
+	struct recorded r = {0};
+	struct watch *w = new_watch_at(&r, host);
+
+	struct audit_set set = {.n = 1};
+	set.items = xcalloc(set.n, sizeof(*set.items));
+	load_item(&set.items[0], "shop-cart", "gone", "cart");
+	watch_reconcile(w, &set, "audit");
+	audit_set_release(&set);
+	strv_release(&r.lines);
+
+	struct engine_event create = {.type = "container", .action = "create", .id = "ccc"};
+	assert_int_equal(watch_handle_event(w, &create, &err), 0);
+	struct engine_event start = {.type = "container", .action = "start", .id = "gone"};
+	assert_int_equal(watch_handle_event(w, &start, &err), 0);
+	struct engine_event unknown = {.type = "container", .action = "create", .id = "never"};
+	assert_int_equal(watch_handle_event(w, &unknown, &err), 0);
+	const char *want[] = {"web-writable none->fail create", "cart fail->none destroy"};
+	expect_lines(&r, want, 2);
+	assert_int_equal(watch_count(w, -1), 1);
+	watch_free(w);
+	httpd_stop(fake);
+	rmdir(dir);
+}
+
 /* Every series, with label values that need escaping, read back exactly. */
 static void test_metrics(void **state)
 {
@@ -461,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_events_and_exemptions),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_gone_before_inspect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
