@@ -518,8 +518,10 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 		return r;
 	const char *server_api = json_string_value(json_object_get(v, "ApiVersion"));
 	const char *version = json_string_value(json_object_get(v, "Version"));
-	if (version)
-		e->server_version = xstrdup(version);
+	/* Negotiated again (watch, after the engine restarted): what it says now. */
+	free(e->server_version);
+	e->server_version = version ? xstrdup(version) : NULL;
+	e->podman = false;
 	/* Podman names itself in Components ("Podman Engine"); Docker says "Engine". */
 	json_t *component;
 	size_t i;
@@ -543,8 +545,10 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 		json_decref(v);
 		return RL_EENGINE;
 	}
-	if (api_version_cmp(server_api, ENGINE_CLIENT_API_VERSION) < 0)
-		snprintf(e->api_version, sizeof(e->api_version), "%s", server_api);
+	snprintf(e->api_version, sizeof(e->api_version), "%s",
+		 api_version_cmp(server_api, ENGINE_CLIENT_API_VERSION) < 0
+			 ? server_api
+			 : ENGINE_CLIENT_API_VERSION);
 	json_decref(v);
 	return 0;
 }
