@@ -34,13 +34,16 @@ static const char watch_usage[] =
 	"      --listen ADDR        serve Prometheus metrics on /metrics and /healthz:\n"
 	"                           HOST:PORT, [ADDRESS]:PORT, :PORT or unix:PATH\n"
 	"      --config FILE        exemptions: "
-	"{\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n" ENGINE_USAGE "\n"
+	"{\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
+	"      --ping-after SECONDS a silent event stream is checked with /_ping after\n"
+	"                           (default 30); no answer within 5 s: reconnect\n" ENGINE_USAGE
+	"\n"
 	"Each line: time, engine, container name and id, old verdict -> new verdict\n"
 	"('-' when first seen, 'removed' when gone), what caused it, and the reasons.\n"
 	"Exit codes: 0 stopped by a signal (--once: nothing failed), 1 --once found a fail,\n"
 	"2 usage error, 3 I/O error (--once: engine unreachable). See rootlock-watch(1).\n";
 
-enum { OPT_FORMAT = 256, OPT_ONCE, OPT_LISTEN, OPT_CONFIG };
+enum { OPT_FORMAT = 256, OPT_ONCE, OPT_LISTEN, OPT_CONFIG, OPT_PING_AFTER };
 
 static const struct option watch_options[] = {
 	{"help", no_argument, NULL, 'h'},
@@ -48,6 +51,7 @@ static const struct option watch_options[] = {
 	{"once", no_argument, NULL, OPT_ONCE},
 	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"config", required_argument, NULL, OPT_CONFIG},
+	{"ping-after", required_argument, NULL, OPT_PING_AFTER},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -57,6 +61,7 @@ struct watch_args {
 	struct strv audit_argv; /* --once: the engine options and --config, for audit */
 	const char *config_path;
 	const char *listen;
+	double ping_after_s;
 	bool jsonl;
 	bool once;
 };
@@ -118,6 +123,14 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 		case OPT_CONFIG:
 			a->config_path = optarg;
 			pass_on(&a->audit_argv, c, optarg);
+			break;
+		case OPT_PING_AFTER:
+			if (!parse_seconds(optarg, 86400, &a->ping_after_s) ||
+			    a->ping_after_s < 0.1)
+				return usage_error("watch",
+						   "--ping-after '%s' must be a number of seconds "
+						   "(0.1 to 86400)",
+						   optarg);
 			break;
 		case ':':
 			return usage_error("watch", "option '%s' needs a value", argv[optind - 1]);
@@ -308,6 +321,7 @@ static int run_watch(struct watch_args *a)
 		.on_notice = on_notice,
 		.tick = on_tick,
 		.userdata = &st,
+		.ping_after_ms = (long)(a->ping_after_s * 1000),
 	};
 	struct watch *w = NULL;
 	int r = watch_new(engine, &ex, &wo, &w, &err);

@@ -207,3 +207,19 @@ teardown_file() {
 	wait "$pid"
 	d swarm leave --force >/dev/null
 }
+
+@test "watch: a stalled stream from a hung engine: the /_ping times out, it reconnects and reports what changed" {
+	# The fake engine's stream says nothing and its /_ping never answers; its
+	# second container list has a container the first had not.
+	start_fake_engine events-stall
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	"$ROOTLOCK" watch -H "unix://$FAKE_SOCK" --format jsonl --ping-after 0.5 >"$out" 2>"$err" 3>&- &
+	local pid=$!
+	OUT=$out wait_until 50 has_line one '"fail"'
+	OUT=$out wait_until 200 has_line three '"fail"'
+	[ "$(OUT=$out line_of three '"fail"' | jq -r .cause)" = resync ]
+	grep -q "stopped answering /_ping" "$err"
+	kill -TERM "$pid"
+	wait "$pid"
+	stop_fake_engine
+}
