@@ -179,11 +179,19 @@ static const char *const usual_sockets[] = {
 	"/run/user/*/podman/podman.sock",
 };
 
-/* "/var/run//docker.sock/" -> "/run/docker.sock": one spelling per place. */
+/*
+ * "/var/run//docker.sock/" -> "/run/docker.sock": one spelling per place.
+ * systemd's %t (Quadlet) is /run, or /run/user/UID for a user's units:
+ * under /run either way, which is all the socket names need.
+ */
 static char *normalize_path(const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p = path;
+	if (str_startswith(p, "%t/")) {
+		strbuf_addstr(&sb, "/run");
+		p += 2;
+	}
 	while (*p) {
 		while (*p == '/')
 			p++;
@@ -302,7 +310,8 @@ static void find_defeaters(const struct workload *w, struct strv *reasons, struc
 	const struct fix_words *fw = words_for(w);
 	for (size_t i = 0; i < w->n_mounts; i++) {
 		const struct mount *m = &w->mounts[i];
-		if (m->kind != MOUNT_BIND || str_empty(m->source) || m->source[0] != '/')
+		if (m->kind != MOUNT_BIND || str_empty(m->source) ||
+		    (m->source[0] != '/' && !str_startswith(m->source, "%t/")))
 			continue;
 		_cleanup_free_ char *src = normalize_path(m->source);
 		const char *sock = NULL, *root = NULL;
