@@ -27,6 +27,7 @@ setup_file() {
 	d run -d "${c[@]}" --name "$RUN-agent" -v "$SOCK:/var/run/docker.sock:ro" \
 		--label 'rootlock.exempt=monitoring agent, reads container stats (OPS-7)' \
 		"$IMAGE" "${LONG[@]}"
+	d run -d "${c[@]}" --name "$RUN-exec" "$IMAGE" "${LONG[@]}"
 	d run -d "${c[@]}" --name "$RUN-harmless" -v "$DATAROOT:/engine:ro" \
 		-v "$BATS_FILE_TMPDIR:/scratch" "$IMAGE" "${LONG[@]}"
 }
@@ -156,4 +157,17 @@ assert_proof() {
 	[ "$(field agent .verdict)" = exempt ]
 	[ "$(field agent .exempt_reason)" = "monitoring agent, reads container stats (OPS-7)" ]
 	[ "$(field harmless .verdict)" = pass ]
+}
+
+@test "a running exec that is not privileged leaves a read-only container a pass" {
+	# (This VM cannot start a privileged exec: test-inspect reads recorded answers.)
+	d exec -d "$RUN-exec" sleep 300
+	[ "$(d inspect -f '{{len .ExecIDs}}' "$RUN-exec")" = 1 ]
+	audit_json
+	[ "$(field exec .verdict)" = pass ]
+	# A privileged one is refused by this kernel, and ends: still a pass.
+	run d exec --privileged "$RUN-exec" true
+	[ "$status" -ne 0 ]
+	audit_json
+	[ "$(field exec .verdict)" = pass ]
 }
