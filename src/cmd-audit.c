@@ -42,8 +42,9 @@ static const char audit_usage[] =
 	"\n"
 	"Verdicts: pass (read-only), fail (writable), warn (read-only but rewritable from\n"
 	"inside: privileged, CAP_SYS_ADMIN, a writable bind of / or of the engine's data\n"
-	"root, the engine's socket, --pid host with SYS_PTRACE, a running privileged exec),\n"
-	"exempt (label rootlock.exempt=REASON or a --config entry).\n"
+	"root, the engine's socket, --pid host with SYS_PTRACE, a running privileged exec\n"
+	"where seccomp allows mount), exempt (label rootlock.exempt=REASON or a --config\n"
+	"entry).\n"
 	"Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage error,\n"
 	"3 engine unreachable or I/O error. See rootlock-audit(1).\n";
 

@@ -859,7 +859,9 @@ static bool read_exec(struct reader *r, json_t *body, struct workload *w)
 	if (!read_fields(r, body, "the body", f, ARRAY_SIZE(f)) ||
 	    !get_bool(r, "", &f[0], &privileged))
 		return false;
+	/* Nor its seccomp profile: it may be one that lets the exec remount. */
 	w->readonly_rootfs = true;
+	w->seccomp_custom = true;
 	if (privileged)
 		w->privileged_exec = xstrdup("requested");
 	return true;
@@ -1631,10 +1633,11 @@ static void judge_workload(const struct authz_policy *p, const char *user, struc
 		if (d->kind == AUTHZ_CONTAINER_EXEC) {
 			strbuf_addstr(
 				&sb,
-				" is refused: it would hold every capability, and `mount -o "
-				"remount,rw /` works where no AppArmor profile forbids it (this "
-				"plugin does not see whether the container is read-only, so it "
-				"refuses every privileged exec): exec without --privileged");
+				" is refused: it would hold every capability, unconfined by "
+				"AppArmor, and where the container's seccomp profile allows mount "
+				"it can remount a read-only / read-write (this plugin does not see "
+				"the container, so it refuses every privileged exec): exec without "
+				"--privileged");
 			set_deny(d, "defeatable", strbuf_detach(&sb));
 			break;
 		}

@@ -141,6 +141,9 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 			w.apparmor_unconfined = true;
 		if (security_opt_unconfined(opt, "seccomp"))
 			w.seccomp_unconfined = true;
+		else if ((str_startswith(opt, "seccomp=") || str_startswith(opt, "seccomp:")) &&
+			 !streq(opt + strlen("seccomp="), "builtin"))
+			w.seccomp_custom = true;
 	}
 	if (streq(json_string_value(json_object_get(c, "AppArmorProfile")), "unconfined"))
 		w.apparmor_unconfined = true;

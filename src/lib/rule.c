@@ -370,12 +370,18 @@ static void find_defeaters(const struct workload *w, struct strv *reasons, struc
 				  "host's filesystem and this container's layers in it");
 		strv_add(fixes, fw->no_pid_ptrace);
 	}
-	if (w->privileged_exec) {
+	/*
+	 * An exec keeps the container's seccomp filter, and the engine's default
+	 * one forbids mount unless the container itself had CAP_SYS_ADMIN (then
+	 * it warns already): seen on Engine 26, where the privileged exec runs
+	 * but its remount is refused, and succeeds with seccomp=unconfined.
+	 */
+	if (w->privileged_exec && (w->seccomp_unconfined || w->seccomp_custom)) {
 		strv_addf(reasons,
 			  "read-only, but a privileged exec session (%.12s) runs in it: it holds "
-			  "every capability, and `mount -o remount,rw /` works where no AppArmor "
-			  "profile forbids it",
-			  w->privileged_exec);
+			  "every capability and AppArmor does not confine it, and with %s seccomp "
+			  "profile nothing forbids `mount -o remount,rw /`",
+			  w->privileged_exec, w->seccomp_unconfined ? "no" : "its own");
 		strv_addf(fixes,
 			  "End the privileged exec session %.12s; exec into a read-only container "
 			  "without --privileged.",

@@ -54,6 +54,7 @@ struct workload {
 	bool cap_sys_admin; /* SYS_ADMIN or ALL added */
 	bool apparmor_unconfined;
 	bool seccomp_unconfined;
+	bool seccomp_custom;		 /* a profile of its own, not the engine's default */
 	bool allow_privilege_escalation; /* Kubernetes, only when set to true */
 	bool pid_host;			 /* shares the host's process namespace */
 	bool cap_sys_ptrace;		 /* SYS_PTRACE or ALL added */

@@ -160,14 +160,40 @@ assert_proof() {
 }
 
 @test "a running exec that is not privileged leaves a read-only container a pass" {
-	# (This VM cannot start a privileged exec: test-inspect reads recorded answers.)
 	d exec -d "$RUN-exec" sleep 300
 	[ "$(d inspect -f '{{len .ExecIDs}}' "$RUN-exec")" = 1 ]
 	audit_json
 	[ "$(field exec .verdict)" = pass ]
-	# A privileged one is refused by this kernel, and ends: still a pass.
-	run d exec --privileged "$RUN-exec" true
+}
+
+# Engine 20's runc cannot start a privileged exec on this VM ("unable to
+# apply caps"); Engine 26's can. test-inspect reads recorded answers for both.
+privileged_exec_starts() { d exec --privileged "$RUN-$1" true 2>/dev/null; }
+
+@test "a privileged exec remounts / read-write where seccomp allows mount; audit warns while one runs" {
+	local c=(--label "rootlock.test=$RUN" --network none --read-only)
+	d run -d "${c[@]}" --name "$RUN-pexec" --security-opt seccomp=unconfined "$IMAGE" "${LONG[@]}"
+	d run -d "${c[@]}" --name "$RUN-pexec-default" "$IMAGE" "${LONG[@]}"
+	privileged_exec_starts pexec || skip "this engine cannot start a privileged exec here"
+	# The default seccomp profile is the container's, and the exec keeps it: no mount.
+	run d exec --privileged "$RUN-pexec-default" mount -o remount,rw /
 	[ "$status" -ne 0 ]
+	run d exec "$RUN-pexec" touch /proof
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	d exec --privileged "$RUN-pexec" sh -c "mount -o remount,rw / && echo 'defeated through a privileged exec' >/proof"
+	assert_proof pexec "a privileged exec"
+
+	# Without a session running, nothing to report; with one, a warn naming it.
 	audit_json
-	[ "$(field exec .verdict)" = pass ]
+	[ "$(field pexec .verdict)" = pass ]
+	d exec -d --privileged "$RUN-pexec" sleep 300
+	d exec -d --privileged "$RUN-pexec-default" sleep 300
+	local id
+	id=$(d inspect -f '{{range .ExecIDs}}{{.}}{{end}}' "$RUN-pexec")
+	audit_json
+	[ "$(field pexec .verdict)" = warn ]
+	[[ "$(reasons pexec)" == *"a privileged exec session (${id:0:12}) runs in it"* ]]
+	[[ "$(field pexec .remediation)" == *"End the privileged exec session ${id:0:12}"* ]]
+	[ "$(field pexec-default .verdict)" = pass ]
 }

@@ -742,6 +742,34 @@ static void test_exec_session_privileged(void **state)
 	json_decref(odd);
 }
 
+static void test_seccomp_custom(void **state)
+{
+	static const struct {
+		const char *opt;
+		bool unconfined, custom;
+	} cases[] = {
+		{"seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}", false, true},
+		{"seccomp=unconfined", true, false},
+		{"seccomp:unconfined", true, false},
+		{"seccomp=builtin", false, false},
+		{"apparmor=unconfined", false, false},
+		{"no-new-privileges", false, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *c = load("fx-pid-ptrace");
+		json_object_set_new(json_object_get(c, "HostConfig"), "SecurityOpt",
+				    json_pack("[s]", cases[i].opt));
+		struct workload w;
+		from_json(c, &w);
+		if (w.seccomp_unconfined != cases[i].unconfined ||
+		    w.seccomp_custom != cases[i].custom)
+			fail_msg("%s: unconfined %d custom %d", cases[i].opt, w.seccomp_unconfined,
+				 w.seccomp_custom);
+		workload_release(&w);
+		json_decref(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -770,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_list_entry_not_json),
 		cmocka_unit_test(test_pid_host_ptrace),
 		cmocka_unit_test(test_exec_session_privileged),
+		cmocka_unit_test(test_seccomp_custom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

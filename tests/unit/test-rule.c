@@ -719,10 +719,22 @@ static void test_defeater_privileged_exec(void **state)
 	make(&w, "web", "nginx", true);
 	w.privileged_exec =
 		xstrdup("4f1c2e0d9b8a77665544332211000aaabbbcccdddeeefff000111222333444");
+	/* The engine's default seccomp profile still forbids mount to the exec. */
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	judgement_release(&j);
+	w.seccomp_unconfined = true;
 	rule_judge(&w, NULL, &j);
 	assert_int_equal(j.verdict, VERDICT_WARN);
 	expect_reason(&j, "a privileged exec session (4f1c2e0d9b8a) runs in it");
+	expect_reason(&j, "with no seccomp profile nothing forbids `mount -o remount,rw /`");
 	expect_remedy(&j, "End the privileged exec session 4f1c2e0d9b8a");
+	judgement_release(&j);
+	w.seccomp_unconfined = false;
+	w.seccomp_custom = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	expect_reason(&j, "with its own seccomp profile");
 	judgement_release(&j);
 	workload_release(&w);
 }
