@@ -87,6 +87,8 @@ void authz_policy_release(struct authz_policy *p)
 		free(p->exempt[i].reason);
 	}
 	free(p->exempt);
+	free(p->engine_socket);
+	free(p->engine_data_root);
 	free(p->source);
 	memset(p, 0, sizeof(*p));
 }
@@ -171,6 +173,18 @@ int authz_policy_parse(const char *text, size_t len, const char *source, struct 
 				p.deny_defeatable = json_is_true(val);
 			else
 				p.allow_label_exemption = json_is_true(val);
+		} else if (streq(key, "engine_socket") || streq(key, "engine_data_root")) {
+			const char *path = json_string_value(val);
+			if (!path || path[0] != '/') {
+				r = rl_error_set(err, RL_EPARSE,
+						 "%s: \"%s\" must be an absolute path", source,
+						 key);
+				goto out;
+			}
+			char **dst = streq(key, "engine_socket") ? &p.engine_socket
+								 : &p.engine_data_root;
+			free(*dst);
+			*dst = xstrdup(path);
 		} else if (streq(key, "exempt")) {
 			if (!json_is_array(val)) {
 				r = rl_error_set(err, RL_EPARSE, "%s: \"exempt\" must be a list",
@@ -189,7 +203,8 @@ int authz_policy_parse(const char *text, size_t len, const char *source, struct 
 		} else {
 			r = rl_error_set(err, RL_EPARSE,
 					 "%s: unknown key \"%s\" (use deny_defeatable, "
-					 "allow_label_exemption, exempt)",
+					 "allow_label_exemption, exempt, engine_socket, "
+					 "engine_data_root)",
 					 source, key);
 			goto out;
 		}
@@ -1792,6 +1807,9 @@ static void judge_request(const struct authz_policy *p, struct outer_field *b64,
 	d->name = w.name ? xstrdup(w.name) : NULL;
 	d->image = w.image ? xstrdup(w.image) : NULL;
 	label_seen = w.has_exempt_label;
+	/* Where this daemon listens and keeps its layers, when the policy says. */
+	w.engine_socket = p->engine_socket ? xstrdup(p->engine_socket) : NULL;
+	w.engine_data_root = p->engine_data_root ? xstrdup(p->engine_data_root) : NULL;
 	if (!p->allow_label_exemption) {
 		w.has_exempt_label = false;
 		free(w.exempt_reason);

@@ -40,14 +40,17 @@ struct authz_policy {
 	bool allow_label_exemption; /* honour the label rootlock.exempt=REASON */
 	struct authz_exemption *exempt;
 	size_t n_exempt;
-	char *source; /* the file it came from, or NULL for the built-in policy */
+	char *engine_socket;	/* the daemon's own socket, when not a usual one */
+	char *engine_data_root; /* its data-root, when not /var/lib/docker */
+	char *source;		/* the file it came from, or NULL for the built-in policy */
 };
 
 /*
  * The policy file, JSON:
  *   {"deny_defeatable": false, "allow_label_exemption": false,
  *    "exempt": [{"image": "vendor.io/app:*", "name": "legacy-*", "user": "ci",
- *                "reason": "..."}]}
+ *                "reason": "..."}],
+ *    "engine_socket": "/srv/docker.sock", "engine_data_root": "/srv/docker"}
  * Unknown keys, a missing reason, an exemption with no matcher: RL_EPARSE.
  * A missing or unreadable file: RL_EIO.
  */

@@ -291,6 +291,18 @@ teardown_file() {
 	[ "$status" -ne 0 ]
 	[[ $output == *"CAP_SYS_PTRACE"* ]]
 	assert_not_created az-ptrace
+	# This engine's own socket is not a usual one: refused once the policy names it.
+	local own=(--mount "type=bind,source=$AUTHZ_ENGINE/docker.sock,target=/var/run/docker.sock,readonly")
+	run d create "${C[@]}" --read-only "${own[@]}" --name az-own "$IMAGE" true
+	[ "$status" -eq 0 ]
+	d rm az-own >/dev/null
+	use_plugin --policy "$(policy own "{\"deny_defeatable\": true, \"engine_socket\": \"$AUTHZ_ENGINE/docker.sock\"}")"
+	run d create "${C[@]}" --read-only "${own[@]}" --name az-own "$IMAGE" true
+	[ "$status" -ne 0 ]
+	[[ $output == *"the engine's socket $AUTHZ_ENGINE/docker.sock is bound at /var/run/docker.sock"* ]]
+	assert_not_created az-own
+	use_plugin --policy "$(policy binds '{"deny_defeatable": true, "exempt": [
+		{"name": "az-agent", "reason": "monitoring agent, reads container stats (OPS-7)"}]}')"
 	# The exempted agent is let through (this host has no /var/run/docker.sock,
 	# so the engine itself then refuses the mount).
 	local before

@@ -847,6 +847,36 @@ static void test_defeaters_create(void **state)
 	expect_deny(&p, CREATE,
 		    "{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"PidMode\":1}}",
 		    "wrong type");
+	/* The daemon's own socket and data root, when the policy names them. */
+	const char *own_sock = "{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+			       "\"Binds\":[\"/srv/e/docker.sock:/s:ro\"]}}";
+	const char *own_root = "{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+			       "\"Binds\":[\"/srv/e:/e\"]}}";
+	expect_allow(&p, CREATE, own_sock, AUTHZ_CONTAINER_CREATE);
+	expect_allow(&p, CREATE, own_root, AUTHZ_CONTAINER_CREATE);
+	const char *where =
+		"{\"deny_defeatable\": true, \"engine_socket\": \"/srv/e/docker.sock\", "
+		"\"engine_data_root\": \"/srv/e/data\"}";
+	struct authz_policy own;
+	struct rl_error err0 = {0};
+	assert_int_equal(authz_policy_parse(where, strlen(where), "policy.json", &own, &err0), 0);
+	expect_deny(&own, CREATE, own_sock, "defeatable");
+	expect_deny(&own, CREATE, own_root, "defeatable");
+	authz_policy_release(&own);
+	static const char *const bad[] = {"{\"engine_socket\": \"docker.sock\"}",
+					  "{\"engine_data_root\": 3}"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(authz_policy_parse(bad[i], strlen(bad[i]), "p", &own, &err0),
+				 RL_EPARSE);
+		assert_non_null(strstr(err0.msg, "must be an absolute path"));
+		rl_error_clear(&err0);
+	}
+	/* Swarm: a ContainerSpec mount of the socket. */
+	expect_deny(&p, "/services/create",
+		    "{\"Name\":\"s\",\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"x\","
+		    "\"ReadOnly\":true,\"Mounts\":[{\"Type\":\"bind\",\"Source\":"
+		    "\"/var/run/docker.sock\",\"Target\":\"/s\",\"ReadOnly\":true}]}}}",
+		    "defeatable");
 	/* An exemption by name still lets the monitoring agent in. */
 	const char *text = "{\"deny_defeatable\": true, \"exempt\": [{\"name\": \"web\", "
 			   "\"reason\": \"monitoring agent, reads stats (OPS-7)\"}]}";
