@@ -283,17 +283,27 @@ static bool socket_exposed(const struct workload *w, const char *src, const char
 
 enum data_root_relation { DR_NONE, DR_ROOT, DR_ABOVE, DR_LAYERS };
 
+/*
+ * Its own layers are in its engine's data root: when the engine said where
+ * (audit), that one alone; else the usual places. A directory above a
+ * rootless one (a home directory) is not flagged by pattern alone: binding
+ * one's home is common, and a defeater only under rootless Docker.
+ */
 static enum data_root_relation data_root_relation(const struct workload *w, const char *src,
 						  const char **ret_root)
 {
 	_cleanup_free_ char *own = w->engine_data_root ? normalize_path(w->engine_data_root) : NULL;
-	for (size_t i = 0; i <= ARRAY_SIZE(usual_data_roots); i++) {
-		const char *root = i < ARRAY_SIZE(usual_data_roots) ? usual_data_roots[i] : own;
-		if (!root)
-			continue;
-		*ret_root = i < ARRAY_SIZE(usual_data_roots) ? root : w->engine_data_root;
-		if (path_at_or_above(src, root))
-			return path_depth(src) == path_depth(root) ? DR_ROOT : DR_ABOVE;
+	size_t n = own ? 1 : ARRAY_SIZE(usual_data_roots);
+	for (size_t i = 0; i < n; i++) {
+		const char *root = own ? own : usual_data_roots[i];
+		bool pattern = strpbrk(root, "*?[") != NULL;
+		*ret_root = own ? w->engine_data_root : root;
+		if (path_at_or_above(src, root)) {
+			if (path_depth(src) == path_depth(root))
+				return DR_ROOT;
+			if (!pattern)
+				return DR_ABOVE;
+		}
 		if (path_in_layers(src, root))
 			return DR_LAYERS;
 	}

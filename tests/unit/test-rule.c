@@ -617,6 +617,21 @@ static void test_defeater_data_root(void **state)
 	judgement_release(&j);
 	assert_int_equal(judge_bind("/var/lib/dockerd", true, NULL, NULL, &j), VERDICT_PASS);
 	judgement_release(&j);
+	/* Told the engine's own root, the usual ones are another engine's layers. */
+	assert_int_equal(judge_bind("/var/lib/docker", true, root, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	/* A home directory holds a rootless data root only when the engine says so. */
+	assert_int_equal(judge_bind("/home/ann", true, NULL, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/home/ann", true, "/home/ann/.local/share/docker", NULL, &j),
+			 VERDICT_WARN);
+	expect_reason(&j, "/home/ann, which holds the engine's data root "
+			  "/home/ann/.local/share/docker, is bound writable");
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/home/ann/.local/share/containers/storage/overlay/x", true,
+				    NULL, NULL, &j),
+			 VERDICT_WARN);
+	judgement_release(&j);
 }
 
 static void test_defeater_sockets(void **state)
