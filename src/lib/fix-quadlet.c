@@ -27,8 +27,11 @@ struct unit_scan {
 	/* Where new lines go: the end (after its line ending) of the last entry, or header. */
 	size_t anchor_end;
 	int anchor_line;
-	/* 1 + offset of a backslash ending the anchor at the end of the file (it joins nothing). */
+	/* 1 + offset of a backslash ending a header anchor at the end of the file. */
 	size_t anchor_backslash;
+	/* 1 + offset of the line new lines go before, when they cannot follow the anchor. */
+	size_t anchor_before;
+	bool anchor_resets; /* that line is "Tmpfs=" or "Volume=", which empties the list */
 	/* The last ReadOnly= entry: the bytes to replace, and whether it is one line. */
 	bool has_readonly;
 	size_t ro_start, ro_value, ro_end;
@@ -77,14 +80,33 @@ static bool section_header(const char *s, size_t n, const char **name, size_t *n
 	return true;
 }
 
-static void set_anchor(struct unit_scan *sc, const char *buf, const struct logical *l)
+/*
+ * The anchor is the line new lines follow. One that ends the file with a
+ * backslash continues nothing, but would continue onto a line added after
+ * it: a header loses that backslash (it still says [Container]); an entry
+ * gets the new lines before it instead, which keeps its value as it is.
+ */
+static void set_anchor(struct unit_scan *sc, const char *buf, const struct logical *l, bool header,
+		       bool resets_list)
 {
 	sc->has_container = true;
 	sc->anchor_end = l->line_end;
 	sc->anchor_line = l->last_line;
 	sc->anchor_backslash = 0;
-	if (buf[l->content_end - 1] == '\\')
+	sc->anchor_before = 0;
+	sc->anchor_resets = false;
+	if (buf[l->content_end - 1] != '\\')
+		return;
+	if (header) {
 		sc->anchor_backslash = l->content_end;
+		return;
+	}
+	size_t start = l->first_start;
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	sc->anchor_before = start + 1;
+	sc->anchor_line = l->line;
+	sc->anchor_resets = resets_list;
 }
 
 static void scan_logical(struct unit_scan *sc, bool *in_container, const char *buf,
@@ -98,19 +120,24 @@ static void scan_logical(struct unit_scan *sc, bool *in_container, const char *b
 	if (section_header(s, n, &name, &name_len)) {
 		*in_container = name_len == 9 && memcmp(name, "Container", 9) == 0;
 		if (*in_container)
-			set_anchor(sc, buf, l);
+			set_anchor(sc, buf, l, true, false);
 		return;
 	}
 	if (!*in_container)
 		return;
-	set_anchor(sc, buf, l);
 
 	const char *eq = memchr(s, '=', n);
-	if (!eq)
-		return;
-	size_t key_len = (size_t)(eq - s);
+	size_t key_len = eq ? (size_t)(eq - s) : 0;
 	while (key_len && is_space(s[key_len - 1]))
 		key_len--;
+	const char *value = eq ? eq + 1 : s + n;
+	while (value < s + n && is_space(*value))
+		value++;
+	bool list_key = (key_len == 5 && memcmp(s, "Tmpfs", 5) == 0) ||
+			(key_len == 6 && memcmp(s, "Volume", 6) == 0);
+	set_anchor(sc, buf, l, false, list_key && value == s + n);
+	if (!eq)
+		return;
 	if (key_len != 8 || memcmp(s, "ReadOnly", 8) != 0)
 		return;
 	sc->has_readonly = true;
@@ -189,7 +216,8 @@ static void scan_unit(const char *buf, size_t len, struct unit_scan *sc)
 		if (last)
 			break;
 	}
-	sc->eol = line_ending_at(buf, len, sc->anchor_end);
+	sc->eol = line_ending_at(buf, len,
+				 sc->anchor_before ? sc->anchor_before - 1 : sc->anchor_end);
 	strbuf_release(&l.text);
 }
 
@@ -381,13 +409,20 @@ static void edit_init(struct fix_edit *out)
 	memset(out, 0, sizeof(*out));
 }
 
+/* One replacement in the text: del bytes at `at` give way to ins. */
+struct splice {
+	size_t at, del;
+	struct strbuf ins;
+};
+
 int fix_quadlet(const char *buf, size_t len, const char *filename, const struct plan *plan,
 		struct fix_edit *out, struct rl_error *err)
 {
 	struct workload w;
 	struct unit_scan sc;
 	struct planned p = {.lines = STRV_INIT};
-	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	struct splice sp[3] = {{0}};
+	size_t n_sp = 0;
 
 	edit_init(out);
 	if (!buf)
@@ -398,51 +433,92 @@ int fix_quadlet(const char *buf, size_t len, const char *filename, const struct 
 	plan_lines(filename, &w, plan, &p, out);
 	workload_release(&w);
 
-	size_t pos = 0;
 	bool add_readonly = p.set_readonly;
 	if (p.set_readonly && sc.has_readonly) {
 		/* Change the value of the ReadOnly= line that counts (the last one). */
 		size_t from = sc.ro_single ? sc.ro_value : sc.ro_start;
-		strbuf_add(&sb, buf, from);
-		strbuf_addstr(&sb, sc.ro_single ? "true" : "ReadOnly=true");
-		pos = sc.ro_end;
+		struct splice *s = &sp[n_sp++];
+		s->at = from;
+		s->del = sc.ro_end - from;
+		strbuf_addstr(&s->ins, sc.ro_single ? "true" : "ReadOnly=true");
 		add_readonly = false;
 		strv_addf(&out->notes, "%s:%d: ReadOnly=true, where it said otherwise", filename,
 			  sc.ro_line);
 		out->changes++;
 	}
-	size_t n_new = p.lines.n + (add_readonly ? 1 : 0);
-	if (n_new && sc.anchor_backslash > pos) {
-		/* A backslash ending the file would join the first new line to it. */
-		strbuf_add(&sb, buf + pos, sc.anchor_backslash - 1 - pos);
-		pos = sc.anchor_backslash;
-	}
-	strbuf_add(&sb, buf + pos, sc.anchor_end - pos);
-	pos = sc.anchor_end;
 
-	bool open_line = sc.anchor_end == 0 || buf[sc.anchor_end - 1] != '\n';
-	for (size_t i = 0; i < n_new; i++) {
-		const char *line =
-			add_readonly ? (i == 0 ? "ReadOnly=true" : p.lines.v[i - 1]) : p.lines.v[i];
-		/* At the end of a file without a final newline the new lines keep it that way. */
-		if (open_line)
-			strbuf_addstr(&sb, sc.eol);
-		strbuf_addstr(&sb, line);
-		if (!open_line)
-			strbuf_addstr(&sb, sc.eol);
+	size_t n_new = p.lines.n + (add_readonly ? 1 : 0);
+	if (n_new && sc.anchor_before && sc.anchor_resets && p.lines.n) {
+		strv_release(&p.lines);
+		return rl_error_set(
+			err, RL_EPARSE,
+			"%s:%d: the unit ends in an empty Tmpfs= or Volume= continued by "
+			"a backslash; fix cannot add lines that it would not empty",
+			filename, sc.anchor_line);
 	}
 	if (n_new) {
+		struct splice *s = &sp[n_sp++];
+		bool open_line = false;
+		if (sc.anchor_before) {
+			s->at = sc.anchor_before - 1;
+		} else if (sc.anchor_backslash) {
+			/* The header's backslash joins nothing: it goes, and the new lines follow.
+			 */
+			struct splice *bs = s;
+			bs->at = sc.anchor_backslash - 1;
+			bs->del = 1;
+			s = &sp[n_sp++];
+			s->at = sc.anchor_end;
+			open_line = buf[sc.anchor_end - 1] != '\n';
+			strv_addf(&out->notes,
+				  "%s:%d: the backslash that ended the file (it continued nothing) "
+				  "is "
+				  "gone, or it would join the new lines to that one",
+				  filename, sc.anchor_line);
+		} else {
+			s->at = sc.anchor_end;
+			open_line = buf[sc.anchor_end - 1] != '\n';
+		}
+		for (size_t i = 0; i < n_new; i++) {
+			const char *line = add_readonly
+						   ? (i == 0 ? "ReadOnly=true" : p.lines.v[i - 1])
+						   : p.lines.v[i];
+			/* At the end of a file without a final newline the new lines keep it that
+			 * way. */
+			if (open_line)
+				strbuf_addstr(&s->ins, sc.eol);
+			strbuf_addstr(&s->ins, line);
+			if (!open_line)
+				strbuf_addstr(&s->ins, sc.eol);
+		}
 		strv_addf(&out->notes,
-			  "%s:%d: %s%zu tmpfs and %zu volume line(s) added to [Container]",
+			  "%s:%d: %s%zu tmpfs and %zu volume line(s) added to [Container] %s that "
+			  "line",
 			  filename, sc.anchor_line, add_readonly ? "ReadOnly=true, " : "", p.tmpfs,
-			  p.volumes);
+			  p.volumes, sc.anchor_before ? "before" : "after");
 		out->changes += n_new;
 	}
-	strbuf_add(&sb, buf + pos, len - pos);
 	strv_release(&p.lines);
 
+	/* Splices in order of place; a value change never overlaps the insertion. */
+	for (size_t i = 1; i < n_sp; i++)
+		for (size_t k = i; k > 0 && sp[k].at < sp[k - 1].at; k--) {
+			struct splice t = sp[k];
+			sp[k] = sp[k - 1];
+			sp[k - 1] = t;
+		}
+	struct strbuf sb = STRBUF_INIT;
+	size_t pos = 0;
+	for (size_t i = 0; i < n_sp; i++) {
+		strbuf_add(&sb, buf + pos, sp[i].at - pos);
+		strbuf_add(&sb, sp[i].ins.buf ? sp[i].ins.buf : "", sp[i].ins.len);
+		pos = sp[i].at + sp[i].del;
+		strbuf_release(&sp[i].ins);
+	}
+	strbuf_add(&sb, buf + pos, len - pos);
 	out->len = sb.len;
 	out->text = sb.len ? strbuf_detach(&sb) : xstrdup("");
+	strbuf_release(&sb);
 	return 0;
 }
 

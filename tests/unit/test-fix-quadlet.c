@@ -183,10 +183,24 @@ static void test_continuation_lines(void **state)
 	struct plan none = {0};
 	check_fix(in, want, &none);
 
-	/* A backslash that ends the file joins nothing; it must not join the new line. */
-	in = "[Container]\nImage=nginx\\\n";
-	want = "[Container]\nImage=nginx\nReadOnly=true\n";
+	/*
+	 * A backslash that ends the file joins nothing, and must join no new
+	 * line: the new lines go before that entry, which keeps its value.
+	 */
+	in = "[Container]\nImage=nginx\\\\\n";
+	want = "[Container]\nReadOnly=true\nImage=nginx\\\\\n";
 	check_fix(in, want, &none);
+	/* After a header that ends so, the backslash goes (it still says [Container]). */
+	in = "[Container]\\";
+	want = "[Container]\nReadOnly=true";
+	check_fix(in, want, &none);
+	/* An empty Tmpfs= there would empty the list the new lines start: refused. */
+	in = "[Container]\nTmpfs=\\";
+	struct fix_edit e;
+	struct rl_error err = {0};
+	assert_int_equal(fix_quadlet(in, strlen(in), "web.container", &nginx_plan, &e, &err),
+			 RL_EPARSE);
+	assert_true(str_startswith(err.msg, "web.container:2: "));
 
 	/* A ReadOnly= line continued over two lines is replaced whole. */
 	in = "[Container]\nReadOnly=fal\\\nse\nImage=nginx\n";
