@@ -332,7 +332,7 @@ synthetic_plan() {
 	[ -d "$corpus" ] || skip "no corpus at $corpus"
 	cd "$BATS_TEST_TMPDIR"
 	synthetic_plan plan.json
-	local files=0 services=0 skipped=0 f rel dir s
+	local files=0 services=0 skipped=0 f rel dir s svcs
 	while IFS= read -r f; do
 		rel=${f#"$corpus"/}
 		dir=work/$(dirname "$rel")
@@ -342,49 +342,51 @@ synthetic_plan() {
 			continue
 		fi
 		files=$((files + 1))
-		for s in $(jq -r '.services | keys[]' before.json); do
-			cat "$f" >"$dir/$(basename "$f")"
+		# Every service fixed in turn (each edit on the last one's result),
+		# then one config: each service must have exactly its additions.
+		svcs=$(jq -r '.services | keys[]' before.json)
+		for s in $svcs; do
 			(cd "$dir" && rootlock fix --plan "$BATS_TEST_TMPDIR/plan.json" -f "$(basename "$f")" --service "$s" --write 2>"$BATS_TEST_TMPDIR/err") || [ $? -eq 1 ] || {
 				echo "$rel: fix of $s failed: $(cat err)" >&2
 				return 1
 			}
-			(cd "$dir" && dc -f "$(basename "$f")" config --format json >"$BATS_TEST_TMPDIR/after.json") || {
-				echo "$rel: config refuses the file after fixing $s:" >&2
-				cat "$dir/$(basename "$f")" >&2
-				return 1
-			}
-			"$PY" - before.json after.json "$s" <<-'EOF' || { echo "$rel: service $s" >&2; return 1; }
-				import json, sys
-				before, after, svc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
-				a = after["services"][svc]
-				assert a.get("read_only") is True, "no read_only"
-				assert "/rootlock-tmp:mode=1777,uid=1000,gid=1000,size=16m" in a.get("tmpfs", []), a.get("tmpfs")
-				added = [v for v in a.get("volumes", []) if v.get("target") == "/rootlock-data"]
-				assert len(added) == 1 and added[0]["type"] == "volume", added
-				# Take the additions away: what is left is what was there.
-				b = before["services"][svc]
-				if "read_only" not in b:
-				    del a["read_only"]
-				a["tmpfs"] = [t for t in a["tmpfs"] if not t.startswith("/rootlock-tmp:")]
-				if not a["tmpfs"] and "tmpfs" not in b:
-				    del a["tmpfs"]
-				a["volumes"] = [v for v in a["volumes"] if v.get("target") != "/rootlock-data"]
-				if not a["volumes"] and "volumes" not in b:
-				    del a["volumes"]
-				vol = added[0]["source"]
-				assert vol in after.get("volumes", {}), "volume %s not declared" % vol
-				if vol not in before.get("volumes", {}):
-				    del after["volumes"][vol]
-				    if not after["volumes"] and "volumes" not in before:
-				        del after["volumes"]
-				if after != before:
-				    for k in sorted(set(after) | set(before)):
-				        if after.get(k) != before.get(k):
-				            print("differs at", k, json.dumps(before.get(k))[:400], json.dumps(after.get(k))[:400])
-				    sys.exit(1)
-			EOF
 			services=$((services + 1))
 		done
+		(cd "$dir" && dc -f "$(basename "$f")" config --format json >"$BATS_TEST_TMPDIR/after.json") || {
+			echo "$rel: config refuses the file after the fix:" >&2
+			cat "$dir/$(basename "$f")" >&2
+			return 1
+		}
+		"$PY" - before.json after.json $svcs <<-'EOF' || { echo "$rel" >&2; return 1; }
+			import json, sys
+			before, after = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+			for svc in sys.argv[3:]:
+			    a, b = after["services"][svc], before["services"][svc]
+			    assert a.get("read_only") is True, svc + ": no read_only"
+			    assert "/rootlock-tmp:mode=1777,uid=1000,gid=1000,size=16m" in a.get("tmpfs", []), a.get("tmpfs")
+			    added = [v for v in a.get("volumes", []) if v.get("target") == "/rootlock-data"]
+			    assert len(added) == 1 and added[0]["type"] == "volume", added
+			    # Take the additions away: what is left must be what was there.
+			    if "read_only" not in b:
+			        del a["read_only"]
+			    a["tmpfs"] = [t for t in a["tmpfs"] if not t.startswith("/rootlock-tmp:")]
+			    if not a["tmpfs"] and "tmpfs" not in b:
+			        del a["tmpfs"]
+			    a["volumes"] = [v for v in a["volumes"] if v.get("target") != "/rootlock-data"]
+			    if not a["volumes"] and "volumes" not in b:
+			        del a["volumes"]
+			    vol = added[0]["source"]
+			    assert vol in after.get("volumes", {}), "volume %s not declared" % vol
+			    if vol not in before.get("volumes", {}):
+			        del after["volumes"][vol]
+			if "volumes" in after and not after["volumes"] and "volumes" not in before:
+			    del after["volumes"]
+			if after != before:
+			    for k in sorted(set(after) | set(before)):
+			        if after.get(k) != before.get(k):
+			            print("differs at", k, json.dumps(before.get(k))[:400], json.dumps(after.get(k))[:400])
+			    sys.exit(1)
+		EOF
 	done < <(find "$corpus" -name 'compose.y*ml' -o -name 'docker-compose*.y*ml' | sort)
 	echo "# corpus: $files files, $services services fixed and compared; $skipped files whose config fails as they are" >&3
 	[ "$files" -gt 20 ]
