@@ -324,6 +324,74 @@ synthetic_plan() {
 	[[ $output == *"usage: rootlock fix"* ]]
 }
 
+@test "fix --try writes the plan try proved; when try fails, nothing is written" {
+	busybox_project try
+	cd "$DIR"
+	run rootlock fix -H "unix://$SOCK" --try --exec 'touch /tmp/proof' --write "$C"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q 'read_only: true' compose.yaml
+	grep -q -- '- /tmp:' compose.yaml
+	dc -p "$P" config -q
+	assert_no_leftovers
+	cp before.yaml compose.yaml
+	run rootlock fix -H "unix://$SOCK" --try --exec 'exit 7' --write "$C"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == *"try did not prove this plan (verdict fail)"* ]]
+	cmp compose.yaml before.yaml
+	assert_no_leftovers
+	dc -p "$P" down -v >/dev/null 2>&1
+}
+
+@test "fix -f: a Quadlet unit, its drop-in, and Kubernetes manifests matched by the plan's image" {
+	cd "$BATS_TEST_TMPDIR"
+	synthetic_plan plan.json
+	printf '[Unit]\nDescription=web\n\n[Container]\nImage=rootlock-test/busybox:latest\n\n[Install]\nWantedBy=default.target\n' >web.container
+	cp web.container unit.before
+	run rootlock fix --plan plan.json -f web.container
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"+ReadOnly=true"* && $output == *"+Tmpfs=/rootlock-tmp:mode=1777,uid=1000,gid=1000,size=16m"* ]]
+	patch -p1 --dry-run <<<"$(rootlock fix --plan plan.json -f web.container 2>/dev/null)" >/dev/null
+	run rootlock fix --plan plan.json -f web.container --drop-in --write
+	echo "$output"
+	[ "$status" -eq 1 ]
+	cmp web.container unit.before
+	grep -qx 'ReadOnly=true' web.container.d/50-rootlock.conf
+	run rootlock fix --plan plan.json -f web.container --drop-in
+	[ "$status" -eq 0 ]
+
+	cat >deploy.yaml <<-'EOF'
+		# two containers, one of them the plan's image
+		apiVersion: apps/v1
+		kind: Deployment
+		metadata:
+		  name: web
+		spec:
+		  template:
+		    spec:
+		      containers:
+		        - name: app
+		          image: rootlock-test/busybox:latest
+		        - name: sidecar
+		          image: other:1
+	EOF
+	run rootlock fix --plan plan.json -f deploy.yaml --write
+	echo "$output"
+	[ "$status" -eq 1 ]
+	"$PY" -c 'import yaml, sys
+d = yaml.safe_load(open("deploy.yaml"))
+c = d["spec"]["template"]["spec"]["containers"]
+assert c[0]["securityContext"]["readOnlyRootFilesystem"] is True, c[0]
+assert "securityContext" not in c[1], c[1]
+assert any(m["mountPath"] == "/rootlock-tmp" for m in c[0]["volumeMounts"]), c[0]'
+	# The volume that must persist gets a note, not an emptyDir.
+	[[ $output == *"/rootlock-data"* ]]
+	run rootlock fix --plan plan.json -f deploy.yaml --drop-in
+	[ "$status" -eq 2 ]
+}
+
 # --- the corpus ---------------------------------------------------------------------
 
 @test "fix: every service of every Compose file in ../shared/corpus: config after = config before plus the added keys" {
