@@ -738,6 +738,8 @@ int cmd_fix(int argc, char **argv)
 	if (r == 0 && a.write) {
 		r = write_all(&fs, &err);
 	} else if (r == 0) {
+		/* Which file and why, before the diff. */
+		notes_flush(true);
 		for (size_t i = 0; i < fs.n; i++) {
 			if (!fs.v[i].changes)
 				continue;

@@ -229,6 +229,47 @@ busybox_project() {
 	dc -p "$P" down -v >/dev/null 2>&1
 }
 
+@test "fix: a project of two files and an include: the service is written where it is defined, and config takes it" {
+	P=$RUN-merge
+	DIR=$BATS_TEST_TMPDIR/merge
+	mkdir -p "$DIR/parts"
+	cd "$DIR"
+	cat >compose.yaml <<-'EOF'
+		include:
+		  - path: parts/worker.yaml
+		services:
+		  app:
+		    image: rootlock-test/busybox:latest
+		    command: ["sleep", "3600"]
+	EOF
+	cat >parts/worker.yaml <<-'EOF'
+		services:
+		  worker:   # brought in by include
+		    image: rootlock-test/busybox:latest
+		    command: ["sleep", "3600"]
+	EOF
+	cat >compose.prod.yaml <<-'EOF'
+		services:
+		  app:
+		    read_only: false   # to be fixed here: the last file that says
+	EOF
+	cp compose.yaml main.before
+	dc -p "$P" -f compose.yaml -f compose.prod.yaml up -d >/dev/null 2>&1
+	synthetic_plan plan.json
+	run rootlock fix -H "unix://$SOCK" --plan plan.json --write "$P-app-1" "$P-worker-1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"compose.prod.yaml:2: service \"app\" is defined in 2 files of the merge; writing here, the last that sets read_only"* ]]
+	[[ $output == *"parts/worker.yaml:2: service \"worker\" is defined here, a file that "*"compose.yaml includes"* ]]
+	cmp compose.yaml main.before
+	grep -q 'read_only: true' compose.prod.yaml
+	grep -q 'read_only: true' parts/worker.yaml
+	dc -p "$P" -f compose.yaml -f compose.prod.yaml config --format json >merged.json
+	[ "$(jq -r '.services.app.read_only, .services.worker.read_only' merged.json)" = "true
+true" ]
+	dc -p "$P" -f compose.yaml -f compose.prod.yaml down -v >/dev/null 2>&1
+}
+
 # A plan with a tmpfs and a volume, written without an engine.
 synthetic_plan() {
 	cat >"$1" <<-'EOF'
