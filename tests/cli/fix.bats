@@ -375,7 +375,18 @@ synthetic_plan() {
 	grep -q -- '- /tmp:' compose.yaml
 	dc -p "$P" config -q
 	assert_no_leftovers
+	# try's JSON names the image its plan is for, and fix takes its plan.
 	cp before.yaml compose.yaml
+	rootlock try -H "unix://$SOCK" --format json --exec 'touch /tmp/proof' "$C" >try.json
+	[ "$(jq -r .image try.json)" = rootlock-test/busybox:latest ]
+	run rootlock fix -H "unix://$SOCK" --plan try.json "$C"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"+    read_only: true"* ]]
+	run rootlock fix --plan try.json -f "$REPO/tests/data/fix-locate/kube-busybox.yaml"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"+ "*"readOnlyRootFilesystem: true"* ]]
 	run rootlock fix -H "unix://$SOCK" --try --exec 'exit 7' --write "$C"
 	echo "$output"
 	[ "$status" -eq 3 ]
