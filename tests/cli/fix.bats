@@ -31,7 +31,7 @@ teardown_file() {
 	local p ids
 	for p in $(d ps -a --filter "label=com.docker.compose.project" \
 		--format '{{.Label "com.docker.compose.project"}}' | sort -u); do
-		[[ $p == "$RUN"* ]] && dc -p "$p" down -v --remove-orphans >/dev/null 2>&1
+		[[ $p == "$RUN"* ]] && dc -p "$p" down -v -t 0 --remove-orphans >/dev/null 2>&1
 	done
 	ids=$(d ps -aq --filter "label=rootlock.test=$RUN")
 	[ -z "$ids" ] || d rm -f -v $ids >/dev/null
@@ -151,7 +151,7 @@ fix_server() {
 	run rootlock fix -H "unix://$SOCK" --plan plan.json "$c"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	dc -p "$p" down -v >/dev/null 2>&1
+	dc -p "$p" down -v -t 0 >/dev/null 2>&1
 }
 
 @test "fix: nginx in Compose, written, recreated read-only, and it serves and logs" {
@@ -226,7 +226,7 @@ busybox_project() {
 	[ "${#lines[@]}" -eq 1 ]
 	[[ $output == *'compose.yaml:4: service "app" is defined twice'* ]]
 	cmp compose.yaml twice.yaml
-	dc -p "$P" down -v >/dev/null 2>&1
+	dc -p "$P" down -v -t 0 >/dev/null 2>&1
 }
 
 @test "fix: a project of two files and an include: the service is written where it is defined, and config takes it" {
@@ -267,7 +267,7 @@ busybox_project() {
 	dc -p "$P" -f compose.yaml -f compose.prod.yaml config --format json >merged.json
 	[ "$(jq -r '.services.app.read_only, .services.worker.read_only' merged.json)" = "true
 true" ]
-	dc -p "$P" -f compose.yaml -f compose.prod.yaml down -v >/dev/null 2>&1
+	dc -p "$P" -f compose.yaml -f compose.prod.yaml down -v -t 0 >/dev/null 2>&1
 }
 
 # A plan with a tmpfs and a volume, written without an engine.
@@ -393,7 +393,7 @@ synthetic_plan() {
 	[[ $output == *"try did not prove this plan (verdict fail)"* ]]
 	cmp compose.yaml before.yaml
 	assert_no_leftovers
-	dc -p "$P" down -v >/dev/null 2>&1
+	dc -p "$P" down -v -t 0 >/dev/null 2>&1
 }
 
 @test "fix -f: a Quadlet unit, its drop-in, and Kubernetes manifests matched by the plan's image" {
