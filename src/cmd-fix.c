@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -370,9 +371,18 @@ static int write_all(struct fix_files *fs, struct rl_error *err)
 
 /* --- the plan ------------------------------------------------------------------- */
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
 /*
  * try's plan: `rootlock try --format json` run as a child (its signals, its
- * cleanup and its exit codes are its own), its answer read back.
+ * cleanup and its exit codes are its own), its answer read back. Ctrl-C
+ * reaches the child too (one process group): fix waits while it removes
+ * what it made, and writes nothing.
  */
 static int plan_by_try(const struct fix_args *a, const char *ref, struct plan *p, char **image,
 		       struct rl_error *err)
@@ -397,6 +407,12 @@ static int plan_by_try(const struct fix_args *a, const char *ref, struct plan *p
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	/* Caught, not ignored: exec gives the child the default back. */
+	struct sigaction sa = {.sa_handler = on_signal}, old[3];
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
 	pid_t pid;
 	int e = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv.v, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -404,6 +420,8 @@ static int plan_by_try(const struct fix_args *a, const char *ref, struct plan *p
 	argv.n--; /* the NULL is no string to free */
 	if (e) {
 		close(pipefd[0]);
+		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &old[i], NULL);
 		return rl_error_set(err, RL_EIO, "cannot run rootlock try: %s", strerror(e));
 	}
 	struct strbuf out = STRBUF_INIT;
@@ -420,9 +438,13 @@ static int plan_by_try(const struct fix_args *a, const char *ref, struct plan *p
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	int r;
-	if (code != 0 && code != 1)
+	if (interrupted)
+		r = rl_error_set(err, RL_EIO, "interrupted: nothing written");
+	else if (code != 0 && code != 1)
 		r = rl_error_set(err, RL_EENGINE, "rootlock try exited with %d: nothing written",
 				 code);
 	else

@@ -393,6 +393,22 @@ synthetic_plan() {
 	[[ $output == *"try did not prove this plan (verdict fail)"* ]]
 	cmp compose.yaml before.yaml
 	assert_no_leftovers
+
+	# Ctrl-C while try works: try removes its clone, fix writes nothing.
+	rootlock fix -H "unix://$SOCK" --try --write "$C" >out 2>&1 &
+	local pid=$! i rc=0
+	for ((i = 0; i < 300; i++)); do
+		[ -n "$(d ps -aq --filter label=rootlock.try)" ] && break
+		sleep 0.1
+	done
+	[ -n "$(d ps -aq --filter label=rootlock.try)" ]
+	kill -INT $(pgrep -P "$pid") "$pid"
+	wait "$pid" || rc=$?
+	cat out
+	[ "$rc" -eq 3 ]
+	grep -q 'interrupted: nothing written' out
+	cmp compose.yaml before.yaml
+	assert_no_leftovers
 	dc -p "$P" down -v -t 0 >/dev/null 2>&1
 }
 
