@@ -369,10 +369,11 @@ struct yenode *yenode_get_key(const struct yenode *map, const char *key)
 }
 
 static struct yenode *get_merged(const struct yenode *map, const char *key,
-				 const struct yenode **via, int depth)
+				 const struct yenode **via, int depth, int *budget)
 {
 	map = yenode_resolve((struct yenode *)map);
-	if (!map || map->kind != YE_MAP || depth > 32)
+	/* Merges of merges, and merge lists, are bounded: no input makes this exponential. */
+	if (!map || map->kind != YE_MAP || depth > 32 || --*budget < 0)
 		return NULL;
 	struct yenode *own = yenode_get(map, key);
 	if (own && !streq(key, "<<"))
@@ -386,7 +387,7 @@ static struct yenode *get_merged(const struct yenode *map, const char *key,
 			struct yenode *src =
 				m && m->kind == YE_SEQ ? yenode_resolve(m->kids[j]) : m;
 			const struct yenode *inner = NULL;
-			struct yenode *v = get_merged(src, key, &inner, depth + 1);
+			struct yenode *v = get_merged(src, key, &inner, depth + 1, budget);
 			if (v) {
 				*via = inner ? inner : src;
 				return v;
@@ -403,7 +404,8 @@ struct yenode *yenode_get_merged(const struct yenode *map, const char *key,
 	if (!via)
 		via = &unused;
 	*via = NULL;
-	return get_merged(map, key, via, 0);
+	int budget = 1000;
+	return get_merged(map, key, via, 0, &budget);
 }
 
 struct yenode *yedit_find(const struct yenode *from, const char *path)
@@ -519,7 +521,12 @@ struct emitter {
 	const struct yedit *style; /* the file written into */
 	const char *src;	   /* the text the emitted nodes come from */
 	bool json;		   /* flow output with JSON's quoting */
+	int depth;
+	bool overflow; /* a recursive alias or an alias bomb: the output is not usable */
 };
+
+/* Inherited entries are written out whole: bound what aliases can make of them. */
+#define EMIT_MAX_BYTES ((size_t)1 << 20)
 
 static void spaces(struct strbuf *sb, int n)
 {
@@ -556,8 +563,14 @@ static bool flow_plain_ok(const char *s)
 static void emit_flow(struct emitter *e, const struct yenode *n, bool is_key)
 {
 	struct strbuf *sb = e->sb;
+	if (e->overflow || e->depth > YEDIT_MAX_DEPTH || sb->len > EMIT_MAX_BYTES) {
+		e->overflow = true;
+		return;
+	}
 	if (n->kind == YE_ALIAS) {
+		e->depth++;
 		emit_flow(e, yenode_resolve((struct yenode *)n), is_key);
+		e->depth--;
 		return;
 	}
 	if (n->kind == YE_SCALAR) {
@@ -580,6 +593,7 @@ static void emit_flow(struct emitter *e, const struct yenode *n, bool is_key)
 		return;
 	}
 	bool map = n->kind == YE_MAP;
+	e->depth++;
 	strbuf_addch(sb, map ? '{' : '[');
 	for (size_t i = 0; i < n->n; i += map ? 2 : 1) {
 		if (i)
@@ -591,6 +605,7 @@ static void emit_flow(struct emitter *e, const struct yenode *n, bool is_key)
 		}
 	}
 	strbuf_addch(sb, map ? '}' : ']');
+	e->depth--;
 }
 
 static void emit_raw(struct emitter *e, const struct yenode *n)
@@ -750,6 +765,20 @@ static size_t block_insert_at(const struct yedit *ye, const struct yenode *coll)
 	return line_after(ye, yenode_content_end(ye, coll));
 }
 
+/*
+ * Does coll end with a block scalar that runs to the end of a file without
+ * a final newline? A line added after it would add a newline to its value.
+ */
+static bool ends_in_open_block_scalar(const struct yedit *ye, const struct yenode *coll)
+{
+	if (!ye->len || ye->text[ye->len - 1] == '\n')
+		return false;
+	const struct yenode *n = coll;
+	while ((n->kind == YE_MAP || n->kind == YE_SEQ) && !n->flow && n->n)
+		n = n->kids[n->n - 1];
+	return n->kind == YE_SCALAR && n->block;
+}
+
 static bool fragment_is_scalar(const struct fragment *f)
 {
 	return f->node->kind == YE_SCALAR;
@@ -804,7 +833,22 @@ int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const c
 		strbuf_addstr(&sb, qkey);
 		strbuf_addch(&sb, ':');
 		emit_block_value(&e, f.node, col);
-		queue(ye, block_insert_at(ye, map), 0, strbuf_detach(&sb), true, map->depth);
+		size_t at = block_insert_at(ye, map);
+		if (at == ye->len && ends_in_open_block_scalar(ye, map)) {
+			/* Then the new pair goes first: key order means nothing to Compose. */
+			at = map->cstart - (size_t)map->ccolumn;
+			if (column_of(ye->text, map->cstart) != map->ccolumn ||
+			    (at > 0 && ye->text[at - 1] != '\n')) {
+				strbuf_release(&sb);
+				fragment_release(&f);
+				return rl_error_set(
+					err, RL_EPARSE,
+					"%s:%d: cannot add %s after a block scalar that "
+					"ends the file without a newline",
+					ye->filename, map->line, key);
+			}
+		}
+		queue(ye, at, 0, strbuf_detach(&sb), true, map->depth);
 	}
 	fragment_release(&f);
 	return 0;
@@ -916,6 +960,14 @@ int yedit_seq_append(struct yedit *ye, struct yenode *seq, const char *const *it
 		}
 		first = false;
 		fragment_release(&f);
+	}
+	if (!seq->flow && block_insert_at(ye, seq) == ye->len &&
+	    ends_in_open_block_scalar(ye, seq)) {
+		strbuf_release(&sb);
+		return rl_error_set(err, RL_EPARSE,
+				    "%s:%d: cannot append after a block scalar that ends the file "
+				    "without a newline",
+				    ye->filename, seq->line);
 	}
 	if (seq->flow)
 		queue(ye, seq->n ? seq->kids[seq->n - 1]->end : seq->cstart, 0, strbuf_detach(&sb),
@@ -1118,6 +1170,10 @@ char *yedit_node_flow(const struct yedit *ye, const struct yenode *n)
 	struct strbuf sb = STRBUF_INIT;
 	struct emitter e = {.sb = &sb, .style = ye, .src = ye->text};
 	emit_flow(&e, n, false);
+	if (e.overflow) {
+		strbuf_release(&sb);
+		return NULL;
+	}
 	return strbuf_detach(&sb);
 }
 
@@ -1146,7 +1202,8 @@ static void add_converted(struct strbuf *sb, const char *text, size_t len, const
 char *yedit_apply(const struct yedit *ye, size_t *len)
 {
 	struct yedit_change *sorted = xcalloc(ye->n_changes + 1, sizeof(*sorted));
-	memcpy(sorted, ye->changes, ye->n_changes * sizeof(*sorted));
+	if (ye->n_changes)
+		memcpy(sorted, ye->changes, ye->n_changes * sizeof(*sorted));
 	qsort(sorted, ye->n_changes, sizeof(*sorted), change_cmp);
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_grow(&sb, ye->len + 256);

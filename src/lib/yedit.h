@@ -132,7 +132,10 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 /* Insert raw text (lines ending in "\n", converted to the file's ending) at the end of the file. */
 void yedit_append_text(struct yedit *ye, const char *text);
 
-/* n (aliases resolved) in flow style, scalars as written where flow allows: "{a: 1, b: [x]}". */
+/*
+ * n (aliases resolved) in flow style, scalars as written where flow allows:
+ * "{a: 1, b: [x]}". NULL when aliases make it recursive or bigger than 1 MiB.
+ */
 char *yedit_node_flow(const struct yedit *ye, const struct yenode *n);
 
 /* How many changes are queued. */
