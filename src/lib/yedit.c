@@ -548,14 +548,14 @@ static bool json_bare(const char *s)
 	return *s && !*endp && strspn(s, "0123456789+-.eE") == strlen(s);
 }
 
-/* A plain scalar that reads the same inside [] or {}: no flow indicators in it. */
+/*
+ * A plain scalar that reads the same inside [] or {}: no flow indicators,
+ * and no colon either (parsers differ on "a:b" in flow context).
+ */
 static bool flow_plain_ok(const char *s)
 {
-	if (!*s)
-		return true;
 	for (const char *p = s; *p; p++)
-		if (strchr(",[]{}", *p) || (*p == ':' && (!p[1] || p[1] == ' ')) ||
-		    (*p == '#' && p > s && p[-1] == ' '))
+		if (strchr(",[]{}:", *p) || (*p == '#' && p > s && p[-1] == ' '))
 			return false;
 	return true;
 }
@@ -818,7 +818,7 @@ int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const c
 	_cleanup_free_ char *qkey = yedit_quote(key, map->flow);
 	if (map->flow) {
 		size_t at = map->n ? map->kids[map->n - 1]->end : map->cstart;
-		if (map->n)
+		if (map->n || map->added)
 			strbuf_addstr(&sb, ", ");
 		if (e.json)
 			add_double_quoted(&sb, key);
@@ -850,6 +850,7 @@ int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const c
 		}
 		queue(ye, at, 0, strbuf_detach(&sb), true, map->depth);
 	}
+	map->added++;
 	fragment_release(&f);
 	return 0;
 }
@@ -926,7 +927,7 @@ int yedit_seq_append(struct yedit *ye, struct yenode *seq, const char *const *it
 		return rl_error_set(err, RL_EPARSE, "%s:%d: cannot append to an empty sequence",
 				    ye->filename, seq->line);
 	struct strbuf sb = STRBUF_INIT;
-	bool first = !seq->n;
+	bool first = !seq->n && !seq->added;
 	bool quoted_items = seq->n && seq->kids[0]->kind == YE_SCALAR && !seq->kids[0]->plain &&
 			    !seq->kids[0]->block;
 	for (size_t i = 0; i < n; i++) {
@@ -940,11 +941,7 @@ int yedit_seq_append(struct yedit *ye, struct yenode *seq, const char *const *it
 		if (seq->flow) {
 			if (!first)
 				strbuf_addstr(&sb, ", ");
-			/* Quote scalars in flow context: commas and colons are syntax there. */
-			if (fragment_is_scalar(&f) && f.node->plain)
-				add_double_quoted(&sb, f.node->value);
-			else
-				emit_flow(&e, f.node, false);
+			emit_flow(&e, f.node, false);
 		} else if (quoted_items && fragment_is_scalar(&f) && f.node->plain &&
 			   !yenode_is_null(f.node)) {
 			/* The list quotes its entries: so do the new ones. */
@@ -969,6 +966,7 @@ int yedit_seq_append(struct yedit *ye, struct yenode *seq, const char *const *it
 				    "without a newline",
 				    ye->filename, seq->line);
 	}
+	seq->added += n;
 	if (seq->flow)
 		queue(ye, seq->n ? seq->kids[seq->n - 1]->end : seq->cstart, 0, strbuf_detach(&sb),
 		      false, seq->depth);

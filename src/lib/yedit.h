@@ -47,6 +47,7 @@ struct yenode {
 	/* Sequence: items; mapping: keys and values interleaved (kids[2i], kids[2i+1]). */
 	struct yenode **kids;
 	size_t n;
+	size_t added; /* pairs or items queued into it so far */
 };
 
 struct yedit_change;

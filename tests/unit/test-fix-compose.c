@@ -168,7 +168,7 @@ static void test_flow_lists(void **state)
 		"services:\n  web:\n    tmpfs: [/run, \"/tmp:size=64m\"]\n    read_only: true\n",
 		1));
 	free(fix_ok("services:\n  web:\n    tmpfs: []\n    read_only: true\n", "web", &web_plan, 0,
-		    "services:\n  web:\n    tmpfs: [\"/run:mode=0755,uid=101\", \"/tmp\"]\n"
+		    "services:\n  web:\n    tmpfs: [\"/run:mode=0755,uid=101\", /tmp]\n"
 		    "    read_only: true\n"
 		    "    volumes:\n      - web-var-cache-nginx:/var/cache/nginx\n"
 		    "volumes:\n  web-var-cache-nginx:\n",
@@ -331,10 +331,15 @@ static void test_flow_service(void **state)
 {
 	(void)state;
 	free(fix_ok("services:\n  web: {image: x, tmpfs: [/run]}\n", "web", &web_plan, 0,
-		    "services:\n  web: {image: x, tmpfs: [/run, \"/tmp\"], read_only: true, "
-		    "volumes: [web-var-cache-nginx:/var/cache/nginx]}\n"
+		    "services:\n  web: {image: x, tmpfs: [/run, /tmp], read_only: true, "
+		    "volumes: [\"web-var-cache-nginx:/var/cache/nginx\"]}\n"
 		    "volumes:\n  web-var-cache-nginx:\n",
 		    3));
+	free(fix_ok("services:\n  web: {}\n", "web", &web_plan, 0,
+		    "services:\n  web: {read_only: true, tmpfs: [\"/run:mode=0755,uid=101\", "
+		    "/tmp], volumes: [\"web-var-cache-nginx:/var/cache/nginx\"]}\n"
+		    "volumes:\n  web-var-cache-nginx:\n",
+		    4));
 	free(fix_ok("{\"services\": {\"web\": {\"image\": \"x\"}}}\n", "web", &web_plan, 0,
 		    "{\"services\": {\"web\": {\"image\": \"x\", \"read_only\": true, \"tmpfs\": "
 		    "[\"/run:mode=0755,uid=101\", \"/tmp\"], \"volumes\": "
