@@ -29,7 +29,32 @@ struct loader {
 	struct anchor *anchors;
 	size_t n_anchors, alloc_anchors;
 	size_t aliases;
+	/* libyaml's marks count characters; the cursor turns them into byte offsets. */
+	size_t cursor_char, cursor_byte;
+	size_t bom; /* bytes of a UTF-8 byte order mark, before character 0 */
 };
+
+/* The byte offset of character index i (marks arrive nearly in order: walk from the last). */
+static size_t byte_of(struct loader *l, size_t i)
+{
+	const unsigned char *t = (const unsigned char *)l->ye->text;
+	size_t len = l->ye->len;
+	while (l->cursor_char < i && l->cursor_byte < len) {
+		unsigned char c = t[l->cursor_byte];
+		size_t w = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		l->cursor_byte += w;
+		if (l->cursor_byte > len)
+			l->cursor_byte = len;
+		l->cursor_char++;
+	}
+	while (l->cursor_char > i && l->cursor_byte > l->bom) {
+		l->cursor_byte--;
+		while (l->cursor_byte > l->bom && (t[l->cursor_byte] & 0xc0) == 0x80)
+			l->cursor_byte--;
+		l->cursor_char--;
+	}
+	return l->cursor_byte;
+}
 
 /* --- loading --------------------------------------------------------------- */
 
@@ -55,8 +80,8 @@ static struct yenode *node_new(struct loader *l, enum yenode_kind kind, const ya
 	struct yedit *ye = l->ye;
 	struct yenode *n = xcalloc(1, sizeof(*n));
 	n->kind = kind;
-	n->start = ev->start_mark.index;
-	n->end = ev->end_mark.index;
+	n->start = byte_of(l, ev->start_mark.index);
+	n->end = byte_of(l, ev->end_mark.index);
 	n->line = (int)ev->start_mark.line + 1;
 	n->column = (int)ev->start_mark.column;
 	n->parent = parent;
@@ -114,9 +139,9 @@ static int load_children(struct loader *l, struct yenode *n, yaml_event_type_t e
 			return r;
 		if (child.type == end_type) {
 			if (n->flow)
-				n->end = child.end_mark.index;
+				n->end = byte_of(l, child.end_mark.index);
 			else
-				n->end = child.start_mark.index;
+				n->end = byte_of(l, child.start_mark.index);
 			yaml_event_delete(&child);
 			return 0;
 		}
@@ -183,7 +208,7 @@ static int load_node(struct loader *l, yaml_event_t *ev, struct yenode *parent, 
 			n->tag = xstrdup((const char *)tag);
 		anchor_add(l, seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor,
 			   n);
-		n->cstart = ev->end_mark.index;
+		n->cstart = byte_of(l, ev->end_mark.index);
 		*ret = n;
 		int r = load_children(l, n, seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT);
 		if (r < 0)
@@ -262,6 +287,12 @@ int yedit_load(struct yedit *ye, const char *buf, size_t len, const char *filena
 	ye->eol = nl && nl > buf && nl[-1] == '\r' ? "\r\n" : "\n";
 
 	struct loader l = {.ye = ye, .err = err};
+	/* Offsets are bytes of UTF-8: other encodings are refused, a UTF-8 BOM skipped. */
+	if (len >= 2 && ((buf[0] == '\xfe' && buf[1] == '\xff') ||
+			 (buf[0] == '\xff' && buf[1] == '\xfe') || !buf[0] || !buf[1]))
+		return rl_error_set(err, RL_EPARSE, "%s: not UTF-8 text", filename);
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		l.bom = l.cursor_byte = 3;
 	if (!yaml_parser_initialize(&l.parser))
 		die_oom();
 	yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);

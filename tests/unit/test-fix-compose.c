@@ -218,6 +218,19 @@ static void test_crlf_and_no_final_newline(void **state)
 		    2));
 }
 
+/* libyaml counts characters, the editor bytes: text before the edit that is not ASCII. */
+static void test_utf8_and_bom(void **state)
+{
+	(void)state;
+	free(fix_ok("\xef\xbb\xbf# caf\xc3\xa9 \xf0\x9f\x90\xb3\nservices:\n  web:\n"
+		    "    image: \"r\xc3\xa9sum\xc3\xa9\"\nvolumes:\n  \xc3\xa9t\xc3\xa9: {}\n",
+		    "web", &vol_plan, 0,
+		    "\xef\xbb\xbf# caf\xc3\xa9 \xf0\x9f\x90\xb3\nservices:\n  web:\n"
+		    "    image: \"r\xc3\xa9sum\xc3\xa9\"\n    read_only: true\n    volumes:\n"
+		    "      - web-data:/data\nvolumes:\n  \xc3\xa9t\xc3\xa9: {}\n  web-data:\n",
+		    2));
+}
+
 static void test_block_scalars(void **state)
 {
 	(void)state;
@@ -561,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_flow_lists),
 		cmocka_unit_test(test_unindented_sequences_four_spaces),
 		cmocka_unit_test(test_crlf_and_no_final_newline),
+		cmocka_unit_test(test_utf8_and_bom),
 		cmocka_unit_test(test_block_scalars),
 		cmocka_unit_test(test_top_level_volumes),
 		cmocka_unit_test(test_merge_keys),
