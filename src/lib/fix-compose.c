@@ -360,6 +360,22 @@ static int edit_service(struct yedit *ye, struct yenode *services, struct yenode
 	return r;
 }
 
+/* "NAME:\n" and the new service's body below it, indented by indent. */
+static char *named_service(const char *service, const struct additions *a, const char *indent)
+{
+	_cleanup_free_ char *q = yedit_quote(service, false);
+	_cleanup_free_ char *body = service_fragment(a);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s:\n", q);
+	for (char *line = body; *line;) {
+		char *nl = strchr(line, '\n');
+		strbuf_addstr(&sb, indent);
+		strbuf_add(&sb, line, (size_t)(nl - line) + 1);
+		line = nl + 1;
+	}
+	return strbuf_detach(&sb);
+}
+
 static int compose_edit(struct yedit *ye, const char *service, const struct plan *plan,
 			unsigned flags, struct fix_edit *out, struct rl_error *err)
 {
@@ -369,31 +385,24 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	_cleanup_(additions_release) struct additions a = {0};
 	int r;
 
-	if (!root || (yenode_is_null(root) && !root->anchor)) {
+	if (root && root->kind == YE_SCALAR && root->end > root->start)
+		return rl_error_set(err, RL_EPARSE, "%s:%d: the file is not a mapping", file,
+				    root->line);
+	if (!root || root->kind == YE_SCALAR) {
+		/* Empty, or comments only: the whole text is new. */
 		if (!create)
 			return rl_error_set(err, RL_EPARSE, "%s: no services in the file", file);
 		plan_additions(NULL, NULL, file, service, plan, &a, &out->notes);
-		/* Nothing to keep: the whole file is new (or comments only). */
+		_cleanup_free_ char *svc = named_service(service, &a, "    ");
 		struct strbuf sb = STRBUF_INIT;
-		_cleanup_free_ char *q = yedit_quote(service, false);
-		strbuf_addf(&sb, "services:\n  %s:\n", q);
-		_cleanup_free_ char *body = service_fragment(&a);
-		for (char *line = body; *line;) {
-			char *nl = strchr(line, '\n');
-			strbuf_addstr(&sb, "    ");
-			strbuf_add(&sb, line, (size_t)(nl - line) + 1);
-			line = nl + 1;
-		}
-		if (a.volumes.n)
+		strbuf_addf(&sb, "services:\n  %s", svc);
+		if (a.decls.n)
 			strbuf_addstr(&sb, "volumes:\n");
 		for (size_t i = 0; i < a.decls.n; i++) {
 			_cleanup_free_ char *qn = yedit_quote(a.decls.v[i], false);
 			strbuf_addf(&sb, "  %s:\n", qn);
 		}
 		_cleanup_free_ char *text = strbuf_detach(&sb);
-		if (root && root->end > root->start)
-			return rl_error_set(err, RL_EPARSE, "%s:%d: the file is not a mapping",
-					    file, root->line);
 		yedit_append_text(ye, text);
 		out->changes = count_changes(&a);
 		strv_addf(&out->notes, "%s: new service \"%s\"", file, service);
@@ -412,43 +421,17 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 				    "%s:%d: services is an alias (*%s): rootlock cannot write a "
 				    "service there without changing its anchor",
 				    file, services->line, services->value);
-	if (!services) {
-		if (!create)
+	if (!services || yenode_is_null(services)) {
+		if (!create && !services)
 			return rl_error_set(err, RL_EPARSE, "%s: no services in the file", file);
-		plan_additions(root, NULL, file, service, plan, &a, &out->notes);
-		_cleanup_free_ char *body = service_fragment(&a);
-		_cleanup_free_ char *q = yedit_quote(service, false);
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "%s:\n", q);
-		for (char *line = body; *line;) {
-			char *nl = strchr(line, '\n');
-			strbuf_addstr(&sb, "  ");
-			strbuf_add(&sb, line, (size_t)(nl - line) + 1);
-			line = nl + 1;
-		}
-		_cleanup_free_ char *frag = strbuf_detach(&sb);
-		if ((r = yedit_map_add(ye, root, "services", frag, err)) < 0)
-			return r;
-		strv_addf(&out->notes, "%s: new services: with service \"%s\"", file, service);
-		goto declare;
-	}
-	if (yenode_is_null(services)) {
 		if (!create)
 			return rl_error_set(err, RL_EPARSE, "%s:%d: no service \"%s\"", file,
 					    services_line, service);
 		plan_additions(root, NULL, file, service, plan, &a, &out->notes);
-		_cleanup_free_ char *body = service_fragment(&a);
-		_cleanup_free_ char *q = yedit_quote(service, false);
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "%s:\n", q);
-		for (char *line = body; *line;) {
-			char *nl = strchr(line, '\n');
-			strbuf_addstr(&sb, "  ");
-			strbuf_add(&sb, line, (size_t)(nl - line) + 1);
-			line = nl + 1;
-		}
-		_cleanup_free_ char *frag = strbuf_detach(&sb);
-		if ((r = yedit_replace_value(ye, root, services, frag, err)) < 0)
+		_cleanup_free_ char *frag = named_service(service, &a, "  ");
+		r = services ? yedit_replace_value(ye, root, services, frag, err)
+			     : yedit_map_add(ye, root, "services", frag, err);
+		if (r < 0)
 			return r;
 		strv_addf(&out->notes, "%s: new service \"%s\"", file, service);
 		goto declare;

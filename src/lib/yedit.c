@@ -293,6 +293,24 @@ int yedit_load(struct yedit *ye, const char *buf, size_t len, const char *filena
 		return rl_error_set(err, RL_EPARSE, "%s: not UTF-8 text", filename);
 	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
 		l.bom = l.cursor_byte = 3;
+	/*
+	 * Lines end in \n or \r\n here; YAML also breaks lines at a lone \r and
+	 * at U+0085, U+2028 and U+2029, which would put lines where the editor sees none.
+	 */
+	int line = 1;
+	for (size_t i = 0; i < len; i++) {
+		const char *p = buf + i;
+		if (*p == '\n')
+			line++;
+		if ((*p == '\r' && (i + 1 == len || p[1] != '\n')) ||
+		    (len - i >= 2 && !memcmp(p, "\xc2\x85", 2)) ||
+		    (len - i >= 3 &&
+		     (!memcmp(p, "\xe2\x80\xa8", 3) || !memcmp(p, "\xe2\x80\xa9", 3))))
+			return rl_error_set(err, RL_EPARSE,
+					    "%s:%d: a line break other than \\n or \\r\\n (a lone "
+					    "carriage return or a Unicode line separator)",
+					    filename, line);
+	}
 	if (!yaml_parser_initialize(&l.parser))
 		die_oom();
 	yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);

@@ -405,6 +405,10 @@ static void test_errors(void **state)
 		"compose.yaml:2: service \"web\" is anchored (&w) and reused at line 4");
 	fix_bad("services:\n  web:\n    image: a\n    tmpfs: &t [/run]\n  api:\n    tmpfs: *t\n",
 		"web", 0, "anchored (&t) and used elsewhere");
+	fix_bad("services:\r  web:\r    image: x\r", "web", 0,
+		"compose.yaml:1: a line break other");
+	fix_bad("services:\n  web:\n    image: \"a\xe2\x80\xa8\" \"b\"\n", "web", 0,
+		"compose.yaml:3: a line break other");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
 }
