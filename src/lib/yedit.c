@@ -123,6 +123,9 @@ static int column_of(const char *text, size_t at)
 	size_t i = at;
 	while (i > 0 && text[i - 1] != '\n')
 		i--;
+	/* A byte order mark takes no column. */
+	if (i == 0 && at >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
 	return (int)(at - i);
 }
 

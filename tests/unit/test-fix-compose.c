@@ -229,6 +229,11 @@ static void test_utf8_and_bom(void **state)
 		    "    image: \"r\xc3\xa9sum\xc3\xa9\"\n    read_only: true\n    volumes:\n"
 		    "      - web-data:/data\nvolumes:\n  \xc3\xa9t\xc3\xa9: {}\n  web-data:\n",
 		    2));
+	/* The mark is no indentation. */
+	free(fix_ok("\xef\xbb\xbfservices:\n", "web", &vol_plan, FIX_COMPOSE_CREATE_SERVICE,
+		    "\xef\xbb\xbfservices:\n  web:\n    read_only: true\n    volumes:\n"
+		    "      - web-data:/data\nvolumes:\n  web-data:\n",
+		    2));
 }
 
 static void test_block_scalars(void **state)
