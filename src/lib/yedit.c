@@ -854,6 +854,20 @@ static void emit_block_value(struct emitter *e, const struct yenode *v, int col)
 	}
 }
 
+/* A key written with "?", or one that is not a scalar: its column is not the mapping's. */
+static const struct yenode *explicit_key(const struct yedit *ye, const struct yenode *map)
+{
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct yenode *k = map->kids[i];
+		size_t at = k->start;
+		while (at > 0 && (ye->text[at - 1] == ' ' || ye->text[at - 1] == '\t'))
+			at--;
+		if (k->kind != YE_SCALAR || (at > 0 && ye->text[at - 1] == '?'))
+			return k;
+	}
+	return NULL;
+}
+
 int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const char *value,
 		  struct rl_error *err)
 {
@@ -861,6 +875,12 @@ int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const c
 	if (!map || map->kind != YE_MAP)
 		return rl_error_set(err, RL_EPARSE, "%s: cannot add %s: not a mapping",
 				    ye->filename, key);
+	const struct yenode *complex = map->flow ? NULL : explicit_key(ye, map);
+	if (complex)
+		return rl_error_set(err, RL_EPARSE,
+				    "%s:%d: an explicit (?) or non-scalar key in this mapping: "
+				    "rootlock does not write beside it",
+				    ye->filename, complex->line);
 	struct fragment f;
 	int r = fragment_load(&f, value, err);
 	if (r < 0)
@@ -932,6 +952,12 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 		return rl_error_set(err, RL_EPARSE,
 				    "%s:%d: cannot replace a block collection in place",
 				    ye->filename, value->line);
+	const struct yenode *complex = map->flow ? NULL : explicit_key(ye, map);
+	if (complex)
+		return rl_error_set(err, RL_EPARSE,
+				    "%s:%d: an explicit (?) or non-scalar key in this mapping: "
+				    "rootlock does not write beside it",
+				    ye->filename, complex->line);
 	struct fragment f;
 	int r = fragment_load(&f, fragment, err);
 	if (r < 0)

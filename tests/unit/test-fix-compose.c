@@ -414,6 +414,8 @@ static void test_errors(void **state)
 		"compose.yaml:1: a line break other");
 	fix_bad("services:\n  web:\n    image: \"a\xe2\x80\xa8\" \"b\"\n", "web", 0,
 		"compose.yaml:3: a line break other");
+	fix_bad("services:\n  web:\n    ? image\n    : x\n", "web", 0,
+		"compose.yaml:3: an explicit (?) or non-scalar key");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
 }
