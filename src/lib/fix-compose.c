@@ -442,6 +442,15 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	if ((r = twice(ye, services, "service", service, err)) < 0)
 		return r;
 	struct yenode *svc = yenode_get(services, service);
+	const struct yenode *svc_via = NULL;
+	if (!svc && yenode_get_merged(services, service, &svc_via))
+		return rl_error_set(
+			err, RL_EPARSE,
+			"%s:%d: service \"%s\" comes whole through a merge key from &%s "
+			"(line %d): a service of its own would replace the merged one",
+			file, services_line, service,
+			svc_via && svc_via->anchor ? svc_via->anchor : "?",
+			svc_via ? svc_via->line : 0);
 	if (!svc && !create)
 		return rl_error_set(err, RL_EPARSE, "%s:%d: no service \"%s\"", file, services_line,
 				    service);

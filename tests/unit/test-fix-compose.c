@@ -416,6 +416,10 @@ static void test_errors(void **state)
 		"compose.yaml:3: a line break other");
 	fix_bad("services:\n  web:\n    ? image\n    : x\n", "web", 0,
 		"compose.yaml:3: an explicit (?) or non-scalar key");
+	fix_bad("x: &all\n  web:\n    image: a\nservices:\n  <<: *all\n", "web",
+		FIX_COMPOSE_CREATE_SERVICE,
+		"compose.yaml:4: service \"web\" comes whole through a merge key from &all (line "
+		"1)");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
 }
