@@ -160,6 +160,25 @@ static void test_tmpfs_scalar_becomes_list(void **state)
 		    1));
 }
 
+static void test_null_and_long_syntax_lists(void **state)
+{
+	(void)state;
+	/* An empty tmpfs: becomes the list; its comment stays on the key's line. */
+	free(fix_ok("services:\n  web:\n    tmpfs:  # later\n    read_only: true\n", "web",
+		    &tmp_plan, 0,
+		    "services:\n  web:\n    tmpfs:  # later\n      - /tmp:size=64m\n"
+		    "    read_only: true\n",
+		    1));
+	/* After a long-syntax entry, at the dashes' column. */
+	free(fix_ok("services:\n  web:\n    read_only: true\n    volumes:\n    - type: bind\n"
+		    "      source: ./a\n      target: /a\n\n    image: x\n",
+		    "web", &vol_plan, 0,
+		    "services:\n  web:\n    read_only: true\n    volumes:\n    - type: bind\n"
+		    "      source: ./a\n      target: /a\n    - web-data:/data\n\n    image: x\n"
+		    "volumes:\n  web-data:\n",
+		    1));
+}
+
 static void test_flow_lists(void **state)
 {
 	(void)state;
@@ -586,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_read_only_replaced),
 		cmocka_unit_test(test_nothing_to_do),
 		cmocka_unit_test(test_tmpfs_scalar_becomes_list),
+		cmocka_unit_test(test_null_and_long_syntax_lists),
 		cmocka_unit_test(test_flow_lists),
 		cmocka_unit_test(test_unindented_sequences_four_spaces),
 		cmocka_unit_test(test_crlf_and_no_final_newline),
