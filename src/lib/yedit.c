@@ -337,8 +337,12 @@ int yedit_load(struct yedit *ye, const char *buf, size_t len, const char *filena
 		default: {
 			struct yenode *root = NULL;
 			r = load_node(&l, &ev, NULL, &root);
-			if (r == 0 && ye->n_docs == 1)
-				ye->root = root;
+			if (r == 0) {
+				ye->docs = xrealloc(ye->docs, ye->n_docs * sizeof(*ye->docs));
+				ye->docs[ye->n_docs - 1] = root;
+				if (ye->n_docs == 1)
+					ye->root = root;
+			}
 			break;
 		}
 		}
@@ -367,6 +371,7 @@ void yedit_release(struct yedit *ye)
 		free(n);
 	}
 	free(ye->all);
+	free(ye->docs);
 	for (size_t i = 0; i < ye->n_changes; i++)
 		free(ye->changes[i].text);
 	free(ye->changes);

@@ -21,8 +21,9 @@
  * New values are given as YAML fragments in block style with 2-space
  * indentation and "\n" line ends ("true", "/run:size=64m", "name: x\n
  * emptyDir:\n  medium: Memory"); scalars are copied as written, so quote
- * them with yedit_quote() when they need it. Only the first document is
- * edited. Nodes are borrowed from the yedit and live as long as it.
+ * them with yedit_quote() when they need it. Every document of a stream is
+ * loaded (docs); root is the first. Nodes are borrowed from the yedit and
+ * live as long as it.
  */
 
 enum yenode_kind { YE_SCALAR, YE_SEQ, YE_MAP, YE_ALIAS };
@@ -56,7 +57,8 @@ struct yedit {
 	const char *text; /* borrowed: the original bytes */
 	size_t len;
 	const char *filename;
-	struct yenode *root; /* the first document's root, or NULL for an empty file */
+	struct yenode *root;  /* the first document's root, or NULL for an empty file */
+	struct yenode **docs; /* every document's root (a multi-document file), n_docs of them */
 	size_t n_docs;
 	const char *eol;     /* "\n" or "\r\n", the file's own */
 	int step;	     /* indentation step of nested block mappings */

@@ -85,6 +85,25 @@ static void test_kubernetes_shapes(void **state)
 		    "          sizeLimit: 64Mi\n");
 }
 
+/* Kubernetes files hold many documents: each is there, and edits stay in theirs. */
+static void test_documents(void **state)
+{
+	(void)state;
+	struct yedit ye;
+	struct rl_error err = {0};
+	load(&ye, "kind: Service\nmetadata:\n  name: a\n---\nkind: Pod\nspec:\n  containers:\n"
+		  "    - name: web\n      image: x\n---\nkind: ConfigMap\n");
+	assert_int_equal(ye.n_docs, 3);
+	assert_ptr_equal(ye.root, ye.docs[0]);
+	assert_string_equal(yenode_scalar(yenode_get(ye.docs[2], "kind")), "ConfigMap");
+	struct yenode *c = yedit_find(ye.docs[1], "spec.containers")->kids[0];
+	assert_int_equal(yedit_set(&ye, c, "securityContext.readOnlyRootFilesystem", "true", &err),
+			 0);
+	expect(&ye, "kind: Service\nmetadata:\n  name: a\n---\nkind: Pod\nspec:\n  containers:\n"
+		    "    - name: web\n      image: x\n      securityContext:\n"
+		    "        readOnlyRootFilesystem: true\n---\nkind: ConfigMap\n");
+}
+
 static void test_set_replaces_and_creates(void **state)
 {
 	(void)state;
@@ -157,6 +176,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kubernetes_shapes),
+		cmocka_unit_test(test_documents),
 		cmocka_unit_test(test_set_replaces_and_creates),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_quote),
