@@ -119,7 +119,7 @@ static bool fixcheck_map_eq(struct fixcheck *c, const struct ynode *a, const str
 
 static bool fixcheck_eq(struct fixcheck *c, const struct ynode *a, const struct ynode *b)
 {
-	if (c->budget-- <= 0 || a == b || c->depth > 100)
+	if (c->budget-- <= 0 || a == b || c->depth > 40)
 		return true;
 	if (a->kind != b->kind) {
 		fixcheck_fail(c, "kinds differ");
@@ -230,7 +230,7 @@ static int fixcheck_compose(struct fixcheck *c, const char *orig, size_t orig_le
 	struct rl_error err = {0};
 	int r = -1;
 	if (c->budget == 0)
-		c->budget = 1000000;
+		c->budget = 20000;
 	c->why[0] = '\0';
 	if (ystream_load(orig, orig_len, "orig", &a, &err) < 0)
 		return fixcheck_fail(c, "the original does not load: %.200s", err.msg);
