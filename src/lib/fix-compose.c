@@ -253,8 +253,7 @@ static int extend_list(struct yedit *ye, struct yenode *svc, const char *key,
 		if (r == 0)
 			strv_addf(notes,
 				  "%s:%d: %s of service \"%s\" was the alias *%s (line %d): the "
-				  "service now lists the %zu inherited entries itself, then the "
-				  "new ones",
+				  "service now repeats its entries (%zu), then the new ones",
 				  ye->filename, own->line, key, service, own->value, via->line,
 				  inherited);
 	} else {
@@ -262,8 +261,7 @@ static int extend_list(struct yedit *ye, struct yenode *svc, const char *key,
 		if (r == 0)
 			strv_addf(notes,
 				  "%s:%d: %s of service \"%s\" came through a merge key from &%s "
-				  "(line %d): the service now lists the %zu inherited entries "
-				  "itself, "
+				  "(line %d): the service now repeats the inherited entries (%zu), "
 				  "then the new ones",
 				  ye->filename, svc->line, key, service,
 				  via->anchor ? via->anchor : "?", via->line, inherited);

@@ -355,6 +355,16 @@ static void test_merge_keys(void **state)
 	assert_non_null(strstr(notes, "tmpfs of service \"web\" came through a merge key from "
 				      "&base (line 1)"));
 	assert_non_null(strstr(notes, "read_only of service \"web\" came false"));
+	/* The service's own list is an alias: it becomes a list of the service's own. */
+	_cleanup_free_ char *alias_notes =
+		fix_ok("x-t: &t [/run]\nservices:\n  web:\n    read_only: true\n    tmpfs: *t\n",
+		       "web", &tmp_plan, 0,
+		       "x-t: &t [/run]\nservices:\n  web:\n    read_only: true\n    tmpfs:\n"
+		       "      - /run\n      - /tmp:size=64m\n",
+		       1);
+	assert_non_null(strstr(alias_notes, "compose.yaml:5: tmpfs of service \"web\" was the "
+					    "alias *t (line 1): the service now repeats its "
+					    "entries (1), then the new ones"));
 	/* A list of merges: the first that has the key gives it. */
 	free(fix_ok("x-a: &a\n  read_only: true\nx-b: &b\n  tmpfs: [/tmp]\n"
 		    "services:\n  web:\n    <<: [*a, *b]\n    image: x\n",
