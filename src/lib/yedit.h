@@ -115,8 +115,10 @@ int yedit_set(struct yedit *ye, struct yenode *map, const char *path, const char
 	      struct rl_error *err);
 /*
  * Append the fragments items[0..n) to the sequence under path (dotted, own
- * keys) in map; the key (and mappings on the way) are created when absent
- * and a null value becomes the sequence.
+ * keys) in map; the key (and mappings on the way) are created when absent,
+ * a null value becomes the sequence, and a one-line scalar becomes a
+ * sequence that keeps it first ("tmpfs: /run"). A sequence anchored and
+ * aliased elsewhere is refused (appending would change its other users).
  */
 int yedit_append(struct yedit *ye, struct yenode *map, const char *path, const char *const *items,
 		 size_t n, struct rl_error *err);
