@@ -227,11 +227,18 @@ static int extend_list(struct yedit *ye, struct yenode *svc, const char *key,
 	}
 	/* Inherited: the service repeats them in a list of its own. */
 	struct strv all = STRV_INIT;
-	if (merged->kind == YE_SEQ)
-		for (size_t i = 0; i < merged->n; i++)
-			strv_push(&all, yedit_node_flow(ye, merged->kids[i]));
-	else if (!yenode_is_null(merged))
-		strv_push(&all, yedit_node_flow(ye, merged));
+	size_t n_inherited = merged->kind == YE_SEQ ? merged->n : !yenode_is_null(merged);
+	for (size_t i = 0; i < n_inherited; i++) {
+		char *item = yedit_node_flow(ye, merged->kind == YE_SEQ ? merged->kids[i] : merged);
+		if (!item) {
+			strv_release(&all);
+			return rl_error_set(err, RL_EPARSE,
+					    "%s:%d: %s of service \"%s\" comes from an alias too "
+					    "deep or big to repeat in the service",
+					    ye->filename, svc->line, key, service);
+		}
+		strv_push(&all, item);
+	}
 	size_t inherited = all.n;
 	for (size_t i = 0; i < entries->n; i++)
 		strv_add(&all, entries->v[i]);
@@ -246,8 +253,7 @@ static int extend_list(struct yedit *ye, struct yenode *svc, const char *key,
 		if (r == 0)
 			strv_addf(notes,
 				  "%s:%d: %s of service \"%s\" was the alias *%s (line %d): the "
-				  "service now lists the %zu inherited entries itself, then the "
-				  "new ones",
+				  "service now repeats its entries (%zu), then the new ones",
 				  ye->filename, own->line, key, service, own->value, via->line,
 				  inherited);
 	} else {
@@ -255,8 +261,7 @@ static int extend_list(struct yedit *ye, struct yenode *svc, const char *key,
 		if (r == 0)
 			strv_addf(notes,
 				  "%s:%d: %s of service \"%s\" came through a merge key from &%s "
-				  "(line %d): the service now lists the %zu inherited entries "
-				  "itself, "
+				  "(line %d): the service now repeats the inherited entries (%zu), "
 				  "then the new ones",
 				  ye->filename, svc->line, key, service,
 				  via->anchor ? via->anchor : "?", via->line, inherited);
@@ -353,6 +358,22 @@ static int edit_service(struct yedit *ye, struct yenode *services, struct yenode
 	return r;
 }
 
+/* "NAME:\n" and the new service's body below it, indented by indent. */
+static char *named_service(const char *service, const struct additions *a, const char *indent)
+{
+	_cleanup_free_ char *q = yedit_quote(service, false);
+	_cleanup_free_ char *body = service_fragment(a);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s:\n", q);
+	for (char *line = body; *line;) {
+		char *nl = strchr(line, '\n');
+		strbuf_addstr(&sb, indent);
+		strbuf_add(&sb, line, (size_t)(nl - line) + 1);
+		line = nl + 1;
+	}
+	return strbuf_detach(&sb);
+}
+
 static int compose_edit(struct yedit *ye, const char *service, const struct plan *plan,
 			unsigned flags, struct fix_edit *out, struct rl_error *err)
 {
@@ -362,31 +383,24 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	_cleanup_(additions_release) struct additions a = {0};
 	int r;
 
-	if (!root || (yenode_is_null(root) && !root->anchor)) {
+	if (root && root->kind == YE_SCALAR && root->end > root->start)
+		return rl_error_set(err, RL_EPARSE, "%s:%d: the file is not a mapping", file,
+				    root->line);
+	if (!root || root->kind == YE_SCALAR) {
+		/* Empty, or comments only: the whole text is new. */
 		if (!create)
 			return rl_error_set(err, RL_EPARSE, "%s: no services in the file", file);
 		plan_additions(NULL, NULL, file, service, plan, &a, &out->notes);
-		/* Nothing to keep: the whole file is new (or comments only). */
+		_cleanup_free_ char *svc = named_service(service, &a, "    ");
 		struct strbuf sb = STRBUF_INIT;
-		_cleanup_free_ char *q = yedit_quote(service, false);
-		strbuf_addf(&sb, "services:\n  %s:\n", q);
-		_cleanup_free_ char *body = service_fragment(&a);
-		for (char *line = body; *line;) {
-			char *nl = strchr(line, '\n');
-			strbuf_addstr(&sb, "    ");
-			strbuf_add(&sb, line, (size_t)(nl - line) + 1);
-			line = nl + 1;
-		}
-		if (a.volumes.n)
+		strbuf_addf(&sb, "services:\n  %s", svc);
+		if (a.decls.n)
 			strbuf_addstr(&sb, "volumes:\n");
 		for (size_t i = 0; i < a.decls.n; i++) {
 			_cleanup_free_ char *qn = yedit_quote(a.decls.v[i], false);
 			strbuf_addf(&sb, "  %s:\n", qn);
 		}
 		_cleanup_free_ char *text = strbuf_detach(&sb);
-		if (root && root->end > root->start)
-			return rl_error_set(err, RL_EPARSE, "%s:%d: the file is not a mapping",
-					    file, root->line);
 		yedit_append_text(ye, text);
 		out->changes = count_changes(&a);
 		strv_addf(&out->notes, "%s: new service \"%s\"", file, service);
@@ -405,43 +419,17 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 				    "%s:%d: services is an alias (*%s): rootlock cannot write a "
 				    "service there without changing its anchor",
 				    file, services->line, services->value);
-	if (!services) {
-		if (!create)
+	if (!services || yenode_is_null(services)) {
+		if (!create && !services)
 			return rl_error_set(err, RL_EPARSE, "%s: no services in the file", file);
-		plan_additions(root, NULL, file, service, plan, &a, &out->notes);
-		_cleanup_free_ char *body = service_fragment(&a);
-		_cleanup_free_ char *q = yedit_quote(service, false);
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "%s:\n", q);
-		for (char *line = body; *line;) {
-			char *nl = strchr(line, '\n');
-			strbuf_addstr(&sb, "  ");
-			strbuf_add(&sb, line, (size_t)(nl - line) + 1);
-			line = nl + 1;
-		}
-		_cleanup_free_ char *frag = strbuf_detach(&sb);
-		if ((r = yedit_map_add(ye, root, "services", frag, err)) < 0)
-			return r;
-		strv_addf(&out->notes, "%s: new services: with service \"%s\"", file, service);
-		goto declare;
-	}
-	if (yenode_is_null(services)) {
 		if (!create)
 			return rl_error_set(err, RL_EPARSE, "%s:%d: no service \"%s\"", file,
 					    services_line, service);
 		plan_additions(root, NULL, file, service, plan, &a, &out->notes);
-		_cleanup_free_ char *body = service_fragment(&a);
-		_cleanup_free_ char *q = yedit_quote(service, false);
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "%s:\n", q);
-		for (char *line = body; *line;) {
-			char *nl = strchr(line, '\n');
-			strbuf_addstr(&sb, "  ");
-			strbuf_add(&sb, line, (size_t)(nl - line) + 1);
-			line = nl + 1;
-		}
-		_cleanup_free_ char *frag = strbuf_detach(&sb);
-		if ((r = yedit_replace_value(ye, root, services, frag, err)) < 0)
+		_cleanup_free_ char *frag = named_service(service, &a, "  ");
+		r = services ? yedit_replace_value(ye, root, services, frag, err)
+			     : yedit_map_add(ye, root, "services", frag, err);
+		if (r < 0)
 			return r;
 		strv_addf(&out->notes, "%s: new service \"%s\"", file, service);
 		goto declare;
@@ -452,6 +440,15 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	if ((r = twice(ye, services, "service", service, err)) < 0)
 		return r;
 	struct yenode *svc = yenode_get(services, service);
+	const struct yenode *svc_via = NULL;
+	if (!svc && yenode_get_merged(services, service, &svc_via))
+		return rl_error_set(
+			err, RL_EPARSE,
+			"%s:%d: service \"%s\" comes whole through a merge key from &%s "
+			"(line %d): a service of its own would replace the merged one",
+			file, services_line, service,
+			svc_via && svc_via->anchor ? svc_via->anchor : "?",
+			svc_via ? svc_via->line : 0);
 	if (!svc && !create)
 		return rl_error_set(err, RL_EPARSE, "%s:%d: no service \"%s\"", file, services_line,
 				    service);

@@ -21,8 +21,9 @@
  * New values are given as YAML fragments in block style with 2-space
  * indentation and "\n" line ends ("true", "/run:size=64m", "name: x\n
  * emptyDir:\n  medium: Memory"); scalars are copied as written, so quote
- * them with yedit_quote() when they need it. Only the first document is
- * edited. Nodes are borrowed from the yedit and live as long as it.
+ * them with yedit_quote() when they need it. Every document of a stream is
+ * loaded (docs); root is the first. Nodes are borrowed from the yedit and
+ * live as long as it.
  */
 
 enum yenode_kind { YE_SCALAR, YE_SEQ, YE_MAP, YE_ALIAS };
@@ -47,6 +48,7 @@ struct yenode {
 	/* Sequence: items; mapping: keys and values interleaved (kids[2i], kids[2i+1]). */
 	struct yenode **kids;
 	size_t n;
+	size_t added; /* pairs or items queued into it so far */
 };
 
 struct yedit_change;
@@ -55,7 +57,8 @@ struct yedit {
 	const char *text; /* borrowed: the original bytes */
 	size_t len;
 	const char *filename;
-	struct yenode *root; /* the first document's root, or NULL for an empty file */
+	struct yenode *root;  /* the first document's root, or NULL for an empty file */
+	struct yenode **docs; /* every document's root (a multi-document file), n_docs of them */
 	size_t n_docs;
 	const char *eol;     /* "\n" or "\r\n", the file's own */
 	int step;	     /* indentation step of nested block mappings */
@@ -112,8 +115,10 @@ int yedit_set(struct yedit *ye, struct yenode *map, const char *path, const char
 	      struct rl_error *err);
 /*
  * Append the fragments items[0..n) to the sequence under path (dotted, own
- * keys) in map; the key (and mappings on the way) are created when absent
- * and a null value becomes the sequence.
+ * keys) in map; the key (and mappings on the way) are created when absent,
+ * a null value becomes the sequence, and a one-line scalar becomes a
+ * sequence that keeps it first ("tmpfs: /run"). A sequence anchored and
+ * aliased elsewhere is refused (appending would change its other users).
  */
 int yedit_append(struct yedit *ye, struct yenode *map, const char *path, const char *const *items,
 		 size_t n, struct rl_error *err);
@@ -132,7 +137,10 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 /* Insert raw text (lines ending in "\n", converted to the file's ending) at the end of the file. */
 void yedit_append_text(struct yedit *ye, const char *text);
 
-/* n (aliases resolved) in flow style, scalars as written where flow allows: "{a: 1, b: [x]}". */
+/*
+ * n (aliases resolved) in flow style, scalars as written where flow allows:
+ * "{a: 1, b: [x]}". NULL when aliases make it recursive or bigger than 1 MiB.
+ */
 char *yedit_node_flow(const struct yedit *ye, const struct yenode *n);
 
 /* How many changes are queued. */
