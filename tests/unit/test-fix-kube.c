@@ -387,6 +387,64 @@ static void test_styles(void **state)
 	check_fix_str(in, want, "app", &tmp_plan);
 }
 
+/*
+ * libyaml counts positions in characters: UTF-8 before an edit (and a byte
+ * order mark) must not move it.
+ */
+static void test_utf8(void **state)
+{
+	(void)state;
+	const char *in = "\xef\xbb\xbf# Grüße, 日本\n"
+			 "kind: Pod\n"
+			 "metadata: {name: café, annotations: {note: \"naïve ✓\"}}\n"
+			 "spec:\n"
+			 "  containers:\n"
+			 "  - name: crème\n"
+			 "    image: app # ünïcode\n"
+			 "    securityContext: {runAsUser: 1}\n"
+			 "---\n"
+			 "# ß\n"
+			 "kind: Pod\n"
+			 "spec:\n"
+			 "  containers:\n"
+			 "    - name: b\n"
+			 "      image: app\n";
+	const char *want = "\xef\xbb\xbf# Grüße, 日本\n"
+			   "kind: Pod\n"
+			   "metadata: {name: café, annotations: {note: \"naïve ✓\"}}\n"
+			   "spec:\n"
+			   "  containers:\n"
+			   "  - name: crème\n"
+			   "    image: app # ünïcode\n"
+			   "    securityContext: {runAsUser: 1, readOnlyRootFilesystem: true}\n"
+			   "    volumeMounts:\n"
+			   "    - name: tmp\n"
+			   "      mountPath: /tmp\n"
+			   "  volumes:\n"
+			   "  - name: tmp\n"
+			   "    emptyDir:\n"
+			   "      medium: Memory\n"
+			   "      sizeLimit: 8Mi\n"
+			   "---\n"
+			   "# ß\n"
+			   "kind: Pod\n"
+			   "spec:\n"
+			   "  containers:\n"
+			   "    - name: b\n"
+			   "      image: app\n"
+			   "      securityContext:\n"
+			   "        readOnlyRootFilesystem: true\n"
+			   "      volumeMounts:\n"
+			   "        - name: tmp\n"
+			   "          mountPath: /tmp\n"
+			   "  volumes:\n"
+			   "    - name: tmp\n"
+			   "      emptyDir:\n"
+			   "        medium: Memory\n"
+			   "        sizeLimit: 8Mi\n";
+	assert_int_equal(check_fix_str(in, want, "app", &tmp_plan), 6);
+}
+
 static void test_nothing_to_do_and_errors(void **state)
 {
 	(void)state;
@@ -426,9 +484,13 @@ static void test_nothing_to_do_and_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_examples), cmocka_unit_test(test_image_matching),
-		cmocka_unit_test(test_kinds),	 cmocka_unit_test(test_existing_settings),
-		cmocka_unit_test(test_styles),	 cmocka_unit_test(test_nothing_to_do_and_errors),
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_image_matching),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_existing_settings),
+		cmocka_unit_test(test_styles),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_nothing_to_do_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
