@@ -399,6 +399,7 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	    (r = twice(ye, root, "key", "volumes", err)) < 0)
 		return r;
 	struct yenode *services = yenode_get(root, "services");
+	int services_line = services ? yenode_get_key(root, "services")->line : 0;
 	if (services && services->kind == YE_ALIAS)
 		return rl_error_set(err, RL_EPARSE,
 				    "%s:%d: services is an alias (*%s): rootlock cannot write a "
@@ -427,7 +428,7 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	if (yenode_is_null(services)) {
 		if (!create)
 			return rl_error_set(err, RL_EPARSE, "%s:%d: no service \"%s\"", file,
-					    services->line, service);
+					    services_line, service);
 		plan_additions(root, NULL, file, service, plan, &a, &out->notes);
 		_cleanup_free_ char *body = service_fragment(&a);
 		_cleanup_free_ char *q = yedit_quote(service, false);
@@ -452,8 +453,8 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 		return r;
 	struct yenode *svc = yenode_get(services, service);
 	if (!svc && !create)
-		return rl_error_set(err, RL_EPARSE, "%s:%d: no service \"%s\"", file,
-				    services->line, service);
+		return rl_error_set(err, RL_EPARSE, "%s:%d: no service \"%s\"", file, services_line,
+				    service);
 	if (svc && svc->kind == YE_ALIAS)
 		return rl_error_set(err, RL_EPARSE,
 				    "%s:%d: service \"%s\" is an alias of &%s (line %d): writing "
@@ -476,7 +477,7 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	if ((r = edit_service(ye, services, svc, service, &a, &out->notes, err)) < 0)
 		return r;
 	strv_addf(&out->notes, "%s:%d: service \"%s\":%s%s%s", file,
-		  svc ? yenode_get_key(services, service)->line : services->line, service,
+		  svc ? yenode_get_key(services, service)->line : services_line, service,
 		  a.read_only ? " read_only: true" : "", a.tmpfs.n ? " + tmpfs" : "",
 		  a.volumes.n ? " + volumes" : "");
 declare:
