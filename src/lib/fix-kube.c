@@ -143,16 +143,18 @@ static char *size_limit(const char *options)
 	return xasprintf("%lld", bytes);
 }
 
-/* Does a tmpfs option list set an owner or mode, which an emptyDir cannot carry? */
-static bool has_owner_or_mode(const char *options)
+/*
+ * Does a tmpfs option list set an owner, which an emptyDir cannot carry? (Its
+ * mode, 0777, lets anyone write: a narrower mode= matters less.)
+ */
+static bool has_owner(const char *options)
 {
 	if (!options)
 		return false;
 	_cleanup_free_ char *copy = xstrdup(options);
 	char *save = NULL;
 	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
-		if (str_startswith(o, "uid=") || str_startswith(o, "gid=") ||
-		    str_startswith(o, "mode="))
+		if (str_startswith(o, "uid=") || str_startswith(o, "gid="))
 			return true;
 	return false;
 }
@@ -312,10 +314,10 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 		const char *name = pod_volume_for(pe, volumes, target, m->options);
 		_cleanup_free_ char *path = yedit_quote(target, false);
 		strv_addf(&mount_items, "name: %s\nmountPath: %s", name, path);
-		if (has_owner_or_mode(m->options))
+		if (has_owner(m->options))
 			strv_addf(
 				&kf->out->notes,
-				"%s:%d: %s container %s: an emptyDir has no uid, gid or mode (the "
+				"%s:%d: %s container %s: an emptyDir has no owner (the "
 				"plan's %s for %s): give the pod a securityContext.fsGroup if the "
 				"app must own it",
 				kf->filename, c->line, workload, cname, m->options, target);

@@ -362,6 +362,10 @@ static void test_existing_settings(void **state)
 	assert_true(has_note(&e, "/var/lib/mysql needs storage that persists: add a "
 				 "PersistentVolumeClaim"));
 	assert_null(strstr(e.text, "mysql"));
+	/* /run's tmpfs had uid= and gid=, which an emptyDir cannot carry: said so. */
+	assert_true(has_note(&e, "an emptyDir has no owner (the plan's "
+				 "mode=0755,uid=101,gid=101,size=64m for /run)"));
+	assert_false(has_note(&e, "for /tmp)"));
 	edit_free(&e);
 }
 
