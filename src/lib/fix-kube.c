@@ -499,7 +499,7 @@ static void yedit_offsets_to_bytes(struct yedit *ye, const size_t *offsets)
 		if (starts_here(ye->text, ye->len, n, n->start) == 1)
 			as_bytes++;
 	}
-	if (as_bytes > as_chars)
+	if (as_bytes >= as_chars)
 		return;
 	for (size_t i = 0; i < ye->n_all; i++) {
 		struct yenode *n = ye->all[i];
