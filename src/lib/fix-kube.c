@@ -7,9 +7,8 @@
  * operator's choice, and an emptyDir there would lose the data silently.
  *
  * Every document is edited on its own with yedit, which edits the first
- * document of what it loads: the file is cut at document starts, and each
- * piece is loaded behind as many empty lines as precede it, so that line
- * numbers in messages are the file's.
+ * document of what it loads: the file is cut where documents start, and
+ * line numbers in notes and errors are made the file's again.
  */
 #define _GNU_SOURCE
 #include "fix.h"
@@ -176,6 +175,7 @@ struct kube_fix {
 	const struct plan *plan;
 	struct fix_edit *out;
 	size_t matched; /* containers whose image is the plan's */
+	int line_base;	/* lines of the file before the document being edited */
 };
 
 static bool plain_true(const struct yenode *n)
@@ -270,7 +270,7 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 			&kf->out->notes,
 			"%s:%d: %s container %s is anchored (&%s) and used elsewhere: not changed, "
 			"edit it by hand",
-			kf->filename, c->line, workload, cname, c->anchor);
+			kf->filename, kf->line_base + c->line, workload, cname, c->anchor);
 		return 0;
 	}
 	kf->matched++;
@@ -282,7 +282,7 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 			goto out;
 		strv_addf(&kf->out->notes,
 			  "%s:%d: %s container %s: securityContext.readOnlyRootFilesystem: true",
-			  kf->filename, c->line, workload, cname);
+			  kf->filename, kf->line_base + c->line, workload, cname);
 		kf->out->changes++;
 	}
 
@@ -294,14 +294,14 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 		if (container_mounts(c, target)) {
 			strv_addf(&kf->out->notes,
 				  "%s:%d: %s container %s mounts %s already; left as it is",
-				  kf->filename, c->line, workload, cname, target);
+				  kf->filename, kf->line_base + c->line, workload, cname, target);
 			continue;
 		}
 		if (m->type == PLAN_VOLUME) {
 			strv_addf(&kf->out->notes,
 				  "%s:%d: %s container %s: %s needs storage that persists: add a "
 				  "PersistentVolumeClaim and mount it there (no emptyDir written)",
-				  kf->filename, c->line, workload, cname, target);
+				  kf->filename, kf->line_base + c->line, workload, cname, target);
 			continue;
 		}
 		bool dup = false;
@@ -320,7 +320,8 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 				"%s:%d: %s container %s: an emptyDir has no owner (the "
 				"plan's %s for %s): give the pod a securityContext.fsGroup if the "
 				"app must own it",
-				kf->filename, c->line, workload, cname, m->options, target);
+				kf->filename, kf->line_base + c->line, workload, cname, m->options,
+				target);
 	}
 	if (mount_items.n) {
 		r = yedit_append(ye, c, "volumeMounts", (const char *const *)mount_items.v,
@@ -329,7 +330,7 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 			goto out;
 		strv_addf(&kf->out->notes,
 			  "%s:%d: %s container %s: %zu emptyDir volumeMount(s) (medium: Memory)",
-			  kf->filename, c->line, workload, cname, mount_items.n);
+			  kf->filename, kf->line_base + c->line, workload, cname, mount_items.n);
 		kf->out->changes += mount_items.n;
 	}
 out:
@@ -352,7 +353,8 @@ static int fix_pod_spec(struct kube_fix *kf, struct yedit *ye, const char *workl
 			strv_addf(&kf->out->notes,
 				  "%s:%d: %s init container %s runs the image too, but not the "
 				  "command the plan was learned from: not changed",
-				  kf->filename, c->line, workload, container_name(c));
+				  kf->filename, kf->line_base + c->line, workload,
+				  container_name(c));
 	}
 
 	struct yenode *containers = yenode_resolve(yenode_get(spec, "containers"));
@@ -369,7 +371,8 @@ static int fix_pod_spec(struct kube_fix *kf, struct yedit *ye, const char *workl
 			r = rl_error_set(err, RL_EPARSE,
 					 "%s:%d: the pod spec of %s is anchored (&%s) and used "
 					 "elsewhere: adding volumes would change that too",
-					 kf->filename, spec->line, workload, spec->anchor);
+					 kf->filename, kf->line_base + spec->line, workload,
+					 spec->anchor);
 		else
 			r = yedit_append(ye, spec, "volumes",
 					 (const char *const *)pe.volume_items.v, pe.volume_items.n,
@@ -599,48 +602,41 @@ static int document_starts(const char *buf, size_t len, const char *filename, si
 	return r;
 }
 
-static const char *file_eol(const char *buf, size_t len)
+/* yedit numbers the lines of the document it was given: make "FILE:N:" the file's line. */
+static void error_line_to_file(struct rl_error *err, const char *filename, int line_base)
 {
-	const char *nl = memchr(buf, '\n', len);
-	return nl && nl > buf && nl[-1] == '\r' ? "\r\n" : "\n";
+	size_t fl = strlen(filename);
+	if (!line_base || strncmp(err->msg, filename, fl) != 0 || err->msg[fl] != ':')
+		return;
+	char *end;
+	long line = strtol(err->msg + fl + 1, &end, 10);
+	if (end == err->msg + fl + 1 || *end != ':')
+		return;
+	_cleanup_free_ char *rest = xstrdup(end);
+	snprintf(err->msg, sizeof(err->msg), "%s:%ld%s", filename, line + line_base, rest);
 }
 
-/*
- * Edit the document in buf[from, to), which lines_before lines precede, and
- * add the result to sb.
- */
+/* Edit the document in buf[from, to) and add the result to sb. */
 static int fix_document(struct kube_fix *kf, const char *buf, size_t from, size_t to,
-			size_t lines_before, struct strbuf *sb, struct rl_error *err)
+			struct strbuf *sb, struct rl_error *err)
 {
-	/* Empty lines in place of what precedes, so that lines are the file's. */
-	const char *eol = file_eol(buf, to);
-	struct strbuf piece = STRBUF_INIT;
-	for (size_t i = 0; i < lines_before; i++)
-		strbuf_addstr(&piece, eol);
-	size_t pad = piece.len;
-	strbuf_add(&piece, buf + from, to - from);
-
 	struct yedit ye;
-	int r = yedit_load(&ye, piece.buf, piece.len, kf->filename, err);
+	int r = yedit_load(&ye, buf + from, to - from, kf->filename, err);
 	if (r == 0) {
-		_cleanup_free_ size_t *offsets = char_offsets(piece.buf, piece.len);
+		_cleanup_free_ size_t *offsets = char_offsets(buf + from, to - from);
 		yedit_offsets_to_bytes(&ye, offsets);
 		r = fix_object(kf, &ye, ye.root, NULL, 0, err);
 		if (r == 0 && yedit_pending(&ye)) {
 			size_t n;
 			_cleanup_free_ char *text = yedit_apply(&ye, &n);
-			if (n < pad || memcmp(text, piece.buf, pad) != 0)
-				r = rl_error_set(err, RL_EPARSE,
-						 "%s: internal: an edit landed before its document",
-						 kf->filename);
-			else
-				strbuf_add(sb, text + pad, n - pad);
+			strbuf_add(sb, text, n);
 		} else if (r == 0) {
 			strbuf_add(sb, buf + from, to - from);
 		}
 		yedit_release(&ye);
 	}
-	strbuf_release(&piece);
+	if (r < 0)
+		error_line_to_file(err, kf->filename, kf->line_base);
 	return r;
 }
 
@@ -669,7 +665,7 @@ int fix_kube(const char *buf, size_t len, const char *filename, const char *imag
 
 	struct kube_fix kf = {.filename = filename, .image = image, .plan = plan, .out = out};
 	struct strbuf sb = STRBUF_INIT;
-	size_t from = 0, lines_before = 0;
+	size_t from = 0;
 	for (size_t i = 0; i <= n_starts && r == 0; i++) {
 		/* The first document starts at 0: comments before it belong to it. */
 		size_t to = i + 1 < n_starts ? starts[i + 1] : len;
@@ -683,9 +679,9 @@ int fix_kube(const char *buf, size_t len, const char *filename, const char *imag
 					 filename);
 			break;
 		}
-		r = fix_document(&kf, buf, from, to, lines_before, &sb, err);
+		r = fix_document(&kf, buf, from, to, &sb, err);
 		for (size_t k = from; k < to; k++)
-			lines_before += buf[k] == '\n';
+			kf.line_base += buf[k] == '\n';
 		from = to;
 	}
 	if (r < 0) {

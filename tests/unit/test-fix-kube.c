@@ -466,6 +466,18 @@ static void test_nothing_to_do_and_errors(void **state)
 	assert_true(str_startswith(err.msg, "k8s.yaml:"));
 	assert_null(e.text);
 
+	/* What yedit cannot write into, in the second document: the file's line. */
+	in = "kind: Service\n"
+	     "---\n"
+	     "kind: Pod\n"
+	     "spec:\n"
+	     "  containers:\n"
+	     "  - image: app\n"
+	     "    securityContext: restricted\n";
+	assert_int_equal(fix_kube(in, strlen(in), "k8s.yaml", "app", &plan, &e, &err), RL_EPARSE);
+	assert_string_equal(err.msg, "k8s.yaml:7: securityContext is not a mapping");
+	assert_null(e.text);
+
 	/* A container anchored and used elsewhere is not changed behind the other's back. */
 	in = "kind: List\n"
 	     "items:\n"
