@@ -21,6 +21,7 @@
 struct fixcheck {
 	char why[512];
 	long budget; /* comparisons left: alias-heavy inputs stop the check, not the run */
+	int depth;   /* recursive aliases too */
 };
 
 _printf_(2, 3) static int fixcheck_fail(struct fixcheck *c, const char *fmt, ...)
@@ -54,7 +55,7 @@ static bool fixcheck_eq(struct fixcheck *c, const struct ynode *a, const struct 
 static bool fixcheck_keys(struct fixcheck *c, const struct ynode *map,
 			  bool (*fn)(struct fixcheck *, const char *, void *), void *arg, int depth)
 {
-	if (!map || map->kind != YNODE_MAP || depth > 20)
+	if (!map || map->kind != YNODE_MAP || depth > 20 || c->budget-- <= 0)
 		return true;
 	for (uint32_t i = 0; i < map->n; i++) {
 		const char *k = yscalar(map->pairs[i].key);
@@ -118,7 +119,7 @@ static bool fixcheck_map_eq(struct fixcheck *c, const struct ynode *a, const str
 
 static bool fixcheck_eq(struct fixcheck *c, const struct ynode *a, const struct ynode *b)
 {
-	if (c->budget-- <= 0 || a == b)
+	if (c->budget-- <= 0 || a == b || c->depth > 100)
 		return true;
 	if (a->kind != b->kind) {
 		fixcheck_fail(c, "kinds differ");
@@ -140,12 +141,20 @@ static bool fixcheck_eq(struct fixcheck *c, const struct ynode *a, const struct 
 			fixcheck_fail(c, "a sequence changed length");
 			return false;
 		}
+		c->depth++;
 		for (uint32_t i = 0; i < a->n; i++)
-			if (!fixcheck_eq(c, a->items[i], b->items[i]))
+			if (!fixcheck_eq(c, a->items[i], b->items[i])) {
+				c->depth--;
 				return false;
+			}
+		c->depth--;
 		return true;
-	default:
-		return fixcheck_map_eq(c, a, b, NULL);
+	default: {
+		c->depth++;
+		bool eq = fixcheck_map_eq(c, a, b, NULL);
+		c->depth--;
+		return eq;
+	}
 	}
 }
 

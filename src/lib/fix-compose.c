@@ -227,11 +227,18 @@ static int extend_list(struct yedit *ye, struct yenode *svc, const char *key,
 	}
 	/* Inherited: the service repeats them in a list of its own. */
 	struct strv all = STRV_INIT;
-	if (merged->kind == YE_SEQ)
-		for (size_t i = 0; i < merged->n; i++)
-			strv_push(&all, yedit_node_flow(ye, merged->kids[i]));
-	else if (!yenode_is_null(merged))
-		strv_push(&all, yedit_node_flow(ye, merged));
+	size_t n_inherited = merged->kind == YE_SEQ ? merged->n : !yenode_is_null(merged);
+	for (size_t i = 0; i < n_inherited; i++) {
+		char *item = yedit_node_flow(ye, merged->kind == YE_SEQ ? merged->kids[i] : merged);
+		if (!item) {
+			strv_release(&all);
+			return rl_error_set(err, RL_EPARSE,
+					    "%s:%d: %s of service \"%s\" comes from an alias too "
+					    "deep or big to repeat in the service",
+					    ye->filename, svc->line, key, service);
+		}
+		strv_push(&all, item);
+	}
 	size_t inherited = all.n;
 	for (size_t i = 0; i < entries->n; i++)
 		strv_add(&all, entries->v[i]);

@@ -29,7 +29,32 @@ struct loader {
 	struct anchor *anchors;
 	size_t n_anchors, alloc_anchors;
 	size_t aliases;
+	/* libyaml's marks count characters; the cursor turns them into byte offsets. */
+	size_t cursor_char, cursor_byte;
+	size_t bom; /* bytes of a UTF-8 byte order mark, before character 0 */
 };
+
+/* The byte offset of character index i (marks arrive nearly in order: walk from the last). */
+static size_t byte_of(struct loader *l, size_t i)
+{
+	const unsigned char *t = (const unsigned char *)l->ye->text;
+	size_t len = l->ye->len;
+	while (l->cursor_char < i && l->cursor_byte < len) {
+		unsigned char c = t[l->cursor_byte];
+		size_t w = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		l->cursor_byte += w;
+		if (l->cursor_byte > len)
+			l->cursor_byte = len;
+		l->cursor_char++;
+	}
+	while (l->cursor_char > i && l->cursor_byte > l->bom) {
+		l->cursor_byte--;
+		while (l->cursor_byte > l->bom && (t[l->cursor_byte] & 0xc0) == 0x80)
+			l->cursor_byte--;
+		l->cursor_char--;
+	}
+	return l->cursor_byte;
+}
 
 /* --- loading --------------------------------------------------------------- */
 
@@ -55,8 +80,8 @@ static struct yenode *node_new(struct loader *l, enum yenode_kind kind, const ya
 	struct yedit *ye = l->ye;
 	struct yenode *n = xcalloc(1, sizeof(*n));
 	n->kind = kind;
-	n->start = ev->start_mark.index;
-	n->end = ev->end_mark.index;
+	n->start = byte_of(l, ev->start_mark.index);
+	n->end = byte_of(l, ev->end_mark.index);
 	n->line = (int)ev->start_mark.line + 1;
 	n->column = (int)ev->start_mark.column;
 	n->parent = parent;
@@ -114,9 +139,9 @@ static int load_children(struct loader *l, struct yenode *n, yaml_event_type_t e
 			return r;
 		if (child.type == end_type) {
 			if (n->flow)
-				n->end = child.end_mark.index;
+				n->end = byte_of(l, child.end_mark.index);
 			else
-				n->end = child.start_mark.index;
+				n->end = byte_of(l, child.start_mark.index);
 			yaml_event_delete(&child);
 			return 0;
 		}
@@ -183,7 +208,7 @@ static int load_node(struct loader *l, yaml_event_t *ev, struct yenode *parent, 
 			n->tag = xstrdup((const char *)tag);
 		anchor_add(l, seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor,
 			   n);
-		n->cstart = ev->end_mark.index;
+		n->cstart = byte_of(l, ev->end_mark.index);
 		*ret = n;
 		int r = load_children(l, n, seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT);
 		if (r < 0)
@@ -262,6 +287,12 @@ int yedit_load(struct yedit *ye, const char *buf, size_t len, const char *filena
 	ye->eol = nl && nl > buf && nl[-1] == '\r' ? "\r\n" : "\n";
 
 	struct loader l = {.ye = ye, .err = err};
+	/* Offsets are bytes of UTF-8: other encodings are refused, a UTF-8 BOM skipped. */
+	if (len >= 2 && ((buf[0] == '\xfe' && buf[1] == '\xff') ||
+			 (buf[0] == '\xff' && buf[1] == '\xfe') || !buf[0] || !buf[1]))
+		return rl_error_set(err, RL_EPARSE, "%s: not UTF-8 text", filename);
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		l.bom = l.cursor_byte = 3;
 	if (!yaml_parser_initialize(&l.parser))
 		die_oom();
 	yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);
@@ -369,10 +400,11 @@ struct yenode *yenode_get_key(const struct yenode *map, const char *key)
 }
 
 static struct yenode *get_merged(const struct yenode *map, const char *key,
-				 const struct yenode **via, int depth)
+				 const struct yenode **via, int depth, int *budget)
 {
 	map = yenode_resolve((struct yenode *)map);
-	if (!map || map->kind != YE_MAP || depth > 32)
+	/* Merges of merges, and merge lists, are bounded: no input makes this exponential. */
+	if (!map || map->kind != YE_MAP || depth > 32 || --*budget < 0)
 		return NULL;
 	struct yenode *own = yenode_get(map, key);
 	if (own && !streq(key, "<<"))
@@ -386,7 +418,7 @@ static struct yenode *get_merged(const struct yenode *map, const char *key,
 			struct yenode *src =
 				m && m->kind == YE_SEQ ? yenode_resolve(m->kids[j]) : m;
 			const struct yenode *inner = NULL;
-			struct yenode *v = get_merged(src, key, &inner, depth + 1);
+			struct yenode *v = get_merged(src, key, &inner, depth + 1, budget);
 			if (v) {
 				*via = inner ? inner : src;
 				return v;
@@ -403,7 +435,8 @@ struct yenode *yenode_get_merged(const struct yenode *map, const char *key,
 	if (!via)
 		via = &unused;
 	*via = NULL;
-	return get_merged(map, key, via, 0);
+	int budget = 1000;
+	return get_merged(map, key, via, 0, &budget);
 }
 
 struct yenode *yedit_find(const struct yenode *from, const char *path)
@@ -519,7 +552,12 @@ struct emitter {
 	const struct yedit *style; /* the file written into */
 	const char *src;	   /* the text the emitted nodes come from */
 	bool json;		   /* flow output with JSON's quoting */
+	int depth;
+	bool overflow; /* a recursive alias or an alias bomb: the output is not usable */
 };
+
+/* Inherited entries are written out whole: bound what aliases can make of them. */
+#define EMIT_MAX_BYTES ((size_t)1 << 20)
 
 static void spaces(struct strbuf *sb, int n)
 {
@@ -541,14 +579,14 @@ static bool json_bare(const char *s)
 	return *s && !*endp && strspn(s, "0123456789+-.eE") == strlen(s);
 }
 
-/* A plain scalar that reads the same inside [] or {}: no flow indicators in it. */
+/*
+ * A plain scalar that reads the same inside [] or {}: no flow indicators,
+ * and no colon either (parsers differ on "a:b" in flow context).
+ */
 static bool flow_plain_ok(const char *s)
 {
-	if (!*s)
-		return true;
 	for (const char *p = s; *p; p++)
-		if (strchr(",[]{}", *p) || (*p == ':' && (!p[1] || p[1] == ' ')) ||
-		    (*p == '#' && p > s && p[-1] == ' '))
+		if (strchr(",[]{}:", *p) || (*p == '#' && p > s && p[-1] == ' '))
 			return false;
 	return true;
 }
@@ -556,8 +594,14 @@ static bool flow_plain_ok(const char *s)
 static void emit_flow(struct emitter *e, const struct yenode *n, bool is_key)
 {
 	struct strbuf *sb = e->sb;
+	if (e->overflow || e->depth > YEDIT_MAX_DEPTH || sb->len > EMIT_MAX_BYTES) {
+		e->overflow = true;
+		return;
+	}
 	if (n->kind == YE_ALIAS) {
+		e->depth++;
 		emit_flow(e, yenode_resolve((struct yenode *)n), is_key);
+		e->depth--;
 		return;
 	}
 	if (n->kind == YE_SCALAR) {
@@ -580,6 +624,7 @@ static void emit_flow(struct emitter *e, const struct yenode *n, bool is_key)
 		return;
 	}
 	bool map = n->kind == YE_MAP;
+	e->depth++;
 	strbuf_addch(sb, map ? '{' : '[');
 	for (size_t i = 0; i < n->n; i += map ? 2 : 1) {
 		if (i)
@@ -591,6 +636,7 @@ static void emit_flow(struct emitter *e, const struct yenode *n, bool is_key)
 		}
 	}
 	strbuf_addch(sb, map ? '}' : ']');
+	e->depth--;
 }
 
 static void emit_raw(struct emitter *e, const struct yenode *n)
@@ -750,6 +796,20 @@ static size_t block_insert_at(const struct yedit *ye, const struct yenode *coll)
 	return line_after(ye, yenode_content_end(ye, coll));
 }
 
+/*
+ * Does coll end with a block scalar that runs to the end of a file without
+ * a final newline? A line added after it would add a newline to its value.
+ */
+static bool ends_in_open_block_scalar(const struct yedit *ye, const struct yenode *coll)
+{
+	if (!ye->len || ye->text[ye->len - 1] == '\n')
+		return false;
+	const struct yenode *n = coll;
+	while ((n->kind == YE_MAP || n->kind == YE_SEQ) && !n->flow && n->n)
+		n = n->kids[n->n - 1];
+	return n->kind == YE_SCALAR && n->block;
+}
+
 static bool fragment_is_scalar(const struct fragment *f)
 {
 	return f->node->kind == YE_SCALAR;
@@ -789,7 +849,7 @@ int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const c
 	_cleanup_free_ char *qkey = yedit_quote(key, map->flow);
 	if (map->flow) {
 		size_t at = map->n ? map->kids[map->n - 1]->end : map->cstart;
-		if (map->n)
+		if (map->n || map->added)
 			strbuf_addstr(&sb, ", ");
 		if (e.json)
 			add_double_quoted(&sb, key);
@@ -804,8 +864,24 @@ int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const c
 		strbuf_addstr(&sb, qkey);
 		strbuf_addch(&sb, ':');
 		emit_block_value(&e, f.node, col);
-		queue(ye, block_insert_at(ye, map), 0, strbuf_detach(&sb), true, map->depth);
+		size_t at = block_insert_at(ye, map);
+		if (at == ye->len && ends_in_open_block_scalar(ye, map)) {
+			/* Then the new pair goes first: key order means nothing to Compose. */
+			at = map->cstart - (size_t)map->ccolumn;
+			if (column_of(ye->text, map->cstart) != map->ccolumn ||
+			    (at > 0 && ye->text[at - 1] != '\n')) {
+				strbuf_release(&sb);
+				fragment_release(&f);
+				return rl_error_set(
+					err, RL_EPARSE,
+					"%s:%d: cannot add %s after a block scalar that "
+					"ends the file without a newline",
+					ye->filename, map->line, key);
+			}
+		}
+		queue(ye, at, 0, strbuf_detach(&sb), true, map->depth);
 	}
+	map->added++;
 	fragment_release(&f);
 	return 0;
 }
@@ -882,7 +958,7 @@ int yedit_seq_append(struct yedit *ye, struct yenode *seq, const char *const *it
 		return rl_error_set(err, RL_EPARSE, "%s:%d: cannot append to an empty sequence",
 				    ye->filename, seq->line);
 	struct strbuf sb = STRBUF_INIT;
-	bool first = !seq->n;
+	bool first = !seq->n && !seq->added;
 	bool quoted_items = seq->n && seq->kids[0]->kind == YE_SCALAR && !seq->kids[0]->plain &&
 			    !seq->kids[0]->block;
 	for (size_t i = 0; i < n; i++) {
@@ -896,11 +972,7 @@ int yedit_seq_append(struct yedit *ye, struct yenode *seq, const char *const *it
 		if (seq->flow) {
 			if (!first)
 				strbuf_addstr(&sb, ", ");
-			/* Quote scalars in flow context: commas and colons are syntax there. */
-			if (fragment_is_scalar(&f) && f.node->plain)
-				add_double_quoted(&sb, f.node->value);
-			else
-				emit_flow(&e, f.node, false);
+			emit_flow(&e, f.node, false);
 		} else if (quoted_items && fragment_is_scalar(&f) && f.node->plain &&
 			   !yenode_is_null(f.node)) {
 			/* The list quotes its entries: so do the new ones. */
@@ -917,6 +989,15 @@ int yedit_seq_append(struct yedit *ye, struct yenode *seq, const char *const *it
 		first = false;
 		fragment_release(&f);
 	}
+	if (!seq->flow && block_insert_at(ye, seq) == ye->len &&
+	    ends_in_open_block_scalar(ye, seq)) {
+		strbuf_release(&sb);
+		return rl_error_set(err, RL_EPARSE,
+				    "%s:%d: cannot append after a block scalar that ends the file "
+				    "without a newline",
+				    ye->filename, seq->line);
+	}
+	seq->added += n;
 	if (seq->flow)
 		queue(ye, seq->n ? seq->kids[seq->n - 1]->end : seq->cstart, 0, strbuf_detach(&sb),
 		      false, seq->depth);
@@ -1118,6 +1199,10 @@ char *yedit_node_flow(const struct yedit *ye, const struct yenode *n)
 	struct strbuf sb = STRBUF_INIT;
 	struct emitter e = {.sb = &sb, .style = ye, .src = ye->text};
 	emit_flow(&e, n, false);
+	if (e.overflow) {
+		strbuf_release(&sb);
+		return NULL;
+	}
 	return strbuf_detach(&sb);
 }
 
@@ -1146,7 +1231,8 @@ static void add_converted(struct strbuf *sb, const char *text, size_t len, const
 char *yedit_apply(const struct yedit *ye, size_t *len)
 {
 	struct yedit_change *sorted = xcalloc(ye->n_changes + 1, sizeof(*sorted));
-	memcpy(sorted, ye->changes, ye->n_changes * sizeof(*sorted));
+	if (ye->n_changes)
+		memcpy(sorted, ye->changes, ye->n_changes * sizeof(*sorted));
 	qsort(sorted, ye->n_changes, sizeof(*sorted), change_cmp);
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_grow(&sb, ye->len + 256);

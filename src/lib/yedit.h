@@ -47,6 +47,7 @@ struct yenode {
 	/* Sequence: items; mapping: keys and values interleaved (kids[2i], kids[2i+1]). */
 	struct yenode **kids;
 	size_t n;
+	size_t added; /* pairs or items queued into it so far */
 };
 
 struct yedit_change;
@@ -132,7 +133,10 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 /* Insert raw text (lines ending in "\n", converted to the file's ending) at the end of the file. */
 void yedit_append_text(struct yedit *ye, const char *text);
 
-/* n (aliases resolved) in flow style, scalars as written where flow allows: "{a: 1, b: [x]}". */
+/*
+ * n (aliases resolved) in flow style, scalars as written where flow allows:
+ * "{a: 1, b: [x]}". NULL when aliases make it recursive or bigger than 1 MiB.
+ */
 char *yedit_node_flow(const struct yedit *ye, const struct yenode *n);
 
 /* How many changes are queued. */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../fuzz/fixcheck.h"
@@ -166,7 +168,7 @@ static void test_flow_lists(void **state)
 		"services:\n  web:\n    tmpfs: [/run, \"/tmp:size=64m\"]\n    read_only: true\n",
 		1));
 	free(fix_ok("services:\n  web:\n    tmpfs: []\n    read_only: true\n", "web", &web_plan, 0,
-		    "services:\n  web:\n    tmpfs: [\"/run:mode=0755,uid=101\", \"/tmp\"]\n"
+		    "services:\n  web:\n    tmpfs: [\"/run:mode=0755,uid=101\", /tmp]\n"
 		    "    read_only: true\n"
 		    "    volumes:\n      - web-var-cache-nginx:/var/cache/nginx\n"
 		    "volumes:\n  web-var-cache-nginx:\n",
@@ -216,6 +218,19 @@ static void test_crlf_and_no_final_newline(void **state)
 		    2));
 }
 
+/* libyaml counts characters, the editor bytes: text before the edit that is not ASCII. */
+static void test_utf8_and_bom(void **state)
+{
+	(void)state;
+	free(fix_ok("\xef\xbb\xbf# caf\xc3\xa9 \xf0\x9f\x90\xb3\nservices:\n  web:\n"
+		    "    image: \"r\xc3\xa9sum\xc3\xa9\"\nvolumes:\n  \xc3\xa9t\xc3\xa9: {}\n",
+		    "web", &vol_plan, 0,
+		    "\xef\xbb\xbf# caf\xc3\xa9 \xf0\x9f\x90\xb3\nservices:\n  web:\n"
+		    "    image: \"r\xc3\xa9sum\xc3\xa9\"\n    read_only: true\n    volumes:\n"
+		    "      - web-data:/data\nvolumes:\n  \xc3\xa9t\xc3\xa9: {}\n  web-data:\n",
+		    2));
+}
+
 static void test_block_scalars(void **state)
 {
 	(void)state;
@@ -227,6 +242,15 @@ static void test_block_scalars(void **state)
 		"services:\n  web:\n    command: |\n      run\n      this\n    read_only: true\n"
 		"    tmpfs:\n      - /tmp:size=64m\n\n  # db\n  db:\n    image: y\n",
 		2));
+	/*
+	 * A block scalar ends the file without a newline: a line after it would
+	 * add one to its value, so the new keys go first in their mappings.
+	 */
+	free(fix_ok("services:\n  web:\n    read_only: true\n    command: |\n      run", "web",
+		    &vol_plan, 0,
+		    "volumes:\n  web-data:\nservices:\n  web:\n    volumes:\n"
+		    "      - web-data:/data\n    read_only: true\n    command: |\n      run",
+		    1));
 	/* |+ keeps its trailing blank line: the new keys go after it. */
 	free(fix_ok("services:\n  web:\n    command: |+\n      run\n\n  db:\n    image: y\n", "web",
 		    &tmp_plan, 0,
@@ -320,10 +344,15 @@ static void test_flow_service(void **state)
 {
 	(void)state;
 	free(fix_ok("services:\n  web: {image: x, tmpfs: [/run]}\n", "web", &web_plan, 0,
-		    "services:\n  web: {image: x, tmpfs: [/run, \"/tmp\"], read_only: true, "
-		    "volumes: [web-var-cache-nginx:/var/cache/nginx]}\n"
+		    "services:\n  web: {image: x, tmpfs: [/run, /tmp], read_only: true, "
+		    "volumes: [\"web-var-cache-nginx:/var/cache/nginx\"]}\n"
 		    "volumes:\n  web-var-cache-nginx:\n",
 		    3));
+	free(fix_ok("services:\n  web: {}\n", "web", &web_plan, 0,
+		    "services:\n  web: {read_only: true, tmpfs: [\"/run:mode=0755,uid=101\", "
+		    "/tmp], volumes: [\"web-var-cache-nginx:/var/cache/nginx\"]}\n"
+		    "volumes:\n  web-var-cache-nginx:\n",
+		    4));
 	free(fix_ok("{\"services\": {\"web\": {\"image\": \"x\"}}}\n", "web", &web_plan, 0,
 		    "{\"services\": {\"web\": {\"image\": \"x\", \"read_only\": true, \"tmpfs\": "
 		    "[\"/run:mode=0755,uid=101\", \"/tmp\"], \"volumes\": "
@@ -453,6 +482,88 @@ static void test_diff_big_file(void **state)
 	strbuf_release(&c);
 }
 
+static void write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	struct strbuf sb = STRBUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_add(&sb, chunk, n);
+	fclose(f);
+	*len = sb.len;
+	return strbuf_detach(&sb);
+}
+
+/*
+ * The diff from old (NULL: no file) to new, as git apply and patch -p1 take
+ * it: both accept it, and patch turns old into new byte for byte.
+ */
+static void check_applies(const char *old, size_t old_len, const char *new_text, size_t new_len)
+{
+	char dir[] = "/tmp/rootlock-fixdiff.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *file = xasprintf("%s/compose.yaml", dir);
+	_cleanup_free_ char *patch = xasprintf("%s/fix.diff", dir);
+	if (old)
+		write_file(file, old, old_len);
+	_cleanup_free_ char *d = fix_unified_diff(old, old_len, new_text, new_len, "compose.yaml");
+	write_file(patch, d, strlen(d));
+	_cleanup_free_ char *git = xasprintf("cd %s && git apply --check fix.diff", dir);
+	_cleanup_free_ char *dry = xasprintf("cd %s && patch -s -p1 --dry-run <fix.diff", dir);
+	_cleanup_free_ char *real = xasprintf("cd %s && patch -s -p1 <fix.diff", dir);
+	if (system(git) != 0 || system(dry) != 0)
+		fail_msg("the patch does not apply:\n%s", d);
+	assert_int_equal(system(real), 0);
+	size_t len;
+	_cleanup_free_ char *got = read_file(file, &len);
+	assert_int_equal(len, new_len);
+	assert_memory_equal(got, new_text, len);
+	_cleanup_free_ char *rm = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(rm), 0);
+}
+
+static void test_diff_applies(void **state)
+{
+	(void)state;
+	if (system("command -v git >/dev/null && command -v patch >/dev/null") != 0)
+		skip();
+	static const char *const inputs[] = {
+		"services:\n  web:\n    image: x\n  db:\n    image: y\n",
+		"services:\r\n  web:\r\n    image: x\r\n",
+		"services:\n  web:\n    image: x",
+		"# c\nservices:\n  web:\n    image: x\n    tmpfs: /run\n\n# 1\n# 2\n# 3\n# 4\n# 5\n"
+		"# 6\n# 7\n# 8\nx-last: 1",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(inputs); i++) {
+		struct fix_edit e;
+		struct rl_error err = {0};
+		assert_int_equal(fix_compose(inputs[i], strlen(inputs[i]), "compose.yaml", "web",
+					     &web_plan, 0, &e, &err),
+				 0);
+		check_applies(inputs[i], strlen(inputs[i]), e.text, e.len);
+		fix_edit_release(&e);
+	}
+	struct fix_edit e;
+	struct rl_error err = {0};
+	assert_int_equal(fix_compose("", 0, "compose.override.yaml", "web", &web_plan,
+				     FIX_COMPOSE_CREATE_SERVICE, &e, &err),
+			 0);
+	check_applies(NULL, 0, e.text, e.len);
+	fix_edit_release(&e);
+	/* Lines that lose their newline, and a first line changed. */
+	check_applies("a\nb\nc\n", 6, "A\nb\nc", 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_flow_lists),
 		cmocka_unit_test(test_unindented_sequences_four_spaces),
 		cmocka_unit_test(test_crlf_and_no_final_newline),
+		cmocka_unit_test(test_utf8_and_bom),
 		cmocka_unit_test(test_block_scalars),
 		cmocka_unit_test(test_top_level_volumes),
 		cmocka_unit_test(test_merge_keys),
@@ -473,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_diff_hunks),
 		cmocka_unit_test(test_diff_newline_crlf_new_file),
 		cmocka_unit_test(test_diff_big_file),
+		cmocka_unit_test(test_diff_applies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
