@@ -429,10 +429,9 @@ static int fix_object(struct kube_fix *kf, struct yedit *ye, struct yenode *obj,
 
 /*
  * libyaml (0.2.5) marks positions in characters, not bytes, and not
- * counting a byte order mark. Where a file has anything but ASCII, the
- * offsets yedit takes from those marks are mapped to bytes here: offsets[i]
- * is the byte where character i starts (offsets[n] the end). NULL when the
- * two are the same.
+ * counting a byte order mark: where a document starts, in bytes, needs
+ * offsets[i], the byte where character i starts (offsets[n] the end). NULL
+ * when the two are the same.
  */
 static size_t *char_offsets(const char *buf, size_t len)
 {
@@ -460,105 +459,6 @@ static size_t to_byte(const size_t *offsets, size_t len, size_t index)
 	if (!offsets)
 		return index;
 	return offsets[index <= len ? index : len];
-}
-
-/* Does n start at byte off of text, as far as its first bytes tell? -1: they do not tell. */
-static int starts_here(const char *text, size_t len, const struct yenode *n, size_t off)
-{
-	if (off >= len)
-		return -1;
-	char c = text[off];
-	if (n->anchor || n->tag)
-		return c == '&' || c == '!';
-	if (n->kind == YE_ALIAS)
-		return c == '*';
-	if (n->kind == YE_SCALAR && n->plain && n->value[0]) {
-		size_t vl = strlen(n->value);
-		return off + vl <= len && memcmp(text + off, n->value, vl) == 0;
-	}
-	if (n->kind == YE_SCALAR && !n->plain && !n->block)
-		return c == '"' || c == '\'';
-	if (n->flow)
-		return c == '[' || c == '{';
-	return -1;
-}
-
-/*
- * Map the nodes' character offsets to bytes, unless yedit gives bytes
- * already (a later yedit may): the nodes' own first bytes say which.
- */
-static void yedit_offsets_to_bytes(struct yedit *ye, const size_t *offsets)
-{
-	if (!offsets)
-		return;
-	int as_chars = 0, as_bytes = 0;
-	for (size_t i = 0; i < ye->n_all; i++) {
-		const struct yenode *n = ye->all[i];
-		size_t b = to_byte(offsets, ye->len, n->start);
-		if (b == n->start)
-			continue;
-		if (starts_here(ye->text, ye->len, n, b) == 1)
-			as_chars++;
-		if (starts_here(ye->text, ye->len, n, n->start) == 1)
-			as_bytes++;
-	}
-	if (as_bytes >= as_chars)
-		return;
-	for (size_t i = 0; i < ye->n_all; i++) {
-		struct yenode *n = ye->all[i];
-		n->start = to_byte(offsets, ye->len, n->start);
-		n->end = to_byte(offsets, ye->len, n->end);
-		n->cstart = to_byte(offsets, ye->len, n->cstart);
-	}
-	/* Where block collections start, and their column, as yedit_load() finds them. */
-	for (size_t i = 0; i < ye->n_all; i++) {
-		struct yenode *n = ye->all[i];
-		if ((n->kind != YE_MAP && n->kind != YE_SEQ) || n->flow || !n->n)
-			continue;
-		n->cstart = n->kids[0]->start;
-		if (n->kind == YE_SEQ) {
-			size_t k = n->cstart;
-			while (k > 0 && (ye->text[k - 1] == ' ' || ye->text[k - 1] == '\t'))
-				k--;
-			if (k > 0 && ye->text[k - 1] == '-')
-				n->cstart = k - 1;
-		}
-		size_t line = n->cstart;
-		while (line > 0 && ye->text[line - 1] != '\n')
-			line--;
-		n->ccolumn = (int)(n->cstart - line);
-	}
-	/*
-	 * The style yedit learnt from the wrong columns, learnt again: how far
-	 * a nested block mapping and a block sequence sit from their key's
-	 * column, the most common distance of each.
-	 */
-	size_t steps[9] = {0}, seqs[9] = {0};
-	for (size_t i = 0; i < ye->n_all; i++) {
-		const struct yenode *n = ye->all[i], *p = n->parent;
-		if (!p || p->kind != YE_MAP || p->flow || n->flow || !n->n ||
-		    (n->kind != YE_MAP && n->kind != YE_SEQ) ||
-		    n->kids[0]->line == p->kids[0]->line)
-			continue;
-		int d = n->ccolumn - p->ccolumn;
-		if (d >= 0 && d <= 8)
-			(n->kind == YE_MAP ? steps : seqs)[d]++;
-	}
-	int step = 2, seq = -1;
-	size_t best = 0;
-	for (int d = 1; d <= 8; d++)
-		if (steps[d] > best) {
-			best = steps[d];
-			step = d;
-		}
-	best = 0;
-	for (int d = 0; d <= 8; d++)
-		if (seqs[d] > best) {
-			best = seqs[d];
-			seq = d;
-		}
-	ye->step = step;
-	ye->seq_indent = seq < 0 ? step : seq;
 }
 
 /* Where each document after the first starts, as libyaml marks it (bytes). */
@@ -623,8 +523,6 @@ static int fix_document(struct kube_fix *kf, const char *buf, size_t from, size_
 	struct yedit ye;
 	int r = yedit_load(&ye, buf + from, to - from, kf->filename, err);
 	if (r == 0) {
-		_cleanup_free_ size_t *offsets = char_offsets(buf + from, to - from);
-		yedit_offsets_to_bytes(&ye, offsets);
 		r = fix_object(kf, &ye, ye.root, NULL, 0, err);
 		if (r == 0 && yedit_pending(&ye)) {
 			size_t n;
