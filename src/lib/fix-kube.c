@@ -538,6 +538,26 @@ static int fix_document(struct kube_fix *kf, const char *buf, size_t from, size_
 	return r;
 }
 
+/*
+ * YAML also breaks lines at a lone carriage return and at NEL, LS and PS;
+ * new lines would not line up after one. The line of the first, or 0.
+ */
+static int odd_line_break(const char *buf, size_t len)
+{
+	int line = 1;
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char *u = (const unsigned char *)buf + i;
+		if (*u == '\n')
+			line++;
+		else if ((*u == '\r' && (i + 1 == len || u[1] != '\n')) ||
+			 (*u == 0xc2 && i + 1 < len && u[1] == 0x85) ||
+			 (*u == 0xe2 && i + 2 < len && u[1] == 0x80 &&
+			  (u[2] == 0xa8 || u[2] == 0xa9)))
+			return line;
+	}
+	return 0;
+}
+
 int fix_kube(const char *buf, size_t len, const char *filename, const char *image,
 	     const struct plan *plan, struct fix_edit *out, struct rl_error *err)
 {
@@ -547,6 +567,14 @@ int fix_kube(const char *buf, size_t len, const char *filename, const char *imag
 	if (str_empty(image))
 		return rl_error_set(err, RL_EUSAGE, "%s: no image to match containers by",
 				    filename);
+
+	int odd = odd_line_break(buf, len);
+	if (odd)
+		return rl_error_set(
+			err, RL_EPARSE,
+			"%s:%d: a line break other than LF or CR LF (a lone CR, NEL, LS or "
+			"PS): fix does not edit such a file",
+			filename, odd);
 
 	/* The whole stream first: one error for invalid YAML, with the file's line. */
 	struct ystream docs;

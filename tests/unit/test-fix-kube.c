@@ -466,6 +466,14 @@ static void test_nothing_to_do_and_errors(void **state)
 	assert_true(str_startswith(err.msg, "k8s.yaml:"));
 	assert_null(e.text);
 
+	/* Line breaks new lines would not line up after. */
+	in = "kind: Pod\nspec:\n  containers:\r  - image: app\n";
+	assert_int_equal(fix_kube(in, strlen(in), "k8s.yaml", "app", &plan, &e, &err), RL_EPARSE);
+	assert_string_equal(err.msg, "k8s.yaml:3: a line break other than LF or CR LF (a lone CR, "
+				     "NEL, LS or PS): fix does not edit such a file");
+	in = "# \xe2\x80\xa8\nkind: Pod\n";
+	assert_int_equal(fix_kube(in, strlen(in), "k8s.yaml", "app", &plan, &e, &err), RL_EPARSE);
+
 	/* What yedit cannot write into, in the second document: the file's line. */
 	in = "kind: Service\n"
 	     "---\n"
