@@ -728,11 +728,18 @@ int cmd_fix(int argc, char **argv)
 			r = fix_container(engine, &a, a.refs[i], &fs, &err);
 	}
 	size_t changes = 0;
-	for (size_t i = 0; r == 0 && i < fs.n; i++)
-		changes += fs.v[i].changes;
+	for (size_t i = 0; r == 0 && i < fs.n; i++) {
+		struct fix_file *f = &fs.v[i];
+		/* A file that would come out as it is (a drop-in written again) needs nothing. */
+		if (f->old && f->len == f->old_len && memcmp(f->text, f->old, f->len) == 0)
+			f->changes = 0;
+		changes += f->changes;
+	}
 	if (r == 0 && a.write) {
 		r = write_all(&fs, &err);
 	} else if (r == 0) {
+		/* Which file and why, before the diff. */
+		notes_flush(true);
 		for (size_t i = 0; i < fs.n; i++) {
 			if (!fs.v[i].changes)
 				continue;

@@ -229,6 +229,47 @@ busybox_project() {
 	dc -p "$P" down -v >/dev/null 2>&1
 }
 
+@test "fix: a project of two files and an include: the service is written where it is defined, and config takes it" {
+	P=$RUN-merge
+	DIR=$BATS_TEST_TMPDIR/merge
+	mkdir -p "$DIR/parts"
+	cd "$DIR"
+	cat >compose.yaml <<-'EOF'
+		include:
+		  - path: parts/worker.yaml
+		services:
+		  app:
+		    image: rootlock-test/busybox:latest
+		    command: ["sleep", "3600"]
+	EOF
+	cat >parts/worker.yaml <<-'EOF'
+		services:
+		  worker:   # brought in by include
+		    image: rootlock-test/busybox:latest
+		    command: ["sleep", "3600"]
+	EOF
+	cat >compose.prod.yaml <<-'EOF'
+		services:
+		  app:
+		    read_only: false   # to be fixed here: the last file that says
+	EOF
+	cp compose.yaml main.before
+	dc -p "$P" -f compose.yaml -f compose.prod.yaml up -d >/dev/null 2>&1
+	synthetic_plan plan.json
+	run rootlock fix -H "unix://$SOCK" --plan plan.json --write "$P-app-1" "$P-worker-1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"compose.prod.yaml:2: service \"app\" is defined in 2 files of the merge; writing here, the last that sets read_only"* ]]
+	[[ $output == *"parts/worker.yaml:2: service \"worker\" is defined here, a file that "*"compose.yaml includes"* ]]
+	cmp compose.yaml main.before
+	grep -q 'read_only: true' compose.prod.yaml
+	grep -q 'read_only: true' parts/worker.yaml
+	dc -p "$P" -f compose.yaml -f compose.prod.yaml config --format json >merged.json
+	[ "$(jq -r '.services.app.read_only, .services.worker.read_only' merged.json)" = "true
+true" ]
+	dc -p "$P" -f compose.yaml -f compose.prod.yaml down -v >/dev/null 2>&1
+}
+
 # A plan with a tmpfs and a volume, written without an engine.
 synthetic_plan() {
 	cat >"$1" <<-'EOF'
@@ -324,6 +365,85 @@ synthetic_plan() {
 	[[ $output == *"usage: rootlock fix"* ]]
 }
 
+@test "fix --try writes the plan try proved; when try fails, nothing is written" {
+	busybox_project try
+	cd "$DIR"
+	run rootlock fix -H "unix://$SOCK" --try --exec 'touch /tmp/proof' --write "$C"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q 'read_only: true' compose.yaml
+	grep -q -- '- /tmp:' compose.yaml
+	dc -p "$P" config -q
+	assert_no_leftovers
+	# try's JSON names the image its plan is for, and fix takes its plan.
+	cp before.yaml compose.yaml
+	rootlock try -H "unix://$SOCK" --format json --exec 'touch /tmp/proof' "$C" >try.json
+	[ "$(jq -r .image try.json)" = rootlock-test/busybox:latest ]
+	run rootlock fix -H "unix://$SOCK" --plan try.json "$C"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"+    read_only: true"* ]]
+	run rootlock fix --plan try.json -f "$REPO/tests/data/fix-locate/kube-busybox.yaml"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"+ "*"readOnlyRootFilesystem: true"* ]]
+	run rootlock fix -H "unix://$SOCK" --try --exec 'exit 7' --write "$C"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == *"try did not prove this plan (verdict fail)"* ]]
+	cmp compose.yaml before.yaml
+	assert_no_leftovers
+	dc -p "$P" down -v >/dev/null 2>&1
+}
+
+@test "fix -f: a Quadlet unit, its drop-in, and Kubernetes manifests matched by the plan's image" {
+	cd "$BATS_TEST_TMPDIR"
+	synthetic_plan plan.json
+	printf '[Unit]\nDescription=web\n\n[Container]\nImage=rootlock-test/busybox:latest\n\n[Install]\nWantedBy=default.target\n' >web.container
+	cp web.container unit.before
+	run rootlock fix --plan plan.json -f web.container
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"+ReadOnly=true"* && $output == *"+Tmpfs=/rootlock-tmp:mode=1777,uid=1000,gid=1000,size=16m"* ]]
+	patch -p1 --dry-run <<<"$(rootlock fix --plan plan.json -f web.container 2>/dev/null)" >/dev/null
+	run rootlock fix --plan plan.json -f web.container --drop-in --write
+	echo "$output"
+	[ "$status" -eq 1 ]
+	cmp web.container unit.before
+	grep -qx 'ReadOnly=true' web.container.d/50-rootlock.conf
+	run rootlock fix --plan plan.json -f web.container --drop-in
+	[ "$status" -eq 0 ]
+
+	cat >deploy.yaml <<-'EOF'
+		# two containers, one of them the plan's image
+		apiVersion: apps/v1
+		kind: Deployment
+		metadata:
+		  name: web
+		spec:
+		  template:
+		    spec:
+		      containers:
+		        - name: app
+		          image: rootlock-test/busybox:latest
+		        - name: sidecar
+		          image: other:1
+	EOF
+	run rootlock fix --plan plan.json -f deploy.yaml --write
+	echo "$output"
+	[ "$status" -eq 1 ]
+	"$PY" -c 'import yaml, sys
+d = yaml.safe_load(open("deploy.yaml"))
+c = d["spec"]["template"]["spec"]["containers"]
+assert c[0]["securityContext"]["readOnlyRootFilesystem"] is True, c[0]
+assert "securityContext" not in c[1], c[1]
+assert any(m["mountPath"] == "/rootlock-tmp" for m in c[0]["volumeMounts"]), c[0]'
+	# The volume that must persist gets a note, not an emptyDir.
+	[[ $output == *"/rootlock-data"* ]]
+	run rootlock fix --plan plan.json -f deploy.yaml --drop-in
+	[ "$status" -eq 2 ]
+}
+
 # --- the corpus ---------------------------------------------------------------------
 
 @test "fix: every service of every Compose file in ../shared/corpus: config after = config before plus the added keys" {
@@ -332,7 +452,7 @@ synthetic_plan() {
 	[ -d "$corpus" ] || skip "no corpus at $corpus"
 	cd "$BATS_TEST_TMPDIR"
 	synthetic_plan plan.json
-	local files=0 services=0 skipped=0 f rel dir s
+	local files=0 services=0 skipped=0 f rel dir s svcs
 	while IFS= read -r f; do
 		rel=${f#"$corpus"/}
 		dir=work/$(dirname "$rel")
@@ -342,49 +462,51 @@ synthetic_plan() {
 			continue
 		fi
 		files=$((files + 1))
-		for s in $(jq -r '.services | keys[]' before.json); do
-			cat "$f" >"$dir/$(basename "$f")"
+		# Every service fixed in turn (each edit on the last one's result),
+		# then one config: each service must have exactly its additions.
+		svcs=$(jq -r '.services | keys[]' before.json)
+		for s in $svcs; do
 			(cd "$dir" && rootlock fix --plan "$BATS_TEST_TMPDIR/plan.json" -f "$(basename "$f")" --service "$s" --write 2>"$BATS_TEST_TMPDIR/err") || [ $? -eq 1 ] || {
 				echo "$rel: fix of $s failed: $(cat err)" >&2
 				return 1
 			}
-			(cd "$dir" && dc -f "$(basename "$f")" config --format json >"$BATS_TEST_TMPDIR/after.json") || {
-				echo "$rel: config refuses the file after fixing $s:" >&2
-				cat "$dir/$(basename "$f")" >&2
-				return 1
-			}
-			"$PY" - before.json after.json "$s" <<-'EOF' || { echo "$rel: service $s" >&2; return 1; }
-				import json, sys
-				before, after, svc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
-				a = after["services"][svc]
-				assert a.get("read_only") is True, "no read_only"
-				assert "/rootlock-tmp:mode=1777,uid=1000,gid=1000,size=16m" in a.get("tmpfs", []), a.get("tmpfs")
-				added = [v for v in a.get("volumes", []) if v.get("target") == "/rootlock-data"]
-				assert len(added) == 1 and added[0]["type"] == "volume", added
-				# Take the additions away: what is left is what was there.
-				b = before["services"][svc]
-				if "read_only" not in b:
-				    del a["read_only"]
-				a["tmpfs"] = [t for t in a["tmpfs"] if not t.startswith("/rootlock-tmp:")]
-				if not a["tmpfs"] and "tmpfs" not in b:
-				    del a["tmpfs"]
-				a["volumes"] = [v for v in a["volumes"] if v.get("target") != "/rootlock-data"]
-				if not a["volumes"] and "volumes" not in b:
-				    del a["volumes"]
-				vol = added[0]["source"]
-				assert vol in after.get("volumes", {}), "volume %s not declared" % vol
-				if vol not in before.get("volumes", {}):
-				    del after["volumes"][vol]
-				    if not after["volumes"] and "volumes" not in before:
-				        del after["volumes"]
-				if after != before:
-				    for k in sorted(set(after) | set(before)):
-				        if after.get(k) != before.get(k):
-				            print("differs at", k, json.dumps(before.get(k))[:400], json.dumps(after.get(k))[:400])
-				    sys.exit(1)
-			EOF
 			services=$((services + 1))
 		done
+		(cd "$dir" && dc -f "$(basename "$f")" config --format json >"$BATS_TEST_TMPDIR/after.json") || {
+			echo "$rel: config refuses the file after the fix:" >&2
+			cat "$dir/$(basename "$f")" >&2
+			return 1
+		}
+		"$PY" - before.json after.json $svcs <<-'EOF' || { echo "$rel" >&2; return 1; }
+			import json, sys
+			before, after = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+			for svc in sys.argv[3:]:
+			    a, b = after["services"][svc], before["services"][svc]
+			    assert a.get("read_only") is True, svc + ": no read_only"
+			    assert "/rootlock-tmp:mode=1777,uid=1000,gid=1000,size=16m" in a.get("tmpfs", []), a.get("tmpfs")
+			    added = [v for v in a.get("volumes", []) if v.get("target") == "/rootlock-data"]
+			    assert len(added) == 1 and added[0]["type"] == "volume", added
+			    # Take the additions away: what is left must be what was there.
+			    if "read_only" not in b:
+			        del a["read_only"]
+			    a["tmpfs"] = [t for t in a["tmpfs"] if not t.startswith("/rootlock-tmp:")]
+			    if not a["tmpfs"] and "tmpfs" not in b:
+			        del a["tmpfs"]
+			    a["volumes"] = [v for v in a["volumes"] if v.get("target") != "/rootlock-data"]
+			    if not a["volumes"] and "volumes" not in b:
+			        del a["volumes"]
+			    vol = added[0]["source"]
+			    assert vol in after.get("volumes", {}), "volume %s not declared" % vol
+			    if vol not in before.get("volumes", {}):
+			        del after["volumes"][vol]
+			if "volumes" in after and not after["volumes"] and "volumes" not in before:
+			    del after["volumes"]
+			if after != before:
+			    for k in sorted(set(after) | set(before)):
+			        if after.get(k) != before.get(k):
+			            print("differs at", k, json.dumps(before.get(k))[:400], json.dumps(after.get(k))[:400])
+			    sys.exit(1)
+		EOF
 	done < <(find "$corpus" -name 'compose.y*ml' -o -name 'docker-compose*.y*ml' | sort)
 	echo "# corpus: $files files, $services services fixed and compared; $skipped files whose config fails as they are" >&3
 	[ "$files" -gt 20 ]
