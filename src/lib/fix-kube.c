@@ -7,9 +7,8 @@
  * operator's choice, and an emptyDir there would lose the data silently.
  *
  * Every document is edited on its own with yedit, which edits the first
- * document of what it loads: the file is cut at document starts, and each
- * piece is loaded behind as many empty lines as precede it, so that line
- * numbers in messages are the file's.
+ * document of what it loads: the file is cut where documents start, and
+ * line numbers in notes and errors are made the file's again.
  */
 #define _GNU_SOURCE
 #include "fix.h"
@@ -143,16 +142,18 @@ static char *size_limit(const char *options)
 	return xasprintf("%lld", bytes);
 }
 
-/* Does a tmpfs option list set an owner or mode, which an emptyDir cannot carry? */
-static bool has_owner_or_mode(const char *options)
+/*
+ * Does a tmpfs option list set an owner, which an emptyDir cannot carry? (Its
+ * mode, 0777, lets anyone write: a narrower mode= matters less.)
+ */
+static bool has_owner(const char *options)
 {
 	if (!options)
 		return false;
 	_cleanup_free_ char *copy = xstrdup(options);
 	char *save = NULL;
 	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
-		if (str_startswith(o, "uid=") || str_startswith(o, "gid=") ||
-		    str_startswith(o, "mode="))
+		if (str_startswith(o, "uid=") || str_startswith(o, "gid="))
 			return true;
 	return false;
 }
@@ -174,6 +175,7 @@ struct kube_fix {
 	const struct plan *plan;
 	struct fix_edit *out;
 	size_t matched; /* containers whose image is the plan's */
+	int line_base;	/* lines of the file before the document being edited */
 };
 
 static bool plain_true(const struct yenode *n)
@@ -268,7 +270,7 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 			&kf->out->notes,
 			"%s:%d: %s container %s is anchored (&%s) and used elsewhere: not changed, "
 			"edit it by hand",
-			kf->filename, c->line, workload, cname, c->anchor);
+			kf->filename, kf->line_base + c->line, workload, cname, c->anchor);
 		return 0;
 	}
 	kf->matched++;
@@ -280,7 +282,7 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 			goto out;
 		strv_addf(&kf->out->notes,
 			  "%s:%d: %s container %s: securityContext.readOnlyRootFilesystem: true",
-			  kf->filename, c->line, workload, cname);
+			  kf->filename, kf->line_base + c->line, workload, cname);
 		kf->out->changes++;
 	}
 
@@ -292,14 +294,14 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 		if (container_mounts(c, target)) {
 			strv_addf(&kf->out->notes,
 				  "%s:%d: %s container %s mounts %s already; left as it is",
-				  kf->filename, c->line, workload, cname, target);
+				  kf->filename, kf->line_base + c->line, workload, cname, target);
 			continue;
 		}
 		if (m->type == PLAN_VOLUME) {
 			strv_addf(&kf->out->notes,
 				  "%s:%d: %s container %s: %s needs storage that persists: add a "
 				  "PersistentVolumeClaim and mount it there (no emptyDir written)",
-				  kf->filename, c->line, workload, cname, target);
+				  kf->filename, kf->line_base + c->line, workload, cname, target);
 			continue;
 		}
 		bool dup = false;
@@ -312,13 +314,14 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 		const char *name = pod_volume_for(pe, volumes, target, m->options);
 		_cleanup_free_ char *path = yedit_quote(target, false);
 		strv_addf(&mount_items, "name: %s\nmountPath: %s", name, path);
-		if (has_owner_or_mode(m->options))
+		if (has_owner(m->options))
 			strv_addf(
 				&kf->out->notes,
-				"%s:%d: %s container %s: an emptyDir has no uid, gid or mode (the "
+				"%s:%d: %s container %s: an emptyDir has no owner (the "
 				"plan's %s for %s): give the pod a securityContext.fsGroup if the "
 				"app must own it",
-				kf->filename, c->line, workload, cname, m->options, target);
+				kf->filename, kf->line_base + c->line, workload, cname, m->options,
+				target);
 	}
 	if (mount_items.n) {
 		r = yedit_append(ye, c, "volumeMounts", (const char *const *)mount_items.v,
@@ -327,7 +330,7 @@ static int fix_container(struct kube_fix *kf, struct yedit *ye, const char *work
 			goto out;
 		strv_addf(&kf->out->notes,
 			  "%s:%d: %s container %s: %zu emptyDir volumeMount(s) (medium: Memory)",
-			  kf->filename, c->line, workload, cname, mount_items.n);
+			  kf->filename, kf->line_base + c->line, workload, cname, mount_items.n);
 		kf->out->changes += mount_items.n;
 	}
 out:
@@ -350,7 +353,8 @@ static int fix_pod_spec(struct kube_fix *kf, struct yedit *ye, const char *workl
 			strv_addf(&kf->out->notes,
 				  "%s:%d: %s init container %s runs the image too, but not the "
 				  "command the plan was learned from: not changed",
-				  kf->filename, c->line, workload, container_name(c));
+				  kf->filename, kf->line_base + c->line, workload,
+				  container_name(c));
 	}
 
 	struct yenode *containers = yenode_resolve(yenode_get(spec, "containers"));
@@ -367,7 +371,8 @@ static int fix_pod_spec(struct kube_fix *kf, struct yedit *ye, const char *workl
 			r = rl_error_set(err, RL_EPARSE,
 					 "%s:%d: the pod spec of %s is anchored (&%s) and used "
 					 "elsewhere: adding volumes would change that too",
-					 kf->filename, spec->line, workload, spec->anchor);
+					 kf->filename, kf->line_base + spec->line, workload,
+					 spec->anchor);
 		else
 			r = yedit_append(ye, spec, "volumes",
 					 (const char *const *)pe.volume_items.v, pe.volume_items.n,
@@ -422,6 +427,40 @@ static int fix_object(struct kube_fix *kf, struct yedit *ye, struct yenode *obj,
 
 /* --- documents ---------------------------------------------------------------- */
 
+/*
+ * libyaml (0.2.5) marks positions in characters, not bytes, and not
+ * counting a byte order mark: where a document starts, in bytes, needs
+ * offsets[i], the byte where character i starts (offsets[n] the end). NULL
+ * when the two are the same.
+ */
+static size_t *char_offsets(const char *buf, size_t len)
+{
+	size_t skip = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	bool ascii = !skip;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = (unsigned char)buf[i] < 0x80;
+	if (ascii)
+		return NULL;
+	size_t *offsets = xcalloc(len + 1, sizeof(*offsets));
+	size_t n = 0;
+	for (size_t i = skip; i < len;) {
+		unsigned char c = (unsigned char)buf[i];
+		size_t w = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		offsets[n++] = i;
+		i += w;
+	}
+	for (size_t k = n; k <= len; k++)
+		offsets[k] = len;
+	return offsets;
+}
+
+static size_t to_byte(const size_t *offsets, size_t len, size_t index)
+{
+	if (!offsets)
+		return index;
+	return offsets[index <= len ? index : len];
+}
+
 /* Where each document after the first starts, as libyaml marks it (bytes). */
 static int document_starts(const char *buf, size_t len, const char *filename, size_t **starts,
 			   size_t *n, struct rl_error *err)
@@ -430,6 +469,7 @@ static int document_starts(const char *buf, size_t len, const char *filename, si
 	if (!yaml_parser_initialize(&parser))
 		die_oom();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	_cleanup_free_ size_t *offsets = char_offsets(buf, len);
 	size_t alloc = 0;
 	int r = 0;
 	*starts = NULL;
@@ -448,7 +488,7 @@ static int document_starts(const char *buf, size_t len, const char *filename, si
 				alloc = alloc ? alloc * 2 : 8;
 				*starts = xrealloc(*starts, alloc * sizeof(**starts));
 			}
-			(*starts)[(*n)++] = ev.start_mark.index;
+			(*starts)[(*n)++] = to_byte(offsets, len, ev.start_mark.index);
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
 		yaml_event_delete(&ev);
@@ -462,47 +502,60 @@ static int document_starts(const char *buf, size_t len, const char *filename, si
 	return r;
 }
 
-static const char *file_eol(const char *buf, size_t len)
+/* yedit numbers the lines of the document it was given: make "FILE:N:" the file's line. */
+static void error_line_to_file(struct rl_error *err, const char *filename, int line_base)
 {
-	const char *nl = memchr(buf, '\n', len);
-	return nl && nl > buf && nl[-1] == '\r' ? "\r\n" : "\n";
+	size_t fl = strlen(filename);
+	if (!line_base || strncmp(err->msg, filename, fl) != 0 || err->msg[fl] != ':')
+		return;
+	char *end;
+	long line = strtol(err->msg + fl + 1, &end, 10);
+	if (end == err->msg + fl + 1 || *end != ':')
+		return;
+	_cleanup_free_ char *rest = xstrdup(end);
+	snprintf(err->msg, sizeof(err->msg), "%s:%ld%s", filename, line + line_base, rest);
 }
 
-/*
- * Edit the document in buf[from, to), which lines_before lines precede, and
- * add the result to sb.
- */
+/* Edit the document in buf[from, to) and add the result to sb. */
 static int fix_document(struct kube_fix *kf, const char *buf, size_t from, size_t to,
-			size_t lines_before, struct strbuf *sb, struct rl_error *err)
+			struct strbuf *sb, struct rl_error *err)
 {
-	/* Empty lines in place of what precedes, so that lines are the file's. */
-	const char *eol = file_eol(buf, to);
-	struct strbuf piece = STRBUF_INIT;
-	for (size_t i = 0; i < lines_before; i++)
-		strbuf_addstr(&piece, eol);
-	size_t pad = piece.len;
-	strbuf_add(&piece, buf + from, to - from);
-
 	struct yedit ye;
-	int r = yedit_load(&ye, piece.buf, piece.len, kf->filename, err);
+	int r = yedit_load(&ye, buf + from, to - from, kf->filename, err);
 	if (r == 0) {
 		r = fix_object(kf, &ye, ye.root, NULL, 0, err);
 		if (r == 0 && yedit_pending(&ye)) {
 			size_t n;
 			_cleanup_free_ char *text = yedit_apply(&ye, &n);
-			if (n < pad || memcmp(text, piece.buf, pad) != 0)
-				r = rl_error_set(err, RL_EPARSE,
-						 "%s: internal: an edit landed before its document",
-						 kf->filename);
-			else
-				strbuf_add(sb, text + pad, n - pad);
+			strbuf_add(sb, text, n);
 		} else if (r == 0) {
 			strbuf_add(sb, buf + from, to - from);
 		}
 		yedit_release(&ye);
 	}
-	strbuf_release(&piece);
+	if (r < 0)
+		error_line_to_file(err, kf->filename, kf->line_base);
 	return r;
+}
+
+/*
+ * YAML also breaks lines at a lone carriage return and at NEL, LS and PS;
+ * new lines would not line up after one. The line of the first, or 0.
+ */
+static int odd_line_break(const char *buf, size_t len)
+{
+	int line = 1;
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char *u = (const unsigned char *)buf + i;
+		if (*u == '\n')
+			line++;
+		else if ((*u == '\r' && (i + 1 == len || u[1] != '\n')) ||
+			 (*u == 0xc2 && i + 1 < len && u[1] == 0x85) ||
+			 (*u == 0xe2 && i + 2 < len && u[1] == 0x80 &&
+			  (u[2] == 0xa8 || u[2] == 0xa9)))
+			return line;
+	}
+	return 0;
 }
 
 int fix_kube(const char *buf, size_t len, const char *filename, const char *image,
@@ -514,6 +567,14 @@ int fix_kube(const char *buf, size_t len, const char *filename, const char *imag
 	if (str_empty(image))
 		return rl_error_set(err, RL_EUSAGE, "%s: no image to match containers by",
 				    filename);
+
+	int odd = odd_line_break(buf, len);
+	if (odd)
+		return rl_error_set(
+			err, RL_EPARSE,
+			"%s:%d: a line break other than LF or CR LF (a lone CR, NEL, LS or "
+			"PS): fix does not edit such a file",
+			filename, odd);
 
 	/* The whole stream first: one error for invalid YAML, with the file's line. */
 	struct ystream docs;
@@ -530,7 +591,7 @@ int fix_kube(const char *buf, size_t len, const char *filename, const char *imag
 
 	struct kube_fix kf = {.filename = filename, .image = image, .plan = plan, .out = out};
 	struct strbuf sb = STRBUF_INIT;
-	size_t from = 0, lines_before = 0;
+	size_t from = 0;
 	for (size_t i = 0; i <= n_starts && r == 0; i++) {
 		/* The first document starts at 0: comments before it belong to it. */
 		size_t to = i + 1 < n_starts ? starts[i + 1] : len;
@@ -544,9 +605,9 @@ int fix_kube(const char *buf, size_t len, const char *filename, const char *imag
 					 filename);
 			break;
 		}
-		r = fix_document(&kf, buf, from, to, lines_before, &sb, err);
+		r = fix_document(&kf, buf, from, to, &sb, err);
 		for (size_t k = from; k < to; k++)
-			lines_before += buf[k] == '\n';
+			kf.line_base += buf[k] == '\n';
 		from = to;
 	}
 	if (r < 0) {

@@ -449,7 +449,12 @@ int fix_quadlet(const char *buf, size_t len, const char *filename, const struct 
 
 	size_t n_new = p.lines.n + (add_readonly ? 1 : 0);
 	if (n_new && sc.anchor_before && sc.anchor_resets && p.lines.n) {
+		/* Nothing handed back on an error: no text, no notes. */
 		strv_release(&p.lines);
+		strv_release(&out->notes);
+		edit_init(out);
+		for (size_t i = 0; i < n_sp; i++)
+			strbuf_release(&sp[i].ins);
 		return rl_error_set(
 			err, RL_EPARSE,
 			"%s:%d: the unit ends in an empty Tmpfs= or Volume= continued by "
@@ -500,9 +505,15 @@ int fix_quadlet(const char *buf, size_t len, const char *filename, const struct 
 	}
 	strv_release(&p.lines);
 
-	/* Splices in order of place; a value change never overlaps the insertion. */
+	/*
+	 * Splices in order of place. A value change never overlaps the
+	 * insertion, but may start where it goes (a continued ReadOnly= that
+	 * the new lines go before): the insertion first.
+	 */
 	for (size_t i = 1; i < n_sp; i++)
-		for (size_t k = i; k > 0 && sp[k].at < sp[k - 1].at; k--) {
+		for (size_t k = i;
+		     k > 0 && (sp[k].at < sp[k - 1].at || (sp[k].at == sp[k - 1].at && !sp[k].del));
+		     k--) {
 			struct splice t = sp[k];
 			sp[k] = sp[k - 1];
 			sp[k - 1] = t;

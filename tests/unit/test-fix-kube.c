@@ -362,6 +362,10 @@ static void test_existing_settings(void **state)
 	assert_true(has_note(&e, "/var/lib/mysql needs storage that persists: add a "
 				 "PersistentVolumeClaim"));
 	assert_null(strstr(e.text, "mysql"));
+	/* /run's tmpfs had uid= and gid=, which an emptyDir cannot carry: said so. */
+	assert_true(has_note(&e, "an emptyDir has no owner (the plan's "
+				 "mode=0755,uid=101,gid=101,size=64m for /run)"));
+	assert_false(has_note(&e, "for /tmp)"));
 	edit_free(&e);
 }
 
@@ -387,6 +391,64 @@ static void test_styles(void **state)
 	check_fix_str(in, want, "app", &tmp_plan);
 }
 
+/*
+ * libyaml counts positions in characters: UTF-8 before an edit (and a byte
+ * order mark) must not move it.
+ */
+static void test_utf8(void **state)
+{
+	(void)state;
+	const char *in = "\xef\xbb\xbf# Grüße, 日本\n"
+			 "kind: Pod\n"
+			 "metadata: {name: café, annotations: {note: \"naïve ✓\"}}\n"
+			 "spec:\n"
+			 "  containers:\n"
+			 "  - name: crème\n"
+			 "    image: app # ünïcode\n"
+			 "    securityContext: {runAsUser: 1}\n"
+			 "---\n"
+			 "# ß\n"
+			 "kind: Pod\n"
+			 "spec:\n"
+			 "  containers:\n"
+			 "    - name: b\n"
+			 "      image: app\n";
+	const char *want = "\xef\xbb\xbf# Grüße, 日本\n"
+			   "kind: Pod\n"
+			   "metadata: {name: café, annotations: {note: \"naïve ✓\"}}\n"
+			   "spec:\n"
+			   "  containers:\n"
+			   "  - name: crème\n"
+			   "    image: app # ünïcode\n"
+			   "    securityContext: {runAsUser: 1, readOnlyRootFilesystem: true}\n"
+			   "    volumeMounts:\n"
+			   "    - name: tmp\n"
+			   "      mountPath: /tmp\n"
+			   "  volumes:\n"
+			   "  - name: tmp\n"
+			   "    emptyDir:\n"
+			   "      medium: Memory\n"
+			   "      sizeLimit: 8Mi\n"
+			   "---\n"
+			   "# ß\n"
+			   "kind: Pod\n"
+			   "spec:\n"
+			   "  containers:\n"
+			   "    - name: b\n"
+			   "      image: app\n"
+			   "      securityContext:\n"
+			   "        readOnlyRootFilesystem: true\n"
+			   "      volumeMounts:\n"
+			   "        - name: tmp\n"
+			   "          mountPath: /tmp\n"
+			   "  volumes:\n"
+			   "    - name: tmp\n"
+			   "      emptyDir:\n"
+			   "        medium: Memory\n"
+			   "        sizeLimit: 8Mi\n";
+	assert_int_equal(check_fix_str(in, want, "app", &tmp_plan), 6);
+}
+
 static void test_nothing_to_do_and_errors(void **state)
 {
 	(void)state;
@@ -402,6 +464,26 @@ static void test_nothing_to_do_and_errors(void **state)
 	in = "kind: Pod\nspec:\n  containers: [\n";
 	assert_int_equal(fix_kube(in, strlen(in), "k8s.yaml", "app", &plan, &e, &err), RL_EPARSE);
 	assert_true(str_startswith(err.msg, "k8s.yaml:"));
+	assert_null(e.text);
+
+	/* Line breaks new lines would not line up after. */
+	in = "kind: Pod\nspec:\n  containers:\r  - image: app\n";
+	assert_int_equal(fix_kube(in, strlen(in), "k8s.yaml", "app", &plan, &e, &err), RL_EPARSE);
+	assert_string_equal(err.msg, "k8s.yaml:3: a line break other than LF or CR LF (a lone CR, "
+				     "NEL, LS or PS): fix does not edit such a file");
+	in = "# \xe2\x80\xa8\nkind: Pod\n";
+	assert_int_equal(fix_kube(in, strlen(in), "k8s.yaml", "app", &plan, &e, &err), RL_EPARSE);
+
+	/* What yedit cannot write into, in the second document: the file's line. */
+	in = "kind: Service\n"
+	     "---\n"
+	     "kind: Pod\n"
+	     "spec:\n"
+	     "  containers:\n"
+	     "  - image: app\n"
+	     "    securityContext: restricted\n";
+	assert_int_equal(fix_kube(in, strlen(in), "k8s.yaml", "app", &plan, &e, &err), RL_EPARSE);
+	assert_string_equal(err.msg, "k8s.yaml:7: securityContext is not a mapping");
 	assert_null(e.text);
 
 	/* A container anchored and used elsewhere is not changed behind the other's back. */
@@ -426,9 +508,13 @@ static void test_nothing_to_do_and_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_examples), cmocka_unit_test(test_image_matching),
-		cmocka_unit_test(test_kinds),	 cmocka_unit_test(test_existing_settings),
-		cmocka_unit_test(test_styles),	 cmocka_unit_test(test_nothing_to_do_and_errors),
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_image_matching),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_existing_settings),
+		cmocka_unit_test(test_styles),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_nothing_to_do_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,6 +194,12 @@ static void test_continuation_lines(void **state)
 	in = "[Container]\\";
 	want = "[Container]\nReadOnly=true";
 	check_fix(in, want, &none);
+	/* A continued ReadOnly= that ends the file so: changed, the new lines before it. */
+	in = "[Container]\nImage=nginx\nReadOnly=n\\\n o\\";
+	want = "[Container]\nImage=nginx\nTmpfs=/run:mode=0755,size=64m\n"
+	       "Tmpfs=/var/cache/nginx:mode=0755,uid=101,gid=101,size=64m\n"
+	       "Volume=web-var-lib-app:/var/lib/app\nReadOnly=true\\";
+	check_fix(in, want, &nginx_plan);
 	/* An empty Tmpfs= there would empty the list the new lines start: refused. */
 	in = "[Container]\nTmpfs=\\";
 	struct fix_edit e;
@@ -201,6 +207,8 @@ static void test_continuation_lines(void **state)
 	assert_int_equal(fix_quadlet(in, strlen(in), "web.container", &nginx_plan, &e, &err),
 			 RL_EPARSE);
 	assert_true(str_startswith(err.msg, "web.container:2: "));
+	assert_null(e.text);
+	assert_int_equal(e.notes.n, 0);
 
 	/* A ReadOnly= line continued over two lines is replaced whole. */
 	in = "[Container]\nReadOnly=fal\\\nse\nImage=nginx\n";
