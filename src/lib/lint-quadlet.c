@@ -997,3 +997,42 @@ int quadlet_lint(const char *path, struct lint_results *out, struct rl_error *er
 	unit_release(&u);
 	return r;
 }
+
+/*
+ * The mounts a unit asks for itself (Tmpfs=, Volume=, Mount=, PodmanArgs=
+ * --tmpfs/-v/--mount), without podman's automatic tmpfs mounts of a
+ * read-only root or VolatileTmp='s /tmp (which Quadlet drops once
+ * ReadOnly=true): what fix must not mount twice. w->readonly_rootfs says
+ * whether the unit is read-only already; *podman_readonly is what PodmanArgs=
+ * says about --read-only (-1: nothing), which wins over ReadOnly=. Declared
+ * by fix-quadlet.c.
+ */
+int quadlet_unit_mounts(const char *path, const char *text, size_t len, struct workload *w,
+			int *podman_readonly, struct rl_error *err);
+
+int quadlet_unit_mounts(const char *path, const char *text, size_t len, struct workload *w,
+			int *podman_readonly, struct rl_error *err)
+{
+	struct unit u = {0};
+	int r = parse_text(&u, path, true, text, len, err);
+	if (r == 0) {
+		struct podman_args pa = {.readonly = -1, .readonly_tmpfs = -1};
+		const struct entry *e;
+		size_t i = list_start(&u, "PodmanArgs");
+		while ((e = next_value(&u, "PodmanArgs", &i)))
+			podman_args_apply(&pa, e);
+		workload_init(w);
+		struct readonly_decision d = {0};
+		decide_readonly(&u, &pa, w, &d);
+		bool readonly = w->readonly_rootfs;
+		/* As if ReadOnly=true and read-write: only the unit's own mounts. */
+		d.key = true;
+		w->readonly_rootfs = false;
+		read_mounts(&u, &pa, &d, w);
+		w->readonly_rootfs = readonly;
+		*podman_readonly = pa.readonly;
+		workload_release(&pa.extra);
+	}
+	unit_release(&u);
+	return r;
+}
