@@ -23,8 +23,6 @@
 
 extern char **environ;
 
-#define FIX_MAX_FILE (64u << 20)
-
 static const char fix_usage[] =
 	"usage: rootlock fix [OPTIONS] CONTAINER...\n"
 	"       rootlock fix --plan FILE -f FILE [--service NAME | --drop-in]\n"
@@ -101,105 +99,6 @@ struct fix_args {
 	int n_refs;
 };
 
-/* --- files: read once, edited in memory, written together ---------------- */
-
-struct fix_file {
-	char *path;  /* as named (labels, -f, --override) */
-	char *shown; /* in the diff: relative to the current directory */
-	char *old;   /* the bytes read; NULL: the file does not exist yet */
-	size_t old_len;
-	char *text; /* as it should be */
-	size_t len;
-	size_t changes;
-	struct stat st;
-};
-
-struct fix_files {
-	struct fix_file *v;
-	size_t n;
-};
-
-static void fix_files_release(struct fix_files *fs)
-{
-	for (size_t i = 0; i < fs->n; i++) {
-		free(fs->v[i].path);
-		free(fs->v[i].shown);
-		free(fs->v[i].old);
-		free(fs->v[i].text);
-	}
-	free(fs->v);
-}
-
-/* path relative to the current directory, as patch -p1 and git apply take it. */
-static char *shown_path(const char *path)
-{
-	_cleanup_free_ char *cwd = getcwd(NULL, 0);
-	_cleanup_free_ char *abs = NULL;
-	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	char *real_dir = realpath(*dir ? dir : "/", NULL);
-	if (!real_dir || !cwd) {
-		free(real_dir);
-		return xstrdup(path);
-	}
-	abs = xasprintf("%s/%s", streq(real_dir, "/") ? "" : real_dir, slash ? slash + 1 : path);
-	free(real_dir);
-	/* Up from the current directory to the first common ancestor, then down. */
-	size_t common = 0;
-	for (size_t i = 0; cwd[i] && cwd[i] == abs[i]; i++)
-		if (cwd[i] == '/')
-			common = i;
-	if (streq(cwd, "/"))
-		return xstrdup(abs + 1);
-	if (str_startswith(abs, cwd) && abs[strlen(cwd)] == '/')
-		return xstrdup(abs + strlen(cwd) + 1);
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *c = cwd + common; *c; c++)
-		if (*c == '/')
-			strbuf_addstr(&sb, "../");
-	strbuf_addstr(&sb, abs + common + 1);
-	return strbuf_detach(&sb);
-}
-
-/* The file at path, read once; missing_ok: a file to be made (an override). */
-static struct fix_file *file_get(struct fix_files *fs, const char *path, bool missing_ok,
-				 struct rl_error *err)
-{
-	for (size_t i = 0; i < fs->n; i++)
-		if (streq(fs->v[i].path, path))
-			return &fs->v[i];
-	struct fix_file f = {.path = xstrdup(path)};
-	if (stat(path, &f.st) < 0) {
-		int e = errno;
-		if (!(missing_ok && e == ENOENT)) {
-			free(f.path);
-			rl_error_set(err, RL_EIO, "cannot read '%s': %s", path, strerror(e));
-			return NULL;
-		}
-		f.st.st_mode = 0;
-	} else {
-		if (!S_ISREG(f.st.st_mode)) {
-			free(f.path);
-			rl_error_set(err, RL_EIO, "'%s' is not a regular file", path);
-			return NULL;
-		}
-		struct strbuf sb = STRBUF_INIT;
-		if (read_file_limited(path, FIX_MAX_FILE, &sb, err) < 0) {
-			strbuf_release(&sb);
-			free(f.path);
-			return NULL;
-		}
-		f.old_len = sb.len;
-		f.old = sb.buf ? strbuf_detach(&sb) : xstrdup("");
-		f.text = xstrndup(f.old, f.old_len);
-		f.len = f.old_len;
-	}
-	f.shown = shown_path(path);
-	fs->v = xrealloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
-	fs->v[fs->n] = f;
-	return &fs->v[fs->n++];
-}
-
 /*
  * What fix has to say besides the diff: shown on stderr once everything
  * succeeded (a failure is one line, the error).
@@ -229,144 +128,7 @@ static void file_take(struct fix_file *f, struct fix_edit *e)
 {
 	for (size_t i = 0; i < e->notes.n; i++)
 		note("%s", e->notes.v[i]);
-	free(f->text);
-	f->text = steal_pointer(&e->text);
-	f->len = e->len;
-	f->changes += e->changes;
-}
-
-/* --- writing ----------------------------------------------------------------- */
-
-struct pending {
-	char *tmp;    /* the new text, complete and synced, beside the file */
-	char *target; /* what it replaces: the file, or a symlink's target */
-};
-
-/* Write f's text into a temp file beside where it goes; nothing replaced yet. */
-static int write_temp(const struct fix_file *f, struct pending *p, struct rl_error *err)
-{
-	bool exists = f->old != NULL;
-	p->target = exists ? realpath(f->path, NULL) : xstrdup(f->path);
-	if (!p->target)
-		return rl_error_set(err, RL_EIO, "cannot resolve '%s': %s", f->path,
-				    strerror(errno));
-	if (exists && (access(p->target, W_OK) < 0 || !(f->st.st_mode & 0222)))
-		return rl_error_set(err, RL_EIO,
-				    "'%s' is not writable (mode %04o): nothing written; make it "
-				    "writable or apply the diff yourself",
-				    f->path, (unsigned)(f->st.st_mode & 07777));
-	const char *slash = strrchr(p->target, '/');
-	_cleanup_free_ char *dir =
-		slash ? xstrndup(p->target, (size_t)(slash - p->target)) : xstrdup(".");
-	if (!*dir) {
-		free(dir);
-		dir = xstrdup("/");
-	}
-	if (!exists && mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return rl_error_set(err, RL_EIO, "cannot make '%s': %s", dir, strerror(errno));
-	p->tmp = xasprintf("%s/.%s.rootlock-XXXXXX", dir, slash ? slash + 1 : p->target);
-	int fd = mkstemp(p->tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(p->tmp);
-		p->tmp = NULL;
-		return rl_error_set(err, RL_EIO, "cannot write in '%s': %s; nothing written", dir,
-				    strerror(e));
-	}
-	int r = 0;
-	for (size_t off = 0; off < f->len && r == 0;) {
-		ssize_t n = write(fd, f->text + off, f->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = rl_error_set(err, RL_EIO, "cannot write '%s': %s", p->tmp,
-					 strerror(errno));
-		else
-			off += (size_t)n;
-	}
-	mode_t mode = exists ? (f->st.st_mode & 07777) : 0644;
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = rl_error_set(err, RL_EIO, "cannot set the mode of '%s': %s", p->tmp,
-				 strerror(errno));
-	/* The owner is kept; only root may give a file away, and then it must. */
-	if (r == 0 && exists && fchown(fd, f->st.st_uid, f->st.st_gid) < 0 &&
-	    (f->st.st_uid != geteuid() || errno != EPERM))
-		r = rl_error_set(err, RL_EIO, "cannot keep the owner of '%s' (uid %u): %s", f->path,
-				 (unsigned)f->st.st_uid, strerror(errno));
-	if (r == 0 && fsync(fd) < 0)
-		r = rl_error_set(err, RL_EIO, "cannot sync '%s': %s", p->tmp, strerror(errno));
-	close(fd);
-	return r;
-}
-
-/* Is the file still what was read? Checked just before it is replaced. */
-static int unchanged_since_read(const struct fix_file *f, const struct pending *p,
-				struct rl_error *err)
-{
-	struct strbuf now = STRBUF_INIT;
-	struct rl_error rerr = {0};
-	int r = 0;
-	if (!f->old) {
-		if (access(p->target, F_OK) == 0)
-			r = rl_error_set(err, RL_EIO,
-					 "'%s' appeared after fix looked; nothing written: run fix "
-					 "again",
-					 f->path);
-	} else if (read_file_limited(p->target, FIX_MAX_FILE, &now, &rerr) < 0) {
-		r = rl_error_set(err, RL_EIO,
-				 "'%s' changed after it was read (%s); nothing written", f->path,
-				 rerr.msg);
-	} else if (now.len != f->old_len || (now.len && memcmp(now.buf, f->old, now.len) != 0)) {
-		r = rl_error_set(err, RL_EIO,
-				 "'%s' changed after it was read; nothing written: run fix again",
-				 f->path);
-	}
-	strbuf_release(&now);
-	return r;
-}
-
-static void sync_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	_cleanup_close_ int fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		fsync(fd);
-}
-
-/* Every changed file, or none: temps first, then the check, then the renames. */
-static int write_all(struct fix_files *fs, struct rl_error *err)
-{
-	struct pending *p = xcalloc(fs->n ? fs->n : 1, sizeof(*p));
-	int r = 0;
-	for (size_t i = 0; i < fs->n && r == 0; i++)
-		if (fs->v[i].changes)
-			r = write_temp(&fs->v[i], &p[i], err);
-	for (size_t i = 0; i < fs->n && r == 0; i++)
-		if (fs->v[i].changes)
-			r = unchanged_since_read(&fs->v[i], &p[i], err);
-	for (size_t i = 0; i < fs->n && r == 0; i++) {
-		if (!fs->v[i].changes)
-			continue;
-		if (rename(p[i].tmp, p[i].target) < 0) {
-			r = rl_error_set(err, RL_EIO, "cannot replace '%s': %s", fs->v[i].path,
-					 strerror(errno));
-			break;
-		}
-		free(p[i].tmp);
-		p[i].tmp = NULL;
-		sync_dir_of(p[i].target);
-		_cleanup_free_ char *safe = term_sanitize(fs->v[i].shown);
-		fprintf(stderr, "rootlock fix: wrote %s\n", safe);
-	}
-	for (size_t i = 0; i < fs->n; i++) {
-		if (p[i].tmp)
-			unlink(p[i].tmp);
-		free(p[i].tmp);
-		free(p[i].target);
-	}
-	free(p);
-	return r;
+	fix_file_take(f, e);
 }
 
 /* --- the plan ------------------------------------------------------------------- */
@@ -477,7 +239,7 @@ static void say_blockers(const char *who, const struct plan *p)
 static int edit_compose(struct fix_files *fs, const char *path, const char *service,
 			const struct plan *p, unsigned flags, bool missing_ok, struct rl_error *err)
 {
-	struct fix_file *f = file_get(fs, path, missing_ok, err);
+	struct fix_file *f = fix_files_get(fs, path, missing_ok, err);
 	if (!f)
 		return err->code;
 	struct fix_edit e = {0};
@@ -511,7 +273,7 @@ static int fix_container(struct engine *engine, const struct fix_args *a, const 
 	 * the rename.
 	 */
 	if (r == 0 &&
-	    !file_get(fs, a->override ? a->override : place.file, a->override != NULL, err))
+	    !fix_files_get(fs, a->override ? a->override : place.file, a->override != NULL, err))
 		r = err->code;
 	if (r == 0) {
 		for (size_t i = 0; i < place.notes.n; i++)
@@ -587,13 +349,14 @@ static int fix_file_direct(const struct fix_args *a, struct fix_files *fs, struc
 	struct fix_edit e = {0};
 	int r = 0;
 	/* The file first, then the plan: as for a container (see fix_container()). */
-	struct fix_file *f = file_get(fs, a->file, false, err);
+	struct fix_file *f = fix_files_get(fs, a->file, false, err);
 	if (!f)
 		r = err->code;
 	enum file_kind kind = KIND_UNKNOWN;
 	if (r == 0 && (kind = detect_kind(f, err)) == KIND_UNKNOWN)
 		r = err->code;
-	if (r == 0 && kind == KIND_COMPOSE && a->override && !file_get(fs, a->override, true, err))
+	if (r == 0 && kind == KIND_COMPOSE && a->override &&
+	    !fix_files_get(fs, a->override, true, err))
 		r = err->code;
 	if (r == 0)
 		r = plan_from_file(a->plan_file, a->service, &p, &plan_image, err);
@@ -627,7 +390,7 @@ static int fix_file_direct(const struct fix_args *a, struct fix_files *fs, struc
 			file_take(f, &e);
 	} else if (r == 0 && kind == KIND_QUADLET) {
 		_cleanup_free_ char *dropin = xasprintf("%s.d/50-rootlock.conf", a->file);
-		struct fix_file *d = file_get(fs, dropin, true, err);
+		struct fix_file *d = fix_files_get(fs, dropin, true, err);
 		/* The unit is read, the drop-in (made or replaced) written. */
 		f = &fs->v[0];
 		if (!d)
@@ -758,7 +521,13 @@ int cmd_fix(int argc, char **argv)
 		changes += f->changes;
 	}
 	if (r == 0 && a.write) {
-		r = write_all(&fs, &err);
+		r = fix_files_write(&fs, &err);
+		for (size_t i = 0; i < fs.n; i++) {
+			if (!fs.v[i].written)
+				continue;
+			_cleanup_free_ char *safe = term_sanitize(fs.v[i].shown);
+			fprintf(stderr, "rootlock fix: wrote %s\n", safe);
+		}
 	} else if (r == 0) {
 		/* Which file and why, before the diff. */
 		notes_flush(true);
