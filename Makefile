@@ -49,6 +49,7 @@ bench: build
 	@bench/plan $(BUILD)/rootlock
 	@bench/servers $(BUILD)/rootlock $(BENCH_SOCKETS)
 	@bench/authz $(BUILD)/rootlock
+	@bench/fix $(BUILD)
 	@bench/watch $(BUILD)/rootlock
 
 fuzz: build-fuzz

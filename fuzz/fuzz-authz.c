@@ -55,6 +55,17 @@ static bool says_read_only(json_t *v)
 	return false;
 }
 
+/* The crude oracle for an exec: some key that looks like Privileged is true. */
+static bool says_privileged(json_t *v)
+{
+	const char *key;
+	json_t *val;
+	json_object_foreach (v, key, val)
+		if (strcasecmp(key, "privileged") == 0 && !json_is_false(val) && !json_is_null(val))
+			return true;
+	return false;
+}
+
 static void check(const struct authz_decision *d, enum authz_mode mode)
 {
 	if (!d->reason)
@@ -83,19 +94,28 @@ static const char *const uris[] = {
 	"/v1.23/containers/web/start",
 	"http://x//v1.41//containers/create",
 	"/v1.41/containers/json",
+	"/v1.41/containers/web/exec",
+	"/containers/legacy-1/%65xec",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct authz_policy policy;
+	static struct authz_policy policy, strict;
 	static bool ready;
 	if (!ready) {
 		const char *text =
 			"{\"allow_label_exemption\": true, \"exempt\": ["
 			"{\"image\": \"vendor/*\", \"reason\": \"vendor\"},"
 			"{\"name\": \"legacy-*\", \"user\": \"ci\", \"reason\": \"ci\"}]}";
+		/* deny_defeatable: execs are judged too. */
+		const char *strict_text =
+			"{\"deny_defeatable\": true, \"engine_socket\": \"/srv/d.sock\", "
+			"\"exempt\": [{\"name\": \"legacy-*\", \"user\": \"ci\", \"reason\": "
+			"\"ci\"}]}";
 		struct rl_error err = {0};
-		if (authz_policy_parse(text, strlen(text), "fuzz.json", &policy, &err) < 0)
+		if (authz_policy_parse(text, strlen(text), "fuzz.json", &policy, &err) < 0 ||
+		    authz_policy_parse(strict_text, strlen(strict_text), "strict.json", &strict,
+				       &err) < 0)
 			abort();
 		ready = true;
 	}
@@ -121,15 +141,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(enc);
 		char *text = json_dumps(req, JSON_COMPACT);
 		json_decref(req);
-		authz_decide(&policy, AUTHZ_ENFORCE, text, strlen(text), &d);
-		check(&d, AUTHZ_ENFORCE);
-		if (d.allow && d.kind != AUTHZ_OTHER && strncmp(d.reason, "exempt: ", 8) != 0) {
-			json_t *doc = json_loadb((const char *)body, blen, 0, NULL);
-			if (!json_is_object(doc) || !says_read_only(doc))
-				abort();
-			json_decref(doc);
+		for (int k = 0; k < 2; k++) {
+			authz_decide(k ? &strict : &policy, AUTHZ_ENFORCE, text, strlen(text), &d);
+			check(&d, AUTHZ_ENFORCE);
+			if (d.allow && d.kind != AUTHZ_OTHER &&
+			    strncmp(d.reason, "exempt: ", 8) != 0) {
+				json_t *doc = json_loadb((const char *)body, blen, 0, NULL);
+				if (!json_is_object(doc) ||
+				    (d.kind == AUTHZ_CONTAINER_EXEC ? says_privileged(doc)
+								    : !says_read_only(doc)))
+					abort();
+				json_decref(doc);
+			}
+			authz_decision_release(&d);
 		}
-		authz_decision_release(&d);
 		free(text);
 	}
 

@@ -40,9 +40,11 @@ static const char audit_usage[] =
 	"      --timeout SECONDS    per request (default 30; 0 waits forever)\n"
 	"      --parallel N         connections used to inspect (default 8)\n"
 	"\n"
-	"Verdicts: pass (read-only), fail (writable), warn (read-only but privileged or\n"
-	"with CAP_SYS_ADMIN, so it can be remounted), exempt (label rootlock.exempt=REASON\n"
-	"or a --config entry).\n"
+	"Verdicts: pass (read-only), fail (writable), warn (read-only but rewritable from\n"
+	"inside: privileged, CAP_SYS_ADMIN, a writable bind of / or of the engine's data\n"
+	"root, the engine's socket, --pid host with SYS_PTRACE, a running privileged exec\n"
+	"where seccomp allows mount), exempt (label rootlock.exempt=REASON or a --config\n"
+	"entry).\n"
 	"Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage error,\n"
 	"3 engine unreachable or I/O error. See rootlock-audit(1).\n";
 

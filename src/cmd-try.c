@@ -697,6 +697,12 @@ int cmd_try(int argc, char **argv)
 		json_t *doc = json_object();
 		json_object_set_new(doc, "target", json_string_safe(a.ref));
 		json_object_set_new(doc, "kind", json_string(kind ? "container" : "image"));
+		/* The image the plan is for: fix matches Kubernetes containers by it. */
+		const char *image =
+			kind ? json_string_value(json_object_get(
+				       json_object_get(in.container, "Config"), "Image"))
+			     : a.ref;
+		json_object_set_new(doc, "image", json_string_safe(image ? image : a.ref));
 		json_object_set_new(doc, "verdict", json_string(pass ? "pass" : "fail"));
 		json_object_set_new(doc, "proof",
 				    pass ? json_string(proof_name(proof)) : json_null());

@@ -4,6 +4,7 @@
 /* Each command lives in src/cmd-<name>.c and is listed once in main.c. */
 int cmd_audit(int argc, char **argv);
 int cmd_authz(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_try(int argc, char **argv);

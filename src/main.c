@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{"audit", cmd_audit,
 	 "check every container on a Docker engine for a read-only root filesystem"},
 	{"authz", cmd_authz, "a Docker authorization plugin that refuses writable containers"},
+	{"fix", cmd_fix,
+	 "write a plan into the Compose, Quadlet or Kubernetes file that defines it"},
 	{"lint", cmd_lint,
 	 "check Compose, Kubernetes, Quadlet and Swarm files before anything runs"},
 	{"plan", cmd_plan,

@@ -83,10 +83,32 @@ static char *list_path(const struct audit_query *q)
 
 struct inspect_state {
 	struct audit_set *set;
+	struct strv *exec_ids; /* every item's running exec sessions */
+	size_t *exec_owner;    /* the item each of exec_ids belongs to */
 	size_t done;
 	audit_progress_fn progress;
 	void *userdata;
 };
+
+/* Exec sessions are looked at only where one could defeat a read-only /. */
+static void note_exec_ids(struct inspect_state *st, size_t index, json_t *ids)
+{
+	if (!st->set->items[index].w.readonly_rootfs)
+		return;
+	json_t *v;
+	size_t i;
+	json_array_foreach (ids, i, v) {
+		const char *id = json_string_value(v);
+		/* Like container ids, it goes into a request path. */
+		if (str_empty(id) || strlen(id) > 128 ||
+		    strspn(id, "0123456789abcdefABCDEF") != strlen(id))
+			continue;
+		st->exec_owner =
+			xrealloc(st->exec_owner, (st->exec_ids->n + 1) * sizeof(*st->exec_owner));
+		st->exec_owner[st->exec_ids->n] = index;
+		strv_add(st->exec_ids, id);
+	}
+}
 
 static void on_inspected(size_t index, json_t *answer, const struct rl_error *item_err,
 			 void *userdata)
@@ -97,6 +119,7 @@ static void on_inspected(size_t index, json_t *answer, const struct rl_error *it
 		struct rl_error err = {0};
 		if (workload_from_inspect(answer, &item->w, &err) == 0) {
 			item->status = AUDIT_ITEM_OK;
+			note_exec_ids(st, index, json_object_get(answer, "ExecIDs"));
 		} else {
 			item->status = AUDIT_ITEM_ERROR;
 			item->error = xstrdup(err.msg);
@@ -109,6 +132,63 @@ static void on_inspected(size_t index, json_t *answer, const struct rl_error *it
 	}
 	if (st->progress)
 		st->progress(++st->done, st->set->n, st->userdata);
+}
+
+struct exec_state {
+	struct audit_set *set;
+	const struct strv *ids;
+	const size_t *owner;
+};
+
+static void on_exec(size_t index, json_t *answer, const struct rl_error *item_err, void *userdata)
+{
+	struct exec_state *st = userdata;
+	struct workload *w = &st->set->items[st->owner[index]].w;
+	/* One that ended in between is no defeater; neither is an unreadable answer. */
+	if (answer && exec_session_privileged(answer) && !w->privileged_exec)
+		w->privileged_exec = xstrdup(st->ids->v[index]);
+}
+
+/* A privileged exec into a read-only container defeats it while it runs. */
+static int audit_exec_sessions(struct engine *e, struct audit_set *set, const struct strv *ids,
+			       const size_t *owner, struct rl_error *err)
+{
+	if (!ids->n)
+		return 0;
+	char **paths = xcalloc(ids->n + 1, sizeof(char *));
+	for (size_t i = 0; i < ids->n; i++)
+		paths[i] = xasprintf("/exec/%s/json", ids->v[i]);
+	struct exec_state st = {.set = set, .ids = ids, .owner = owner};
+	int r = engine_get_many(e, paths, ids->n, on_exec, &st, err);
+	for (size_t i = 0; i < ids->n; i++)
+		free(paths[i]);
+	free(paths);
+	return r;
+}
+
+/*
+ * Where the engine keeps its layers and which socket it answers on: binds
+ * of those defeat a read-only /. Without /info the rule still knows the
+ * usual places.
+ */
+static void audit_engine_facts(struct engine *e, struct audit_set *set)
+{
+	json_t *info = NULL;
+	struct rl_error ignored = {0};
+	const char *root = NULL;
+	if (set->n && engine_get_json(e, "/info", &info, &ignored) == 0)
+		root = json_string_value(json_object_get(info, "DockerRootDir"));
+	const char *host = engine_host(e);
+	const char *sock = str_startswith(host, "unix://") ? host + strlen("unix://") : NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		struct workload *w = &set->items[i].w;
+		if (set->items[i].status != AUDIT_ITEM_OK)
+			continue;
+		w->engine_data_root = str_empty(root) ? NULL : xstrdup(root);
+		w->engine_socket = str_empty(sock) ? NULL : xstrdup(sock);
+	}
+	json_decref(info);
+	rl_error_clear(&ignored);
 }
 
 int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_fn progress,
@@ -135,12 +215,20 @@ int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_
 	char **paths = xcalloc(set.n + 1, sizeof(char *));
 	for (size_t i = 0; i < set.n; i++)
 		paths[i] = xasprintf("/containers/%s/json", ls.ids.v[i]);
-	struct inspect_state st = {.set = &set, .progress = progress, .userdata = userdata};
+	struct strv exec_ids = STRV_INIT;
+	struct inspect_state st = {
+		.set = &set, .exec_ids = &exec_ids, .progress = progress, .userdata = userdata};
 	r = engine_get_many(e, paths, set.n, on_inspected, &st, err);
 	for (size_t i = 0; i < set.n; i++)
 		free(paths[i]);
 	free(paths);
 	strv_release(&ls.ids);
+	if (r == 0)
+		r = audit_exec_sessions(e, &set, &exec_ids, st.exec_owner, err);
+	if (r == 0)
+		audit_engine_facts(e, &set);
+	strv_release(&exec_ids);
+	free(st.exec_owner);
 	if (r < 0) {
 		audit_set_release(&set);
 		return r;

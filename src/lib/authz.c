@@ -87,6 +87,8 @@ void authz_policy_release(struct authz_policy *p)
 		free(p->exempt[i].reason);
 	}
 	free(p->exempt);
+	free(p->engine_socket);
+	free(p->engine_data_root);
 	free(p->source);
 	memset(p, 0, sizeof(*p));
 }
@@ -171,6 +173,18 @@ int authz_policy_parse(const char *text, size_t len, const char *source, struct 
 				p.deny_defeatable = json_is_true(val);
 			else
 				p.allow_label_exemption = json_is_true(val);
+		} else if (streq(key, "engine_socket") || streq(key, "engine_data_root")) {
+			const char *path = json_string_value(val);
+			if (!path || path[0] != '/') {
+				r = rl_error_set(err, RL_EPARSE,
+						 "%s: \"%s\" must be an absolute path", source,
+						 key);
+				goto out;
+			}
+			char **dst = streq(key, "engine_socket") ? &p.engine_socket
+								 : &p.engine_data_root;
+			free(*dst);
+			*dst = xstrdup(path);
 		} else if (streq(key, "exempt")) {
 			if (!json_is_array(val)) {
 				r = rl_error_set(err, RL_EPARSE, "%s: \"exempt\" must be a list",
@@ -189,7 +203,8 @@ int authz_policy_parse(const char *text, size_t len, const char *source, struct 
 		} else {
 			r = rl_error_set(err, RL_EPARSE,
 					 "%s: unknown key \"%s\" (use deny_defeatable, "
-					 "allow_label_exemption, exempt)",
+					 "allow_label_exemption, exempt, engine_socket, "
+					 "engine_data_root)",
 					 source, key);
 			goto out;
 		}
@@ -730,7 +745,97 @@ static bool read_labels(struct reader *r, const char *where, json_t *labels, str
 	return true;
 }
 
-enum { HC_RO, HC_PRIV, HC_CAPADD, HC_SECOPT, HC_N };
+/*
+ * Binds: "SOURCE:TARGET[:OPTIONS]"; a SOURCE that is not an absolute path
+ * names a volume. Only binds matter to the rule (the engine's socket, its
+ * data root, the host's /), so a volume is kept as one without its source.
+ */
+static void add_bind_spec(struct workload *w, const char *spec)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	char *target = strchr(copy, ':');
+	if (!target)
+		return; /* an anonymous volume */
+	*target++ = '\0';
+	char *opts = strchr(target, ':');
+	if (opts)
+		*opts++ = '\0';
+	struct mount m = {.kind = copy[0] == '/' ? MOUNT_BIND : MOUNT_VOLUME,
+			  .target = target,
+			  .source = copy,
+			  .writable = true};
+	_cleanup_free_ char *o = opts ? xstrdup(opts) : NULL;
+	char *save = NULL;
+	for (char *t = o ? strtok_r(o, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		m.writable = streq(t, "ro") ? false : streq(t, "rw") ? true : m.writable;
+	workload_add_mount(w, &m);
+}
+
+static bool read_binds(struct reader *r, const char *where, const struct field *f,
+		       struct workload *w)
+{
+	if (!f->val || json_is_null(f->val))
+		return true;
+	if (!json_is_array(f->val))
+		return wrong_type(r, where, f->label, f->val, "a list of strings");
+	size_t i;
+	json_t *v;
+	json_array_foreach (f->val, i, v) {
+		if (json_is_null(v))
+			continue;
+		if (!json_is_string(v))
+			return wrong_type(r, where, f->label, v, "a list of strings");
+		add_bind_spec(w, json_string_value(v));
+	}
+	return true;
+}
+
+/* Mounts: [{"Type": "bind", "Source": ..., "Target": ..., "ReadOnly": ...}]. */
+static bool read_mounts(struct reader *r, const char *where, const struct field *f,
+			struct workload *w)
+{
+	if (!f->val || json_is_null(f->val))
+		return true;
+	if (!json_is_array(f->val))
+		return wrong_type(r, where, f->label, f->val, "a list of objects");
+	size_t i;
+	json_t *v;
+	json_array_foreach (f->val, i, v) {
+		if (json_is_null(v))
+			continue;
+		if (!json_is_object(v))
+			return wrong_type(r, where, f->label, v, "a list of objects");
+		struct field mf[] = {{"type", "Type", NULL},
+				     {"source", "Source", NULL},
+				     {"target", "Target", NULL},
+				     {"readonly", "ReadOnly", NULL}};
+		const char *type, *source, *target;
+		bool ro;
+		_cleanup_free_ char *at = xasprintf("%s%sMounts[%zu]", where, *where ? "." : "", i);
+		if (!read_fields(r, v, at, mf, ARRAY_SIZE(mf)) ||
+		    !get_string(r, at, &mf[0], &type) || !get_string(r, at, &mf[1], &source) ||
+		    !get_string(r, at, &mf[2], &target) || !get_bool(r, at, &mf[3], &ro))
+			return false;
+		struct mount m = {.kind = streq(type, "bind") ? MOUNT_BIND : MOUNT_OTHER,
+				  .target = (char *)(target ? target : ""),
+				  .source = (char *)source,
+				  .writable = !ro};
+		workload_add_mount(w, &m);
+	}
+	return true;
+}
+
+static bool read_pid_mode(struct reader *r, const char *where, const struct field *f,
+			  struct workload *w)
+{
+	const char *mode;
+	if (!get_string(r, where, f, &mode))
+		return false;
+	w->pid_host = streq(mode, "host");
+	return true;
+}
+
+enum { HC_RO, HC_PRIV, HC_CAPADD, HC_SECOPT, HC_BINDS, HC_MOUNTS, HC_PIDMODE, HC_N };
 
 static void hc_fields(struct field *f)
 {
@@ -738,6 +843,9 @@ static void hc_fields(struct field *f)
 	f[HC_PRIV] = (struct field){"privileged", "Privileged", NULL};
 	f[HC_CAPADD] = (struct field){"capadd", "CapAdd", NULL};
 	f[HC_SECOPT] = (struct field){"securityopt", "SecurityOpt", NULL};
+	f[HC_BINDS] = (struct field){"binds", "Binds", NULL};
+	f[HC_MOUNTS] = (struct field){"mounts", "Mounts", NULL};
+	f[HC_PIDMODE] = (struct field){"pidmode", "PidMode", NULL};
 }
 
 static bool read_host_config(struct reader *r, const char *where, const struct field *f,
@@ -747,8 +855,31 @@ static bool read_host_config(struct reader *r, const char *where, const struct f
 	       get_bool(r, where, &f[HC_PRIV], &w->privileged) &&
 	       get_strings(r, where, &f[HC_CAPADD], true, cap_grants_sys_admin,
 			   &w->cap_sys_admin) &&
+	       get_strings(r, where, &f[HC_CAPADD], true, cap_grants_sys_ptrace,
+			   &w->cap_sys_ptrace) &&
 	       get_strings(r, where, &f[HC_SECOPT], false, opt_apparmor, &w->apparmor_unconfined) &&
-	       get_strings(r, where, &f[HC_SECOPT], false, opt_seccomp, &w->seccomp_unconfined);
+	       get_strings(r, where, &f[HC_SECOPT], false, opt_seccomp, &w->seccomp_unconfined) &&
+	       read_binds(r, where, &f[HC_BINDS], w) && read_mounts(r, where, &f[HC_MOUNTS], w) &&
+	       read_pid_mode(r, where, &f[HC_PIDMODE], w);
+}
+
+/*
+ * Exec create: ExecConfig. Only Privileged is read; the container is not
+ * seen from here, so it is taken to be read-only (the case that matters).
+ */
+static bool read_exec(struct reader *r, json_t *body, struct workload *w)
+{
+	struct field f[] = {{"privileged", "Privileged", NULL}};
+	bool privileged;
+	if (!read_fields(r, body, "the body", f, ARRAY_SIZE(f)) ||
+	    !get_bool(r, "", &f[0], &privileged))
+		return false;
+	/* Nor its seccomp profile: it may be one that lets the exec remount. */
+	w->readonly_rootfs = true;
+	w->seccomp_custom = true;
+	if (privileged)
+		w->privileged_exec = xstrdup("requested");
+	return true;
 }
 
 /*
@@ -813,7 +944,8 @@ static bool read_service(struct reader *r, json_t *body, struct workload *w)
 	struct field cs[] = {{"image", "Image", NULL},
 			     {"labels", "Labels", NULL},
 			     {"readonly", "ReadOnly", NULL},
-			     {"capabilityadd", "CapabilityAdd", NULL}};
+			     {"capabilityadd", "CapabilityAdd", NULL},
+			     {"mounts", "Mounts", NULL}};
 	const char *name, *image;
 	json_t *task, *spec, *labels;
 	if (!read_fields(r, body, "the body", top, ARRAY_SIZE(top)) ||
@@ -832,7 +964,9 @@ static bool read_service(struct reader *r, json_t *body, struct workload *w)
 	if (!read_fields(r, spec, where, cs, ARRAY_SIZE(cs)) ||
 	    !get_string(r, where, &cs[0], &image) || !get_object(r, where, &cs[1], &labels) ||
 	    !get_bool(r, where, &cs[2], &w->readonly_rootfs) ||
-	    !get_strings(r, where, &cs[3], false, cap_grants_sys_admin, &w->cap_sys_admin))
+	    !get_strings(r, where, &cs[3], false, cap_grants_sys_admin, &w->cap_sys_admin) ||
+	    !get_strings(r, where, &cs[3], false, cap_grants_sys_ptrace, &w->cap_sys_ptrace) ||
+	    !read_mounts(r, where, &cs[4], w))
 		return false;
 	if (image)
 		w->image = xstrdup(image);
@@ -981,9 +1115,9 @@ static bool prune_number(struct pruner *s)
 static bool prune_keeps(const char *name, bool *descend)
 {
 	static const char *const into[] = {"hostconfig", "labels", "tasktemplate", "containerspec"};
-	static const char *const read[] = {"image",    "readonlyrootfs", "privileged",
-					   "capadd",   "securityopt",	 "name",
-					   "readonly", "capabilityadd",	 LABEL_EXEMPT};
+	static const char *const read[] = {
+		"image",    "readonlyrootfs", "privileged", "capadd", "securityopt", "name",
+		"readonly", "capabilityadd",  LABEL_EXEMPT, "binds",  "mounts",	     "pidmode"};
 	*descend = false;
 	for (size_t i = 0; i < ARRAY_SIZE(into); i++)
 		if (name[0] == into[i][0] && streq(name, into[i]))
@@ -1450,6 +1584,8 @@ static const char *kind_words(enum authz_kind k, bool start)
 		return "service create";
 	case AUTHZ_SERVICE_UPDATE:
 		return "service update";
+	case AUTHZ_CONTAINER_EXEC:
+		return "exec create";
 	default:
 		return "request";
 	}
@@ -1458,7 +1594,10 @@ static const char *kind_words(enum authz_kind k, bool start)
 /* "container NAME (IMAGE)", safe for Msg. */
 static void add_subject(struct strbuf *sb, const struct authz_decision *d)
 {
-	strbuf_addstr(sb, d->kind == AUTHZ_CONTAINER_CREATE ? "container " : "service ");
+	if (d->kind == AUTHZ_CONTAINER_EXEC)
+		strbuf_addstr(sb, "a privileged exec into container ");
+	else
+		strbuf_addstr(sb, d->kind == AUTHZ_CONTAINER_CREATE ? "container " : "service ");
 	add_safe(sb, d->name ? d->name : "(unnamed)", 128);
 	if (d->image) {
 		strbuf_addstr(sb, " (");
@@ -1506,6 +1645,33 @@ static void judge_workload(const struct authz_policy *p, const char *user, struc
 		}
 		strbuf_addstr(&sb, "rootlock: ");
 		add_subject(&sb, d);
+		if (d->kind == AUTHZ_CONTAINER_EXEC) {
+			strbuf_addstr(
+				&sb,
+				" is refused: it would hold every capability, unconfined by "
+				"AppArmor, and where the container's seccomp profile allows mount "
+				"it can remount a read-only / read-write (this plugin does not see "
+				"the container, so it refuses every privileged exec): exec without "
+				"--privileged");
+			set_deny(d, "defeatable", strbuf_detach(&sb));
+			break;
+		}
+		if (rule_has_defeaters(w)) {
+			/* The rule's reasons and fixes, one after the other, on one line. */
+			strbuf_addstr(&sb, " would have a read-only root filesystem that a process "
+					   "inside can rewrite: ");
+			for (size_t i = 0; i < j.reasons.n; i++) {
+				const char *why = j.reasons.v[i];
+				if (!str_startswith(why, "read-only, but "))
+					continue;
+				strbuf_addstr(&sb, i ? "; " : "");
+				add_safe(&sb, why + strlen("read-only, but "), 400);
+			}
+			strbuf_addstr(&sb, ". ");
+			add_safe(&sb, j.remediation, 800);
+			set_deny(d, "defeatable", strbuf_detach(&sb));
+			break;
+		}
 		strbuf_addf(&sb,
 			    " would have a read-only root filesystem that a process inside can "
 			    "remount read-write (%s%s%s): %s",
@@ -1616,7 +1782,13 @@ static void judge_request(const struct authz_policy *p, struct outer_field *b64,
 	}
 
 	bool ok;
-	if (start) {
+	if (d->kind == AUTHZ_CONTAINER_EXEC) {
+		ok = read_exec(&r, doc, &w);
+		if (ok && !w.privileged_exec) {
+			set_allow(d, xstrdup("not privileged"));
+			goto out;
+		}
+	} else if (start) {
 		ok = read_start_host_config(&r, doc, &w);
 	} else if (d->kind == AUTHZ_CONTAINER_CREATE) {
 		ok = read_container_create(&r, doc, &w);
@@ -1629,10 +1801,15 @@ static void judge_request(const struct authz_policy *p, struct outer_field *b64,
 
 	if (d->kind == AUTHZ_CONTAINER_CREATE && !w.name && q->name)
 		w.name = xstrdup(q->name);
+	if (d->kind == AUTHZ_CONTAINER_EXEC && d->name)
+		w.name = xstrdup(d->name);
 	free(d->name);
 	d->name = w.name ? xstrdup(w.name) : NULL;
 	d->image = w.image ? xstrdup(w.image) : NULL;
 	label_seen = w.has_exempt_label;
+	/* Where this daemon listens and keeps its layers, when the policy says. */
+	w.engine_socket = p->engine_socket ? xstrdup(p->engine_socket) : NULL;
+	w.engine_data_root = p->engine_data_root ? xstrdup(p->engine_data_root) : NULL;
 	if (!p->allow_label_exemption) {
 		w.has_exempt_label = false;
 		free(w.exempt_reason);
@@ -1659,6 +1836,17 @@ static char *start_target(const char *path)
 	const char *pre = "/containers/", *suf = "/start";
 	size_t n = strlen(path), lp = strlen(pre), ls = strlen(suf);
 	if (n < lp + ls || strncmp(path, pre, lp) != 0 || strcmp(path + n - ls, suf) != 0)
+		return NULL;
+	return xstrndup(path + lp, n - lp - ls);
+}
+
+/* /containers/{name}/exec: the name, or NULL. */
+static char *exec_target(const char *path)
+{
+	const char *pre = "/containers/", *suf = "/exec";
+	size_t n = strlen(path), lp = strlen(pre), ls = strlen(suf);
+	if (n <= lp + ls || strncmp(path, pre, lp) != 0 || strcmp(path + n - ls, suf) != 0 ||
+	    memchr(path + lp, '/', n - lp - ls))
 		return NULL;
 	return xstrndup(path + lp, n - lp - ls);
 }
@@ -1713,6 +1901,9 @@ void authz_decide(const struct authz_policy *p, enum authz_mode mode, const char
 		d.kind = AUTHZ_SERVICE_CREATE;
 	} else if (service_update_path(path)) {
 		d.kind = AUTHZ_SERVICE_UPDATE;
+	} else if (p->deny_defeatable && (target = exec_target(path))) {
+		/* Only a defeater to judge: without deny_defeatable every exec is let through. */
+		d.kind = AUTHZ_CONTAINER_EXEC;
 	} else if (version && version_less(version, "1.24") && (target = start_target(path))) {
 		/* The kind enum has no start: it is judged as the create it amounts to. */
 		d.kind = AUTHZ_CONTAINER_CREATE;
@@ -1728,7 +1919,7 @@ void authz_decide(const struct authz_policy *p, enum authz_mode mode, const char
 
 	struct query q;
 	query_parse(d.uri, &q);
-	if (start)
+	if (start || d.kind == AUTHZ_CONTAINER_EXEC)
 		d.name = target;
 	else if (d.kind == AUTHZ_CONTAINER_CREATE && q.name)
 		d.name = xstrdup(q.name);

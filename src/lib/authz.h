@@ -9,11 +9,12 @@
  * daemon sends every API request (RequestMethod, RequestUri, RequestBody in
  * base64, RequestHeaders, User, UserAuthNMethod) and obeys Allow/Msg/Err.
  *
- * Only two kinds of request are judged, read exactly as the daemon will
- * read them: container create (POST .../containers/create, with or without
- * a /vX.Y prefix, any query string, percent-encoded or doubled slashes, as
- * the daemon's router would match it) and Swarm service create/update
- * (TaskTemplate.ContainerSpec.ReadOnly). The body is decoded the way the
+ * Three kinds of request are judged, read exactly as the daemon will read
+ * them: container create (POST .../containers/create, with or without a
+ * /vX.Y prefix, any query string, percent-encoded or doubled slashes, as
+ * the daemon's router would match it), Swarm service create/update
+ * (TaskTemplate.ContainerSpec.ReadOnly) and exec create (POST
+ * .../containers/{name}/exec: "Privileged": true is a defeater). The body is decoded the way the
  * daemon decodes it (keys case-insensitively), and a body with duplicate
  * or case-variant keys on any field the decision reads is denied as
  * ambiguous. A judged request whose body is missing, empty, truncated, too
@@ -35,18 +36,21 @@ struct authz_exemption {
 };
 
 struct authz_policy {
-	bool deny_defeatable;	    /* read-only but privileged or SYS_ADMIN: deny too */
+	bool deny_defeatable;	    /* read-only but rewritable from inside: deny too */
 	bool allow_label_exemption; /* honour the label rootlock.exempt=REASON */
 	struct authz_exemption *exempt;
 	size_t n_exempt;
-	char *source; /* the file it came from, or NULL for the built-in policy */
+	char *engine_socket;	/* the daemon's own socket, when not a usual one */
+	char *engine_data_root; /* its data-root, when not /var/lib/docker */
+	char *source;		/* the file it came from, or NULL for the built-in policy */
 };
 
 /*
  * The policy file, JSON:
  *   {"deny_defeatable": false, "allow_label_exemption": false,
  *    "exempt": [{"image": "vendor.io/app:*", "name": "legacy-*", "user": "ci",
- *                "reason": "..."}]}
+ *                "reason": "..."}],
+ *    "engine_socket": "/srv/docker.sock", "engine_data_root": "/srv/docker"}
  * Unknown keys, a missing reason, an exemption with no matcher: RL_EPARSE.
  * A missing or unreadable file: RL_EIO.
  */
@@ -62,6 +66,7 @@ enum authz_kind {
 	AUTHZ_CONTAINER_CREATE,
 	AUTHZ_SERVICE_CREATE,
 	AUTHZ_SERVICE_UPDATE,
+	AUTHZ_CONTAINER_EXEC, /* POST /containers/{name}/exec: judged only when privileged */
 };
 
 struct authz_decision {

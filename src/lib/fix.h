@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "plan.h"
@@ -77,6 +78,43 @@ int fix_quadlet_dropin(const char *unit, size_t unit_len, const char *filename,
  */
 int fix_kube(const char *buf, size_t len, const char *filename, const char *image,
 	     const struct plan *plan, struct fix_edit *out, struct rl_error *err);
+
+/* --- Files: read once, edited in memory, written together -------------------- */
+
+#define FIX_MAX_FILE (64u << 20)
+
+struct fix_file {
+	char *path;  /* as named (labels, -f, --override) */
+	char *shown; /* in the diff: relative to the current directory */
+	char *old;   /* the bytes read; NULL: the file does not exist yet */
+	size_t old_len;
+	char *text; /* as it should be */
+	size_t len;
+	size_t changes;
+	bool written; /* by fix_files_write() */
+	struct stat st;
+};
+
+struct fix_files {
+	struct fix_file *v;
+	size_t n;
+};
+
+/* The file at path in fs, read the first time it is asked for; missing_ok: one to be made. */
+struct fix_file *fix_files_get(struct fix_files *fs, const char *path, bool missing_ok,
+			       struct rl_error *err);
+/* An editor's result becomes the file's text (its notes stay in e). */
+void fix_file_take(struct fix_file *f, struct fix_edit *e);
+/*
+ * Every changed file, or none: each new text goes into a temp file beside
+ * its target (mode and owner kept, synced), then every file is compared with
+ * the bytes read (refused if any changed, or is not writable), then the
+ * renames. A symlink's target is written. Marks what it wrote.
+ */
+int fix_files_write(struct fix_files *fs, struct rl_error *err);
+void fix_files_release(struct fix_files *fs);
+/* abs (absolute) relative to the directory cwd: "compose.yaml", "../b/compose.yaml". */
+char *fix_relative_path(const char *cwd, const char *abs);
 
 /* --- Output ------------------------------------------------------------------ */
 

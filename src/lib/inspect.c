@@ -129,7 +129,10 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 	json_array_foreach (json_object_get(host_config, "CapAdd"), i, v) {
 		if (json_is_string(v) && cap_grants_sys_admin(json_string_value(v)))
 			w.cap_sys_admin = true;
+		if (json_is_string(v) && cap_grants_sys_ptrace(json_string_value(v)))
+			w.cap_sys_ptrace = true;
 	}
+	w.pid_host = streq(json_string_value(json_object_get(host_config, "PidMode")), "host");
 	json_array_foreach (json_object_get(host_config, "SecurityOpt"), i, v) {
 		const char *opt = json_string_value(v);
 		if (!opt)
@@ -138,6 +141,9 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 			w.apparmor_unconfined = true;
 		if (security_opt_unconfined(opt, "seccomp"))
 			w.seccomp_unconfined = true;
+		else if ((str_startswith(opt, "seccomp=") || str_startswith(opt, "seccomp:")) &&
+			 !streq(opt + strlen("seccomp="), "builtin"))
+			w.seccomp_custom = true;
 	}
 	if (streq(json_string_value(json_object_get(c, "AppArmorProfile")), "unconfined"))
 		w.apparmor_unconfined = true;
@@ -148,6 +154,13 @@ int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 	read_labels(json_object_get(config, "Labels"), &w);
 	*ret = w;
 	return 0;
+}
+
+bool exec_session_privileged(json_t *exec)
+{
+	json_t *pc = json_object_get(exec, "ProcessConfig");
+	return json_is_true(json_object_get(exec, "Running")) &&
+	       json_is_true(json_object_get(pc, "privileged"));
 }
 
 void list_entry_release(struct list_entry *le)

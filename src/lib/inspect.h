@@ -12,6 +12,12 @@
  */
 int workload_from_inspect(json_t *inspect, struct workload *ret, struct rl_error *err);
 
+/*
+ * Whether an answer of GET /exec/{id}/json is a privileged exec session
+ * still running ("Running": true, "ProcessConfig": {"privileged": true}).
+ */
+bool exec_session_privileged(json_t *exec);
+
 /* The fields audit needs from one entry of GET /containers/json. */
 struct list_entry {
 	char *id;

@@ -807,6 +807,7 @@ enum field {
 	F_TMPFS,
 	F_VOLUMES,
 	F_LABELS,
+	F_PID,
 	F_MAX,
 };
 
@@ -821,6 +822,7 @@ static const char *const field_keys[F_MAX] = {
 	[F_TMPFS] = "tmpfs",
 	[F_VOLUMES] = "volumes",
 	[F_LABELS] = "labels",
+	[F_PID] = "pid",
 };
 
 /* How a field is set where it is read; merging is by the compose-spec's rules. */
@@ -853,6 +855,7 @@ struct svc {
 	bool privileged;
 	char *priv_note;
 	char *container_name;
+	char *pid; /* "host" shares the host's processes */
 	char *image;
 	bool deploy;
 	struct strv caps, secopts;
@@ -931,6 +934,7 @@ static void svc_release(struct svc *s)
 	free(s->ro_note);
 	free(s->priv_note);
 	free(s->container_name);
+	free(s->pid);
 	free(s->image);
 	strv_release(&s->caps);
 	strv_release(&s->secopts);
@@ -961,6 +965,9 @@ static void svc_clear(struct svc *s, enum field f)
 		break;
 	case F_CONTAINER_NAME:
 		replace_str(&s->container_name, NULL);
+		break;
+	case F_PID:
+		replace_str(&s->pid, NULL);
 		break;
 	case F_IMAGE:
 		replace_str(&s->image, NULL);
@@ -1012,6 +1019,9 @@ static void svc_merge(struct ctx *c, struct svc *dst, const struct svc *src)
 			break;
 		case F_CONTAINER_NAME:
 			replace_str(&dst->container_name, src->container_name);
+			break;
+		case F_PID:
+			replace_str(&dst->pid, src->pid);
 			break;
 		case F_IMAGE:
 			replace_str(&dst->image, src->image);
@@ -1325,6 +1335,9 @@ static void svc_read(struct ctx *c, const struct layer *L, const struct ypair *d
 			break;
 		case F_CONTAINER_NAME:
 			s->container_name = expand_node(L->env, v);
+			break;
+		case F_PID:
+			s->pid = expand_node(L->env, v);
 			break;
 		case F_IMAGE:
 			s->image = expand_node(L->env, v);
@@ -1832,6 +1845,10 @@ static void emit(struct ctx *c, const struct svc *s)
 	for (size_t i = 0; i < s->caps.n; i++)
 		if (cap_grants_sys_admin(s->caps.v[i]))
 			w.cap_sys_admin = true;
+	for (size_t i = 0; i < s->caps.n; i++)
+		if (cap_grants_sys_ptrace(s->caps.v[i]))
+			w.cap_sys_ptrace = true;
+	w.pid_host = streq(s->pid, "host");
 	for (size_t i = 0; i < s->secopts.n; i++) {
 		if (security_opt_unconfined(s->secopts.v[i], "apparmor"))
 			w.apparmor_unconfined = true;

@@ -229,6 +229,7 @@ struct pod {
 	const struct ynode *volumes; /* spec.volumes */
 	const struct ynode *claims;  /* StatefulSet volumeClaimTemplates */
 	const char *exempt;	     /* the exemption annotation's value */
+	bool host_pid;		     /* spec.hostPID: true */
 };
 
 /* The item of seq whose name (or metadata.name) is name. */
@@ -359,8 +360,11 @@ static void lint_container(struct kube_ctx *ctx, const struct pod *pod, const ch
 	 */
 	w.allow_privilege_escalation = bool_field(sc, "allowPrivilegeEscalation", &w.notes);
 	const struct ynode *add = ymap_get(ymap_get(sc, "capabilities"), "add");
-	for (size_t i = 0; yis_seq(add) && i < add->n && !w.cap_sys_admin; i++)
-		w.cap_sys_admin = cap_grants_sys_admin(yscalar(add->items[i]));
+	for (size_t i = 0; yis_seq(add) && i < add->n; i++) {
+		w.cap_sys_admin |= cap_grants_sys_admin(yscalar(add->items[i]));
+		w.cap_sys_ptrace |= cap_grants_sys_ptrace(yscalar(add->items[i]));
+	}
+	w.pid_host = pod->host_pid;
 
 	add_mounts(ctx, pod, c, &w);
 
@@ -457,6 +461,7 @@ static void lint_object(struct kube_ctx *ctx, const struct ynode *obj, const cha
 				  ? ymap_get(ymap_get(obj, "spec"), "volumeClaimTemplates")
 				  : NULL,
 		.exempt = yscalar(ymap_get(ymap_get(meta, "annotations"), EXEMPT_ANNOTATION)),
+		.host_pid = ybool(ymap_get(spec, "hostPID")) == 1,
 	};
 	lint_pod_spec(ctx, &pod, spec);
 }

@@ -310,14 +310,19 @@ static int parse_go_bool(const char *v)
 }
 
 /* podman takes --cap-add lists too: "NET_ADMIN,SYS_ADMIN". */
-static bool caps_have_sys_admin(const char *list)
+static bool caps_have(const char *list, bool (*grants)(const char *))
 {
 	_cleanup_free_ char *copy = xstrdup(list);
 	char *save = NULL;
 	for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
-		if (cap_grants_sys_admin(c))
+		if (grants(c))
 			return true;
 	return false;
+}
+
+static bool caps_have_sys_admin(const char *list)
+{
+	return caps_have(list, cap_grants_sys_admin);
 }
 
 /* podman cleans mount destinations; trailing slashes are what matters here. */
@@ -545,6 +550,14 @@ static void podman_args_apply(struct podman_args *pa, const struct entry *e)
 				v = args.v[++i];
 			if (v && caps_have_sys_admin(v))
 				pa->extra.cap_sys_admin = true;
+			if (v && caps_have(v, cap_grants_sys_ptrace))
+				pa->extra.cap_sys_ptrace = true;
+		} else if (long_opt(a, "--pid", &v)) {
+			if (!v && next)
+				v = args.v[++i];
+			/* The last one wins, as on podman's command line. */
+			if (v)
+				pa->extra.pid_host = streq(v, "host");
 		} else if (long_opt(a, "--security-opt", &v)) {
 			if (!v && next)
 				v = args.v[++i];
@@ -686,9 +699,14 @@ static void read_privileges(const struct unit *u, struct podman_args *pa, struct
 		for (size_t k = 0; k < caps.n; k++)
 			if (caps_have_sys_admin(caps.v[k]))
 				w->cap_sys_admin = true;
+		for (size_t k = 0; k < caps.n; k++)
+			if (caps_have(caps.v[k], cap_grants_sys_ptrace))
+				w->cap_sys_ptrace = true;
 		strv_release(&caps);
 	}
 	w->cap_sys_admin |= pa->extra.cap_sys_admin;
+	w->cap_sys_ptrace |= pa->extra.cap_sys_ptrace;
+	w->pid_host = pa->extra.pid_host;
 
 	if ((e = lookup_last(u, "SeccompProfile"))) {
 		_cleanup_free_ char *v = single_value(e);
@@ -976,6 +994,45 @@ int quadlet_lint(const char *path, struct lint_results *out, struct rl_error *er
 		lint_add_workload(out, &w);
 	}
 	dropins_release(dropins, n_dropins);
+	unit_release(&u);
+	return r;
+}
+
+/*
+ * The mounts a unit asks for itself (Tmpfs=, Volume=, Mount=, PodmanArgs=
+ * --tmpfs/-v/--mount), without podman's automatic tmpfs mounts of a
+ * read-only root or VolatileTmp='s /tmp (which Quadlet drops once
+ * ReadOnly=true): what fix must not mount twice. w->readonly_rootfs says
+ * whether the unit is read-only already; *podman_readonly is what PodmanArgs=
+ * says about --read-only (-1: nothing), which wins over ReadOnly=. Declared
+ * by fix-quadlet.c.
+ */
+int quadlet_unit_mounts(const char *path, const char *text, size_t len, struct workload *w,
+			int *podman_readonly, struct rl_error *err);
+
+int quadlet_unit_mounts(const char *path, const char *text, size_t len, struct workload *w,
+			int *podman_readonly, struct rl_error *err)
+{
+	struct unit u = {0};
+	int r = parse_text(&u, path, true, text, len, err);
+	if (r == 0) {
+		struct podman_args pa = {.readonly = -1, .readonly_tmpfs = -1};
+		const struct entry *e;
+		size_t i = list_start(&u, "PodmanArgs");
+		while ((e = next_value(&u, "PodmanArgs", &i)))
+			podman_args_apply(&pa, e);
+		workload_init(w);
+		struct readonly_decision d = {0};
+		decide_readonly(&u, &pa, w, &d);
+		bool readonly = w->readonly_rootfs;
+		/* As if ReadOnly=true and read-write: only the unit's own mounts. */
+		d.key = true;
+		w->readonly_rootfs = false;
+		read_mounts(&u, &pa, &d, w);
+		w->readonly_rootfs = readonly;
+		*podman_readonly = pa.readonly;
+		workload_release(&pa.extra);
+	}
 	unit_release(&u);
 	return r;
 }

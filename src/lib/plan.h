@@ -116,6 +116,18 @@ struct run_mount *plan_run_mounts(const struct plan *p);
 json_t *plan_to_json(const struct plan *p);
 
 /*
+ * A plan read back from what `rootlock plan --format json` ({"plans":[...]})
+ * or `rootlock try --format json` wrote, or a bare plan object. From plan's
+ * output, the one plan, or the one for container `name` when there are
+ * several; from try's, the plan it proved, and an error (RL_EUSAGE) when its
+ * verdict is not pass: fix writes no plan try did not prove. *ret_image
+ * (may be NULL) gets the image the plan was made for, or NULL when the file
+ * does not say. Errors say what is wrong in one line.
+ */
+int plan_from_json(const char *buf, size_t len, const char *source, const char *name,
+		   struct plan *out, char **ret_image, struct rl_error *err);
+
+/*
  * Which of /etc/hosts, /etc/hostname, /etc/resolv.conf the app rewrote: the
  * diff never shows them, so look at their contents against what Docker
  * writes (hosts, hostname) and at their times (resolv.conf).

@@ -28,5 +28,11 @@ const char *verdict_name(enum verdict v);
 /* Judge w; exemptions may be NULL. Fills ret, which the caller releases. */
 void rule_judge(const struct workload *w, const struct exemptions *ex, struct judgement *ret);
 
+/*
+ * Whether a read-only w can still be rewritten from inside through a bind,
+ * its process namespace or an exec session (the defeaters rule_judge warns of).
+ */
+bool rule_has_defeaters(const struct workload *w);
+
 /* One line per writable place, e.g. "tmpfs /run (exec, 16M)". */
 void workload_describe_mounts(const struct workload *w, struct strv *ret);

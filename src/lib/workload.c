@@ -38,6 +38,9 @@ void workload_release(struct workload *w)
 	}
 	free(w->mounts);
 	free(w->exempt_reason);
+	free(w->privileged_exec);
+	free(w->engine_data_root);
+	free(w->engine_socket);
 	origin_release(&w->origin);
 	strv_release(&w->notes);
 	workload_init(w);
@@ -71,6 +74,15 @@ bool cap_grants_sys_admin(const char *cap)
 	if (str_casestartswith(cap, "CAP_"))
 		cap += 4;
 	return strcasecmp(cap, "SYS_ADMIN") == 0 || strcasecmp(cap, "ALL") == 0;
+}
+
+bool cap_grants_sys_ptrace(const char *cap)
+{
+	if (!cap)
+		return false;
+	if (str_casestartswith(cap, "CAP_"))
+		cap += 4;
+	return strcasecmp(cap, "SYS_PTRACE") == 0 || strcasecmp(cap, "ALL") == 0;
 }
 
 bool security_opt_unconfined(const char *opt, const char *what)

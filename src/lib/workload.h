@@ -54,7 +54,18 @@ struct workload {
 	bool cap_sys_admin; /* SYS_ADMIN or ALL added */
 	bool apparmor_unconfined;
 	bool seccomp_unconfined;
+	bool seccomp_custom;		 /* a profile of its own, not the engine's default */
 	bool allow_privilege_escalation; /* Kubernetes, only when set to true */
+	bool pid_host;			 /* shares the host's process namespace */
+	bool cap_sys_ptrace;		 /* SYS_PTRACE or ALL added */
+	char *privileged_exec;		 /* audit: the id of a running privileged exec */
+
+	/*
+	 * What the engine says about itself (audit); NULL elsewhere, where the
+	 * rule knows only the usual places. Both are host paths.
+	 */
+	char *engine_data_root; /* GET /info DockerRootDir (Podman's graph root) */
+	char *engine_socket;	/* the unix socket the engine answers on */
 
 	struct mount *mounts;
 	size_t n_mounts;
@@ -73,6 +84,8 @@ const char *mount_kind_name(enum mount_kind k);
 
 /* SYS_ADMIN, CAP_SYS_ADMIN or ALL, in any case: the capabilities that allow remount. */
 bool cap_grants_sys_admin(const char *cap);
+/* SYS_PTRACE, CAP_SYS_PTRACE or ALL, in any case. */
+bool cap_grants_sys_ptrace(const char *cap);
 /* "apparmor=unconfined" or the older "apparmor:unconfined", for what = "apparmor". */
 bool security_opt_unconfined(const char *opt, const char *what);
 /* Sort mounts by target (then kind), so reports do not depend on input order. */

@@ -246,6 +246,74 @@ teardown_file() {
 	d rm az-priv3 >/dev/null
 }
 
+@test "authz: deny_defeatable refuses a privileged exec into a read-only container before it starts" {
+	LONG=(sh -c 'trap "exit 0" TERM; while :; do sleep 3600 & wait $!; done')
+	run d run -d "${C[@]}" --read-only --name az-exec "$IMAGE" "${LONG[@]}"
+	[ "$status" -eq 0 ]
+	use_plugin --policy "$(policy exec '{"deny_defeatable": true}')"
+	local before
+	before=$(decisions)
+	run d exec --privileged az-exec id
+	[ "$status" -ne 0 ]
+	[[ $output == *"authorization denied by plugin rootlock"* ]]
+	[[ $output == *"a privileged exec into container az-exec is refused"* ]]
+	# Refused at the exec create: the engine never made the session.
+	[ "$(d inspect -f '{{len .ExecIDs}}' az-exec)" = 0 ]
+	wait_decisions $((before + 1))
+	tail -n1 "$DECISIONS" | jq -e '.decision == "deny" and .reason == "defeatable"'
+	# The raw API, with a versioned, percent-encoded path and a lower-case key.
+	run raw "${JSON[@]}" -d '{"privileged":true,"Cmd":["id"]}' \
+		"http://x/v1.41/containers/az-exec/%65xec"
+	[[ $output == *"authorization denied by plugin rootlock"* ]]
+	[ "$(d inspect -f '{{len .ExecIDs}}' az-exec)" = 0 ]
+	# Without --privileged an exec works as before.
+	run d exec az-exec echo plain
+	[ "$status" -eq 0 ]
+	[ "$output" = plain ]
+	d rm -f az-exec >/dev/null
+}
+
+@test "authz: deny_defeatable refuses a read-only create that binds the engine's socket or the host's /" {
+	use_plugin --policy "$(policy binds '{"deny_defeatable": true, "exempt": [
+		{"name": "az-agent", "reason": "monitoring agent, reads container stats (OPS-7)"}]}')"
+	# --mount, not -v: were one let through, the engine would not make the host path.
+	local sock=(--mount type=bind,source=/var/run/docker.sock,target=/var/run/docker.sock,readonly)
+	run d create "${C[@]}" --read-only "${sock[@]}" --name az-sock "$IMAGE" true
+	[ "$status" -ne 0 ]
+	[[ $output == *"authorization denied by plugin rootlock"* ]]
+	[[ $output == *"the engine's socket /var/run/docker.sock is bound at /var/run/docker.sock (read-only does not help)"* ]]
+	assert_not_created az-sock
+	run d create "${C[@]}" --read-only --mount type=bind,source=/,target=/host --name az-root "$IMAGE" true
+	[ "$status" -ne 0 ]
+	[[ $output == *"the host's / is bound writable at /host"* ]]
+	assert_not_created az-root
+	run d create "${C[@]}" --read-only --pid host --cap-add SYS_PTRACE --name az-ptrace "$IMAGE" true
+	[ "$status" -ne 0 ]
+	[[ $output == *"CAP_SYS_PTRACE"* ]]
+	assert_not_created az-ptrace
+	# This engine's own socket is not a usual one: refused once the policy names it.
+	local own=(--mount "type=bind,source=$AUTHZ_ENGINE/docker.sock,target=/var/run/docker.sock,readonly")
+	run d create "${C[@]}" --read-only "${own[@]}" --name az-own "$IMAGE" true
+	[ "$status" -eq 0 ]
+	d rm az-own >/dev/null
+	use_plugin --policy "$(policy own "{\"deny_defeatable\": true, \"engine_socket\": \"$AUTHZ_ENGINE/docker.sock\"}")"
+	run d create "${C[@]}" --read-only "${own[@]}" --name az-own "$IMAGE" true
+	[ "$status" -ne 0 ]
+	[[ $output == *"the engine's socket $AUTHZ_ENGINE/docker.sock is bound at /var/run/docker.sock"* ]]
+	assert_not_created az-own
+	use_plugin --policy "$(policy binds '{"deny_defeatable": true, "exempt": [
+		{"name": "az-agent", "reason": "monitoring agent, reads container stats (OPS-7)"}]}')"
+	# The exempted agent is let through (this host has no /var/run/docker.sock,
+	# so the engine itself then refuses the mount).
+	local before
+	before=$(decisions)
+	run d create "${C[@]}" --read-only "${sock[@]}" --name az-agent "$IMAGE" true
+	[[ $output != *"authorization denied"* ]]
+	wait_decisions $((before + 1))
+	tail -n1 "$DECISIONS" | jq -e '.decision == "allow" and (.reason | test("monitoring agent"))'
+	d rm -f az-agent >/dev/null 2>&1 || true
+}
+
 @test "authz: exemptions by image glob and by name glob" {
 	use_plugin --policy "$(policy exempt '{"exempt": [
 		{"image": "rootlock-test/vol*", "reason": "vendor image, fixed next quarter"},

@@ -119,3 +119,24 @@ assert_no_leftovers() {
 		return 1
 	}
 }
+
+# export COMPOSE: Docker Compose v2 (Debian 13's docker-compose 2.26, a
+# binary that runs on Debian 12) from the tree scripts/engine26-tree makes
+# and caches (it makes it when missing, as root). Fails with a clear line
+# when there is none.
+use_compose() {
+	local tree c
+	tree=$("$REPO/scripts/engine26-tree" --path 2>/dev/null) || tree=$("$REPO/scripts/engine26-tree") || tree=
+	for c in "$tree"/usr/libexec/docker/cli-plugins/docker-compose \
+		"${ROOTLOCK_ENGINE26_CACHE:-/var/tmp/rootlock-trixie-cache}"/trixie-minbase-*/usr/libexec/docker/cli-plugins/docker-compose; do
+		if [ -x "$c" ] && "$c" version >/dev/null 2>&1; then
+			export COMPOSE=$c
+			return 0
+		fi
+	done
+	echo "no docker-compose: scripts/engine26-tree makes the Debian 13 tree that holds it (as root)" >&2
+	return 1
+}
+
+# Compose on the sandbox engine.
+dc() { DOCKER_HOST="unix://$SOCK" "$COMPOSE" "$@"; }

@@ -791,15 +791,175 @@ static void test_policy_parse(void **state)
 	assert_int_equal(authz_policy_load("/nonexistent/rootlock-authz.json", &p, &err), RL_EIO);
 }
 
+/* Binds, Mounts and PidMode of a create reach the rule: its defeaters are refused too. */
+static void test_defeaters_create(void **state)
+{
+	(void)state;
+	struct authz_policy p;
+	authz_policy_default(&p);
+	static const char *const bodies[] = {
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+		"\"Binds\":[\"/var/run/docker.sock:/var/run/docker.sock:ro\"]}}",
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+		"\"Binds\":[\"/:/host\"]}}",
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+		"\"Binds\":[\"/var/lib/docker/overlay2:/l:rw,z\"]}}",
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"Mounts\":[{\"Type\":"
+		"\"bind\",\"Source\":\"/run/containerd/containerd.sock\",\"Target\":\"/c\","
+		"\"ReadOnly\":true}]}}",
+		"{\"Image\":\"x\",\"HostConfig\":{\"readonlyrootfs\":true,\"mounts\":[{\"type\":"
+		"\"bind\",\"source\":\"/var/lib/docker\",\"target\":\"/d\"}]}}",
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"PidMode\":\"host\","
+		"\"CapAdd\":[\"SYS_PTRACE\"]}}",
+		"{\"Image\":\"x\",\"ReadonlyRootfs\":true,\"Binds\":[\"/:/host\"]}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
+		p.deny_defeatable = false;
+		expect_allow(&p, CREATE, bodies[i], AUTHZ_CONTAINER_CREATE);
+		p.deny_defeatable = true;
+		expect_deny(&p, CREATE, bodies[i], "defeatable");
+	}
+	struct authz_decision d;
+	decide(&p, "POST", CREATE, bodies[0], &d);
+	assert_non_null(strstr(d.msg, "the engine's socket /var/run/docker.sock is bound at "
+				      "/var/run/docker.sock (read-only does not help)"));
+	assert_non_null(strstr(d.msg, "Recreate it without the bind of /var/run/docker.sock"));
+	authz_decision_release(&d);
+	/* Not defeaters: read-only binds of the data root, volumes, pid host alone. */
+	static const char *const fine[] = {
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+		"\"Binds\":[\"/var/lib/docker:/d:ro\",\"data:/var/lib/docker\",\"/srv:/srv\"]}}",
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"Mounts\":[{\"Type\":"
+		"\"volume\",\"Source\":\"docker.sock\",\"Target\":\"/var/run/docker.sock\"}]}}",
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"PidMode\":\"host\"}}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fine); i++)
+		expect_allow(&p, CREATE, fine[i], AUTHZ_CONTAINER_CREATE);
+	/* Read as the daemon would, or refused. */
+	expect_deny(&p, CREATE,
+		    "{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"Binds\":\"/:/h\"}}",
+		    "wrong type");
+	expect_deny(
+		&p, CREATE,
+		"{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"Mounts\":[{\"Type\":"
+		"\"bind\",\"Source\":\"/srv\",\"source\":\"/\",\"Target\":\"/h\"}]}}",
+		"ambiguous body");
+	expect_deny(&p, CREATE,
+		    "{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,\"PidMode\":1}}",
+		    "wrong type");
+	/* The daemon's own socket and data root, when the policy names them. */
+	const char *own_sock = "{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+			       "\"Binds\":[\"/srv/e/docker.sock:/s:ro\"]}}";
+	const char *own_root = "{\"Image\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true,"
+			       "\"Binds\":[\"/srv/e:/e\"]}}";
+	expect_allow(&p, CREATE, own_sock, AUTHZ_CONTAINER_CREATE);
+	expect_allow(&p, CREATE, own_root, AUTHZ_CONTAINER_CREATE);
+	const char *where =
+		"{\"deny_defeatable\": true, \"engine_socket\": \"/srv/e/docker.sock\", "
+		"\"engine_data_root\": \"/srv/e/data\"}";
+	struct authz_policy own;
+	struct rl_error err0 = {0};
+	assert_int_equal(authz_policy_parse(where, strlen(where), "policy.json", &own, &err0), 0);
+	expect_deny(&own, CREATE, own_sock, "defeatable");
+	expect_deny(&own, CREATE, own_root, "defeatable");
+	authz_policy_release(&own);
+	static const char *const bad[] = {"{\"engine_socket\": \"docker.sock\"}",
+					  "{\"engine_data_root\": 3}"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(authz_policy_parse(bad[i], strlen(bad[i]), "p", &own, &err0),
+				 RL_EPARSE);
+		assert_non_null(strstr(err0.msg, "must be an absolute path"));
+		rl_error_clear(&err0);
+	}
+	/* Swarm: a ContainerSpec mount of the socket. */
+	expect_deny(&p, "/services/create",
+		    "{\"Name\":\"s\",\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"x\","
+		    "\"ReadOnly\":true,\"Mounts\":[{\"Type\":\"bind\",\"Source\":"
+		    "\"/var/run/docker.sock\",\"Target\":\"/s\",\"ReadOnly\":true}]}}}",
+		    "defeatable");
+	/* An exemption by name still lets the monitoring agent in. */
+	const char *text = "{\"deny_defeatable\": true, \"exempt\": [{\"name\": \"web\", "
+			   "\"reason\": \"monitoring agent, reads stats (OPS-7)\"}]}";
+	struct authz_policy ex;
+	struct rl_error err = {0};
+	assert_int_equal(authz_policy_parse(text, strlen(text), "policy.json", &ex, &err), 0);
+	decide(&ex, "POST", CREATE, bodies[0], &d);
+	assert_true(d.allow && !d.would_deny);
+	assert_non_null(strstr(d.reason, "monitoring agent"));
+	authz_decision_release(&d);
+	authz_policy_release(&ex);
+}
+
+#define EXEC_PRIV "{\"User\":\"\",\"Privileged\":true,\"Tty\":false,\"Cmd\":[\"sh\"]}"
+
+static void test_exec_privileged(void **state)
+{
+	(void)state;
+	struct authz_policy p;
+	authz_policy_default(&p);
+	/* Without deny_defeatable an exec is not even read. */
+	struct authz_decision d;
+	decide(&p, "POST", "/v1.41/containers/web/exec", EXEC_PRIV, &d);
+	assert_true(d.allow && !d.would_deny);
+	assert_int_equal(d.kind, AUTHZ_OTHER);
+	authz_decision_release(&d);
+
+	p.deny_defeatable = true;
+	static const char *const uris[] = {
+		"/v1.41/containers/web/exec",	  "/containers/web/exec",
+		"/v1.45/containers/web/exec?x=1", "/v1.41/containers/web/%65xec",
+		"/v1.41/containers%2Fweb%2Fexec", "//v1.41//containers//web//exec",
+		"/v1.24/containers/web/exec",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(uris); i++)
+		expect_deny(&p, uris[i], EXEC_PRIV, "defeatable");
+	static const char *const bodies[] = {
+		"{\"privileged\":true,\"Cmd\":[\"sh\"]}",
+		"{\"PRIVILEGED\":true}",
+		"{\"Privileged\":true,\"User\":\"root\",\"Env\":[\"A=1\"]}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++)
+		expect_deny(&p, "/v1.41/containers/web/exec", bodies[i], "defeatable");
+	decide(&p, "POST", "/v1.41/containers/web/exec", EXEC_PRIV, &d);
+	assert_string_equal(d.name, "web");
+	assert_non_null(strstr(d.msg, "a privileged exec into container web is refused"));
+	assert_non_null(strstr(d.msg, "exec without --privileged"));
+	authz_decision_release(&d);
+
+	/* Not privileged: allowed; a body the daemon would read otherwise: refused. */
+	expect_allow(&p, "/v1.41/containers/web/exec", "{\"Privileged\":false,\"Cmd\":[\"sh\"]}",
+		     AUTHZ_CONTAINER_EXEC);
+	expect_allow(&p, "/v1.41/containers/web/exec", "{\"Cmd\":[\"sh\"]}", AUTHZ_CONTAINER_EXEC);
+	expect_deny(&p, "/v1.41/containers/web/exec", "{\"Privileged\":false,\"privileged\":true}",
+		    "ambiguous body");
+	expect_deny(&p, "/v1.41/containers/web/exec", "{\"Privileged\":\"true\"}", "wrong type");
+	expect_deny(&p, "/v1.41/containers/web/exec", ABSENT, "no body");
+	/* Other paths are not exec creates. */
+	expect_allow(&p, "/v1.41/exec/abc/start", EXEC_PRIV, AUTHZ_OTHER);
+	expect_allow(&p, "/v1.41/containers/a/b/exec", EXEC_PRIV, AUTHZ_OTHER);
+	expect_allow(&p, "/v1.41/containers//exec", EXEC_PRIV, AUTHZ_OTHER);
+
+	/* Exempt by name: the container's name as the request spells it. */
+	const char *text = "{\"deny_defeatable\": true, \"exempt\": [{\"name\": \"debug-*\", "
+			   "\"reason\": \"break-glass debugging (OPS-3)\"}]}";
+	struct authz_policy ex;
+	struct rl_error err = {0};
+	assert_int_equal(authz_policy_parse(text, strlen(text), "policy.json", &ex, &err), 0);
+	expect_allow(&ex, "/v1.41/containers/debug-1/exec", EXEC_PRIV, AUTHZ_CONTAINER_EXEC);
+	expect_deny(&ex, "/v1.41/containers/web/exec", EXEC_PRIV, "defeatable");
+	authz_policy_release(&ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route_path),   cmocka_unit_test(test_create_basic),
-		cmocka_unit_test(test_bypass_uris),  cmocka_unit_test(test_key_spellings),
-		cmocka_unit_test(test_defeatable),   cmocka_unit_test(test_fail_closed),
-		cmocka_unit_test(test_labels),	     cmocka_unit_test(test_policy_exemptions),
-		cmocka_unit_test(test_services),     cmocka_unit_test(test_start_old_api),
-		cmocka_unit_test(test_warn_mode),    cmocka_unit_test(test_log_line),
+		cmocka_unit_test(test_route_path),	cmocka_unit_test(test_create_basic),
+		cmocka_unit_test(test_bypass_uris),	cmocka_unit_test(test_key_spellings),
+		cmocka_unit_test(test_defeatable),	cmocka_unit_test(test_defeaters_create),
+		cmocka_unit_test(test_exec_privileged), cmocka_unit_test(test_fail_closed),
+		cmocka_unit_test(test_labels),		cmocka_unit_test(test_policy_exemptions),
+		cmocka_unit_test(test_services),	cmocka_unit_test(test_start_old_api),
+		cmocka_unit_test(test_warn_mode),	cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_policy_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,14 @@
  *   fx-caps-lower        POST /containers/create: CapAdd ["sys_admin"], ReadonlyRootfs,
  *                        label rootlock.exempt=""
  *   fx-caps-all          --read-only --cap-add ALL
+ *   fx-pid-ptrace        --read-only --pid host --cap-add SYS_PTRACE, with a running exec
+ *                        (POST /containers/fx-pid-ptrace/exec {"Cmd":["sleep","300"]})
+ *
+ * exec/: answers of GET /v1.41/exec/{id}/json on the same engine:
+ *   running              that exec of fx-pid-ptrace, running
+ *   privileged-created   {"Privileged": true} into a --read-only container, not started
+ *   privileged-failed    the same after its start failed (this VM refuses the
+ *                        capabilities a privileged exec asks for)
  */
 
 static json_t *load(const char *name)
@@ -677,6 +685,91 @@ static void test_list_entry_not_json(void **state)
 	list_entry_release(&le);
 }
 
+static void test_pid_host_ptrace(void **state)
+{
+	struct workload w;
+	from_fixture("fx-pid-ptrace", &w);
+	assert_true(w.readonly_rootfs);
+	assert_true(w.pid_host);
+	assert_true(w.cap_sys_ptrace);
+	assert_false(w.cap_sys_admin);
+	struct judgement j;
+	assert_int_equal(judge(&w, &j), VERDICT_WARN);
+	judgement_release(&j);
+	workload_release(&w);
+
+	/* Either alone leaves it read-only for real. */
+	json_t *c = load("fx-pid-ptrace");
+	json_object_set_new(json_object_get(c, "HostConfig"), "PidMode", json_string(""));
+	from_json(c, &w);
+	assert_false(w.pid_host);
+	assert_int_equal(judge(&w, &j), VERDICT_PASS);
+	judgement_release(&j);
+	workload_release(&w);
+	json_decref(c);
+}
+
+static json_t *load_exec(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/exec/%s.json", TEST_DATA, name);
+	json_error_t jerr;
+	json_t *j = json_load_file(path, 0, &jerr);
+	if (!j)
+		fail_msg("%s: %s", path, jerr.text);
+	return j;
+}
+
+static void test_exec_session_privileged(void **state)
+{
+	json_t *running = load_exec("running");
+	assert_false(exec_session_privileged(running));
+	/* A privileged one that runs: this VM cannot start one, so the flag is set by hand. */
+	json_object_set_new(json_object_get(running, "ProcessConfig"), "privileged", json_true());
+	assert_true(exec_session_privileged(running));
+	json_decref(running);
+
+	json_t *created = load_exec("privileged-created");
+	assert_false(exec_session_privileged(created));
+	json_decref(created);
+	json_t *failed = load_exec("privileged-failed");
+	assert_false(exec_session_privileged(failed));
+	json_decref(failed);
+	assert_false(exec_session_privileged(NULL));
+	json_t *odd =
+		json_loads("{\"Running\":\"true\",\"ProcessConfig\":{\"privileged\":1}}", 0, NULL);
+	assert_false(exec_session_privileged(odd));
+	json_decref(odd);
+}
+
+static void test_seccomp_custom(void **state)
+{
+	static const struct {
+		const char *opt;
+		bool unconfined, custom;
+	} cases[] = {
+		{"seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}", false, true},
+		{"seccomp=unconfined", true, false},
+		{"seccomp:unconfined", true, false},
+		{"seccomp=builtin", false, false},
+		{"apparmor=unconfined", false, false},
+		{"no-new-privileges", false, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *c = load("fx-pid-ptrace");
+		json_object_set_new(json_object_get(c, "HostConfig"), "SecurityOpt",
+				    json_pack("[s]", cases[i].opt));
+		struct workload w;
+		from_json(c, &w);
+		if (w.seccomp_unconfined != cases[i].unconfined ||
+		    w.seccomp_custom != cases[i].custom)
+			fail_msg("%s: unconfined %d custom %d", cases[i].opt, w.seccomp_unconfined,
+				 w.seccomp_custom);
+		workload_release(&w);
+		json_decref(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +796,9 @@ int main(void)
 		cmocka_unit_test(test_list_entry_bad_ids),
 		cmocka_unit_test(test_list_entry_dot_segments),
 		cmocka_unit_test(test_list_entry_not_json),
+		cmocka_unit_test(test_pid_host_ptrace),
+		cmocka_unit_test(test_exec_session_privileged),
+		cmocka_unit_test(test_seccomp_custom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

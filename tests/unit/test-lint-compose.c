@@ -1330,6 +1330,82 @@ static void test_awesome_compose_corpus(void **state)
 	strv_release(&files);
 }
 
+/* --- defeaters: the rule reads the mounts and settings lint fills --- */
+
+static void test_defeaters(void **state)
+{
+	struct fixture *fx = *state;
+	lint_text(fx, "services:\n"
+		      "  agent:\n"
+		      "    read_only: true\n"
+		      "    volumes:\n"
+		      "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
+		      "  ctrd:\n"
+		      "    read_only: true\n"
+		      "    volumes:\n"
+		      "      - type: bind\n"
+		      "        source: /run/containerd/containerd.sock\n"
+		      "        target: /ctrd.sock\n"
+		      "        read_only: true\n"
+		      "  crio:\n"
+		      "    read_only: true\n"
+		      "    volumes: [\"/var/run/crio/crio.sock:/crio.sock\"]\n"
+		      "  hostfs:\n"
+		      "    read_only: true\n"
+		      "    volumes:\n"
+		      "      - type: bind\n"
+		      "        source: /\n"
+		      "        target: /host\n"
+		      "  data:\n"
+		      "    read_only: true\n"
+		      "    volumes: [\"/var/lib/docker:/docker\"]\n"
+		      "  dataro:\n"
+		      "    read_only: true\n"
+		      "    volumes: [\"/var/lib/docker:/docker:ro\", \"./conf:/conf\"]\n"
+		      "  debug:\n"
+		      "    read_only: true\n"
+		      "    pid: host\n"
+		      "    cap_add: [SYS_PTRACE]\n"
+		      "  pidonly:\n"
+		      "    read_only: true\n"
+		      "    pid: host\n"
+		      "  monitor:\n"
+		      "    read_only: true\n"
+		      "    volumes: [\"/var/run/docker.sock:/var/run/docker.sock:ro\"]\n"
+		      "    labels: {rootlock.exempt: \"monitoring agent, reads stats (OPS-7)\"}\n");
+	assert_int_equal(judge(svc(fx, "agent")), VERDICT_WARN);
+	assert_int_equal(judge(svc(fx, "ctrd")), VERDICT_WARN);
+	assert_int_equal(judge(svc(fx, "crio")), VERDICT_WARN);
+	assert_int_equal(judge(svc(fx, "hostfs")), VERDICT_WARN);
+	assert_int_equal(judge(svc(fx, "data")), VERDICT_WARN);
+	assert_int_equal(judge(svc(fx, "dataro")), VERDICT_PASS);
+	assert_true(svc(fx, "debug")->pid_host);
+	assert_true(svc(fx, "debug")->cap_sys_ptrace);
+	assert_int_equal(judge(svc(fx, "debug")), VERDICT_WARN);
+	assert_int_equal(judge(svc(fx, "pidonly")), VERDICT_PASS);
+	assert_int_equal(judge(svc(fx, "monitor")), VERDICT_EXEMPT);
+
+	struct judgement j;
+	rule_judge(svc(fx, "agent"), NULL, &j);
+	assert_non_null(strstr(j.remediation, "In compose.yaml, service \"agent\": remove the "
+					      "`volumes:` entry that binds /var/run/docker.sock."));
+	judgement_release(&j);
+}
+
+/* A later file's pid: !reset takes the defeater away again. */
+static void test_pid_merge(void **state)
+{
+	struct fixture *fx = *state;
+	put("compose.yaml", "services:\n  s:\n    read_only: true\n    pid: host\n"
+			    "    cap_add: [ALL]\n");
+	put("compose.override.yaml", "services:\n  s:\n    pid: !reset null\n");
+	lint_files(fx, "compose.yaml", NULL);
+	assert_true(svc(fx, "s")->pid_host);
+	lint_files(fx, "compose.yaml", "compose.override.yaml", NULL);
+	assert_false(svc(fx, "s")->pid_host);
+	assert_true(svc(fx, "s")->cap_sys_ptrace);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1363,6 +1439,8 @@ int main(void)
 		T(test_alias_bombs_are_cheap),
 		T(test_work_budget),
 		cmocka_unit_test(test_awesome_compose_corpus),
+		T(test_defeaters),
+		T(test_pid_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1205,17 +1205,100 @@ static void test_shared_corpus(void **state)
 	strv_release(&c.failed);
 }
 
+/* hostPath binds the rule knows, hostPID with SYS_PTRACE, runtime sockets, exemptions. */
+static void test_defeaters(void **state)
+{
+	(void)state;
+	struct fx f;
+	lint_ok(&f,
+		"kind: Deployment\n"
+		"metadata:\n"
+		"  name: d\n"
+		"spec:\n"
+		"  template:\n"
+		"    spec:\n"
+		"      volumes:\n"
+		"      - {name: ctrd, hostPath: {path: /run/containerd/containerd.sock, type: "
+		"Socket}}\n"
+		"      - {name: crio, hostPath: {path: /var/run/crio/crio.sock}}\n"
+		"      - {name: root, hostPath: {path: /}}\n"
+		"      - {name: layers, hostPath: {path: /var/lib/containerd}}\n"
+		"      - {name: logs, hostPath: {path: /var/log}}\n"
+		"      containers:\n"
+		"      - name: ctrd\n"
+		"        securityContext: {readOnlyRootFilesystem: true}\n"
+		"        volumeMounts: [{name: ctrd, mountPath: /s, readOnly: true}]\n"
+		"      - name: crio\n"
+		"        securityContext: {readOnlyRootFilesystem: true}\n"
+		"        volumeMounts: [{name: crio, mountPath: /s}]\n"
+		"      - name: hostfs\n"
+		"        securityContext: {readOnlyRootFilesystem: true}\n"
+		"        volumeMounts: [{name: root, mountPath: /host}]\n"
+		"      - name: layers-ro\n"
+		"        securityContext: {readOnlyRootFilesystem: true}\n"
+		"        volumeMounts: [{name: layers, mountPath: /l, readOnly: true}]\n"
+		"      - name: layers-rw\n"
+		"        securityContext: {readOnlyRootFilesystem: true}\n"
+		"        volumeMounts: [{name: layers, mountPath: /l}]\n"
+		"      - name: logs\n"
+		"        securityContext: {readOnlyRootFilesystem: true}\n"
+		"        volumeMounts: [{name: logs, mountPath: /logs}]\n"
+		"---\n"
+		"kind: Pod\n"
+		"metadata:\n"
+		"  name: debug\n"
+		"  annotations: {rootlock.io/exempt: \"agent=node agent, reads /proc (OPS-9)\"}\n"
+		"spec:\n"
+		"  hostPID: true\n"
+		"  containers:\n"
+		"  - name: tracer\n"
+		"    securityContext:\n"
+		"      readOnlyRootFilesystem: true\n"
+		"      capabilities: {add: [SYS_PTRACE]}\n"
+		"  - name: plain\n"
+		"    securityContext: {readOnlyRootFilesystem: true}\n"
+		"  - name: agent\n"
+		"    securityContext:\n"
+		"      readOnlyRootFilesystem: true\n"
+		"      capabilities: {add: [SYS_PTRACE]}\n");
+	assert_int_equal(judge(get(&f, "Deployment/d", "ctrd")), VERDICT_WARN);
+	assert_int_equal(judge(get(&f, "Deployment/d", "crio")), VERDICT_WARN);
+	assert_int_equal(judge(get(&f, "Deployment/d", "hostfs")), VERDICT_WARN);
+	assert_int_equal(judge(get(&f, "Deployment/d", "layers-ro")), VERDICT_PASS);
+	assert_int_equal(judge(get(&f, "Deployment/d", "layers-rw")), VERDICT_WARN);
+	assert_int_equal(judge(get(&f, "Deployment/d", "logs")), VERDICT_PASS);
+	const struct workload *w = get(&f, "Pod/debug", "tracer");
+	assert_true(w->pid_host && w->cap_sys_ptrace);
+	assert_int_equal(judge(w), VERDICT_WARN);
+	struct judgement j;
+	rule_judge(w, NULL, &j);
+	assert_non_null(strstr(j.remediation, "set `hostPID: false`"));
+	judgement_release(&j);
+	assert_int_equal(judge(get(&f, "Pod/debug", "plain")), VERDICT_PASS);
+	assert_int_equal(judge(get(&f, "Pod/debug", "agent")), VERDICT_EXEMPT);
+	fx_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pod_positions),	cmocka_unit_test(test_kinds),
-		cmocka_unit_test(test_cronjob),		cmocka_unit_test(test_init_and_ephemeral),
-		cmocka_unit_test(test_pod_level_field), cmocka_unit_test(test_privileges),
-		cmocka_unit_test(test_mounts),		cmocka_unit_test(test_size_limits),
-		cmocka_unit_test(test_exemptions),	cmocka_unit_test(test_list_yaml),
-		cmocka_unit_test(test_list_json),	cmocka_unit_test(test_anchors_and_merges),
-		cmocka_unit_test(test_alias_cycles),	cmocka_unit_test(test_bad_types),
-		cmocka_unit_test(test_empty),		cmocka_unit_test(test_alias_blowup),
+		cmocka_unit_test(test_pod_positions),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_cronjob),
+		cmocka_unit_test(test_init_and_ephemeral),
+		cmocka_unit_test(test_pod_level_field),
+		cmocka_unit_test(test_privileges),
+		cmocka_unit_test(test_mounts),
+		cmocka_unit_test(test_defeaters),
+		cmocka_unit_test(test_size_limits),
+		cmocka_unit_test(test_exemptions),
+		cmocka_unit_test(test_list_yaml),
+		cmocka_unit_test(test_list_json),
+		cmocka_unit_test(test_anchors_and_merges),
+		cmocka_unit_test(test_alias_cycles),
+		cmocka_unit_test(test_bad_types),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_alias_blowup),
 		cmocka_unit_test(test_shared_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -802,6 +802,52 @@ static void test_unreadable(void **state)
 	chmod(d, 0700);
 }
 
+/* Volume=, PodmanArgs= binds and --pid, AddCapability=: the defeaters the rule knows. */
+static void test_defeaters(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *lines;
+		enum verdict v;
+	} cases[] = {
+		{"Volume=/run/podman/podman.sock:/run/podman/podman.sock:ro\n", VERDICT_WARN},
+		{"Volume=%t/podman/podman.sock:/sock\n",
+		 VERDICT_WARN}, /* %t: /run or /run/user/UID */
+		{"Volume=/run/user/1000/podman/podman.sock:/sock:ro\n", VERDICT_WARN},
+		{"Volume=/var/lib/containers/storage:/s\n", VERDICT_WARN},
+		{"Volume=/var/lib/containers/storage:/s:ro\n", VERDICT_PASS},
+		{"Volume=/var/lib/containers/storage/overlay:/s:z\n", VERDICT_WARN},
+		{"Volume=/:/host\n", VERDICT_WARN},
+		{"Volume=/srv/www:/www\n", VERDICT_PASS},
+		{"PodmanArgs=-v /var/run/docker.sock:/d.sock:ro\n", VERDICT_WARN},
+		{"PodmanArgs=--mount type=bind,src=/run/containerd/containerd.sock,dst=/c\n",
+		 VERDICT_WARN},
+		{"PodmanArgs=--pid=host --cap-add=SYS_PTRACE\n", VERDICT_WARN},
+		{"PodmanArgs=--pid host\nAddCapability=CAP_SYS_PTRACE\n", VERDICT_WARN},
+		{"PodmanArgs=--pid host\n", VERDICT_PASS},
+		{"PodmanArgs=--pid host --pid private\nAddCapability=SYS_PTRACE\n", VERDICT_PASS},
+		{"AddCapability=SYS_PTRACE\n", VERDICT_PASS},
+		{"Volume=/var/run/docker.sock:/var/run/docker.sock\n"
+		 "Label=rootlock.exempt=\"monitoring agent (OPS-7)\"\n",
+		 VERDICT_EXEMPT},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_free_ char *text =
+			xasprintf("[Container]\nImage=agent\nReadOnly=true\n%s", cases[i].lines);
+		const struct workload *w = lint_text(f, text);
+		enum verdict v = judge(w);
+		if (v != cases[i].v)
+			fail_msg("%s: %s, expected %s", cases[i].lines, verdict_name(v),
+				 verdict_name(cases[i].v));
+	}
+	const struct workload *w =
+		lint_text(f, "[Container]\nImage=a\nReadOnly=true\nVolume=/:/host\n");
+	struct judgement j;
+	rule_judge(w, NULL, &j);
+	assert_non_null(strstr(j.remediation, "remove the `Volume=`"));
+	judgement_release(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -832,6 +878,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_container_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defeaters, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -543,6 +543,235 @@ static void test_describe_mounts(void **state)
 	workload_release(&w);
 }
 
+static void add_bind(struct workload *w, const char *source, const char *target, bool writable)
+{
+	struct mount m = {.kind = MOUNT_BIND,
+			  .source = (char *)source,
+			  .target = (char *)target,
+			  .writable = writable};
+	workload_add_mount(w, &m);
+}
+
+/* Judge a read-only container with one bind; the verdict. */
+static enum verdict judge_bind(const char *source, bool writable, const char *data_root,
+			       const char *socket, struct judgement *j)
+{
+	struct workload w;
+	make(&w, "agent", "vendor/agent:1", true);
+	add_bind(&w, source, "/mnt/x", writable);
+	w.engine_data_root = data_root ? xstrdup(data_root) : NULL;
+	w.engine_socket = socket ? xstrdup(socket) : NULL;
+	rule_judge(&w, NULL, j);
+	workload_release(&w);
+	return j->verdict;
+}
+
+static void test_defeater_host_root(void **state)
+{
+	struct judgement j;
+	assert_int_equal(judge_bind("/", true, NULL, NULL, &j), VERDICT_WARN);
+	expect_reason(&j, "the host's / is bound writable at /mnt/x");
+	expect_remedy(&j, "Recreate it without the bind of / (-v or --mount).");
+	judgement_release(&j);
+	/* Read-only /: no writing, but the sockets under /run are reachable. */
+	assert_int_equal(judge_bind("/", false, NULL, NULL, &j), VERDICT_WARN);
+	expect_reason(&j, "/, which holds the engine's socket /run/docker.sock, is bound at "
+			  "/mnt/x (read-only does not help)");
+	judgement_release(&j);
+	assert_int_equal(judge_bind("//./", true, NULL, NULL, &j), VERDICT_WARN);
+	judgement_release(&j);
+}
+
+static void test_defeater_data_root(void **state)
+{
+	struct judgement j;
+	const char *root = "/srv/engine/data";
+	assert_int_equal(judge_bind("/srv/engine/data/", true, root, NULL, &j), VERDICT_WARN);
+	expect_reason(&j, "the engine's data root /srv/engine/data/ is bound writable");
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/srv", true, root, NULL, &j), VERDICT_WARN);
+	expect_reason(&j, "/srv, which holds the engine's data root /srv/engine/data, is bound");
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/srv/engine/data/overlay2/abc/diff", true, root, NULL, &j),
+			 VERDICT_WARN);
+	expect_reason(&j, "where the engine keeps container layers");
+	judgement_release(&j);
+	/* The usual roots count even when the engine did not say. */
+	assert_int_equal(judge_bind("/var/lib/docker", true, NULL, NULL, &j), VERDICT_WARN);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/var/lib/containers/storage/overlay", true, NULL, NULL, &j),
+			 VERDICT_WARN);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/home/ann/.local/share/docker", true, NULL, NULL, &j),
+			 VERDICT_WARN);
+	judgement_release(&j);
+	/* Read-only, volumes, a sibling, a lookalike: nothing to write layers with. */
+	assert_int_equal(judge_bind("/srv/engine/data", false, root, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/srv/engine/data/volumes/v/_data", true, root, NULL, &j),
+			 VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/srv/engine/database", true, root, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/srv/other", true, root, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/var/lib/dockerd", true, NULL, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	/* Told the engine's own root, the usual ones are another engine's layers. */
+	assert_int_equal(judge_bind("/var/lib/docker", true, root, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	/* A home directory holds a rootless data root only when the engine says so. */
+	assert_int_equal(judge_bind("/home/ann", true, NULL, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/home/ann", true, "/home/ann/.local/share/docker", NULL, &j),
+			 VERDICT_WARN);
+	expect_reason(&j, "/home/ann, which holds the engine's data root "
+			  "/home/ann/.local/share/docker, is bound writable");
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/home/ann/.local/share/containers/storage/overlay/x", true,
+				    NULL, NULL, &j),
+			 VERDICT_WARN);
+	judgement_release(&j);
+}
+
+static void test_defeater_sockets(void **state)
+{
+	static const char *const socks[] = {
+		"/var/run/docker.sock",
+		"/run/docker.sock",
+		"/run/podman/podman.sock",
+		"/run/containerd/containerd.sock",
+		"/var/run/crio/crio.sock",
+		"/run/user/1000/podman/podman.sock",
+		"/run/user/1000/docker.sock",
+		"/var/run",
+		"/run/containerd",
+		"/srv/engine/docker.sock",
+	};
+	for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		for (int rw = 0; rw < 2; rw++) {
+			struct judgement j;
+			enum verdict v =
+				judge_bind(socks[i], rw, NULL, "/srv/engine/docker.sock", &j);
+			if (v != VERDICT_WARN)
+				fail_msg("%s (%s): %s", socks[i], rw ? "rw" : "ro",
+					 verdict_name(v));
+			expect_reason(&j, "privileged container that rewrites this one's layers");
+			expect_remedy(&j, socks[i]);
+			judgement_release(&j);
+		}
+	}
+	struct judgement j;
+	judge_bind("/var/run/docker.sock", false, NULL, NULL, &j);
+	expect_reason(&j, "the engine's socket /var/run/docker.sock is bound at /mnt/x "
+			  "(read-only does not help)");
+	judgement_release(&j);
+	/* Another engine's socket elsewhere is unknown; a plain file under /run is not one. */
+	assert_int_equal(judge_bind("/srv/engine/docker.sock", false, NULL, NULL, &j),
+			 VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/run/nginx.pid", true, NULL, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+	assert_int_equal(judge_bind("/run/user/1000/bus", true, NULL, NULL, &j), VERDICT_PASS);
+	judgement_release(&j);
+}
+
+static void test_defeater_words_per_source(void **state)
+{
+	struct workload w;
+	struct judgement j;
+	make(&w, "web", "nginx", true);
+	add_bind(&w, "/var/run/docker.sock", "/var/run/docker.sock", false);
+	w.origin.kind = "compose";
+	w.origin.file = xstrdup("compose.yaml");
+	w.origin.workload = xstrdup("web");
+	rule_judge(&w, NULL, &j);
+	expect_remedy(&j, "In compose.yaml, service \"web\": remove the `volumes:` entry that "
+			  "binds /var/run/docker.sock.");
+	judgement_release(&j);
+	w.origin.kind = "kubernetes";
+	w.origin.container = xstrdup("web");
+	rule_judge(&w, NULL, &j);
+	expect_remedy(&j, "remove the hostPath volume /var/run/docker.sock.");
+	judgement_release(&j);
+	w.origin.kind = "quadlet";
+	rule_judge(&w, NULL, &j);
+	expect_remedy(&j, "remove the `Volume=`");
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+static void test_defeater_pid_host_ptrace(void **state)
+{
+	struct workload w;
+	struct judgement j;
+	make(&w, "debugger", "tools", true);
+	w.pid_host = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	judgement_release(&j);
+	w.cap_sys_ptrace = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	expect_reason(&j, "/proc/PID/root of a host process reaches the host's filesystem");
+	expect_remedy(&j, "Recreate it without --pid host, or without --cap-add SYS_PTRACE");
+	judgement_release(&j);
+	w.pid_host = false;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	judgement_release(&j);
+	workload_release(&w);
+	assert_true(cap_grants_sys_ptrace("sys_ptrace"));
+	assert_true(cap_grants_sys_ptrace("CAP_SYS_PTRACE"));
+	assert_true(cap_grants_sys_ptrace("all"));
+	assert_false(cap_grants_sys_ptrace("SYS_ADMIN"));
+}
+
+static void test_defeater_privileged_exec(void **state)
+{
+	struct workload w;
+	struct judgement j;
+	make(&w, "web", "nginx", true);
+	w.privileged_exec =
+		xstrdup("4f1c2e0d9b8a77665544332211000aaabbbcccdddeeefff000111222333444");
+	/* The engine's default seccomp profile still forbids mount to the exec. */
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_PASS);
+	judgement_release(&j);
+	w.seccomp_unconfined = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	expect_reason(&j, "a privileged exec session (4f1c2e0d9b8a) runs in it");
+	expect_reason(&j, "with no seccomp profile nothing forbids `mount -o remount,rw /`");
+	expect_remedy(&j, "End the privileged exec session 4f1c2e0d9b8a");
+	judgement_release(&j);
+	w.seccomp_unconfined = false;
+	w.seccomp_custom = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	expect_reason(&j, "with its own seccomp profile");
+	judgement_release(&j);
+	workload_release(&w);
+}
+
+/* A monitoring agent that needs the socket is a legitimate exemption, with its reason. */
+static void test_defeater_exempt(void **state)
+{
+	struct workload w;
+	struct judgement j;
+	make(&w, "monitor", "vendor/agent:1", true);
+	add_bind(&w, "/var/run/docker.sock", "/var/run/docker.sock", false);
+	w.has_exempt_label = true;
+	w.exempt_reason = xstrdup("monitoring agent, reads container stats (OPS-7)");
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_EXEMPT);
+	assert_string_equal(j.exempt_reason, "monitoring agent, reads container stats (OPS-7)");
+	expect_reason(&j, "the engine's socket /var/run/docker.sock is bound");
+	assert_true(rule_has_defeaters(&w));
+	judgement_release(&j);
+	workload_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +794,13 @@ int main(void)
 		cmocka_unit_test(test_unconfined_notes_only_when_readonly),
 		cmocka_unit_test(test_verdict_names),
 		cmocka_unit_test(test_describe_mounts),
+		cmocka_unit_test(test_defeater_host_root),
+		cmocka_unit_test(test_defeater_data_root),
+		cmocka_unit_test(test_defeater_sockets),
+		cmocka_unit_test(test_defeater_words_per_source),
+		cmocka_unit_test(test_defeater_pid_host_ptrace),
+		cmocka_unit_test(test_defeater_privileged_exec),
+		cmocka_unit_test(test_defeater_exempt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
