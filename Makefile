@@ -50,6 +50,7 @@ bench: build
 	@bench/servers $(BUILD)/rootlock $(BENCH_SOCKETS)
 	@bench/authz $(BUILD)/rootlock
 	@bench/fix $(BUILD)
+	@bench/watch $(BUILD)/rootlock
 
 fuzz: build-fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_BUILD)

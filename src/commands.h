@@ -8,6 +8,7 @@ int cmd_fix(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_try(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Print "rootlock: <msg>" on stderr, made safe for a terminal. */
 void report_error(const char *cmd, const char *msg);

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{"plan", cmd_plan,
 	 "work out the tmpfs mounts and volumes a container needs to run read-only"},
 	{"try", cmd_try, "prove a plan in a read-only clone, amending it from the clone's logs"},
+	{"watch", cmd_watch, "judge every container the moment it appears; Prometheus metrics"},
 };
 
 void report_error(const char *cmd, const char *msg)

@@ -15,7 +15,10 @@ struct engine {
 	CURL *curl; /* one keep-alive connection for sequential requests */
 	char api_version[16];
 	char *server_version;
-	bool podman; /* Podman's Docker-compatible API, as /version said */
+	bool podman;	     /* Podman's Docker-compatible API, as /version said */
+	engine_tick_fn tick; /* engine_get_stream_ticking(): asked while a stream is open */
+	void *tick_data;
+	bool tick_stopped;
 };
 
 /* Where an answer goes: in memory (capped) or to a caller's sink. */
@@ -149,6 +152,17 @@ void engine_set_timeout(struct engine *e, long timeout_ms)
 	e->opt.timeout_ms = timeout_ms;
 }
 
+static int xferinfo(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		    curl_off_t ulnow)
+{
+	struct engine *e = userdata;
+	if (!e->tick(e->tick_data)) {
+		e->tick_stopped = true;
+		return 1;
+	}
+	return 0;
+}
+
 static void setup_handle(struct engine *e, CURL *h, const char *url, struct body *b)
 {
 	curl_easy_reset(h);
@@ -166,6 +180,11 @@ static void setup_handle(struct engine *e, CURL *h, const char *url, struct body
 	}
 	if (e->ep.unix_path)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->ep.unix_path);
+	if (e->tick && h == e->curl) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, e);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (e->ep.tls) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, e->ep.tls_verify ? 1L : 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, e->ep.tls_verify ? 2L : 0L);
@@ -395,6 +414,21 @@ int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, v
 	return engine_call_stream(e, "GET", path, NULL, sink, userdata, err);
 }
 
+int engine_get_stream_ticking(struct engine *e, const char *path, engine_sink_fn sink,
+			      engine_tick_fn tick, void *userdata, struct rl_error *err)
+{
+	e->tick = tick;
+	e->tick_data = userdata;
+	e->tick_stopped = false;
+	int r = engine_call_stream(e, "GET", path, NULL, sink, userdata, err);
+	e->tick = NULL;
+	if (e->tick_stopped) {
+		rl_error_clear(err);
+		return 0;
+	}
+	return r;
+}
+
 struct header_want {
 	const char *name;
 	char *value;
@@ -484,8 +518,10 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 		return r;
 	const char *server_api = json_string_value(json_object_get(v, "ApiVersion"));
 	const char *version = json_string_value(json_object_get(v, "Version"));
-	if (version)
-		e->server_version = xstrdup(version);
+	/* Negotiated again (watch, after the engine restarted): what it says now. */
+	free(e->server_version);
+	e->server_version = version ? xstrdup(version) : NULL;
+	e->podman = false;
 	/* Podman names itself in Components ("Podman Engine"); Docker says "Engine". */
 	json_t *component;
 	size_t i;
@@ -509,8 +545,10 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 		json_decref(v);
 		return RL_EENGINE;
 	}
-	if (api_version_cmp(server_api, ENGINE_CLIENT_API_VERSION) < 0)
-		snprintf(e->api_version, sizeof(e->api_version), "%s", server_api);
+	snprintf(e->api_version, sizeof(e->api_version), "%s",
+		 api_version_cmp(server_api, ENGINE_CLIENT_API_VERSION) < 0
+			 ? server_api
+			 : ENGINE_CLIENT_API_VERSION);
 	json_decref(v);
 	return 0;
 }

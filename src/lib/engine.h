@@ -67,6 +67,16 @@ int engine_get_stream(struct engine *e, const char *path, engine_sink_fn sink, v
 		      struct rl_error *err);
 
 /*
+ * The same, for an answer with no end (GET /events): tick is called about
+ * once a second at least, also while nothing arrives, and returns false to
+ * end the stream, which then returns 0. No per-request timeout applies to it
+ * when the engine's is 0 (engine_set_timeout()).
+ */
+typedef bool (*engine_tick_fn)(void *userdata);
+int engine_get_stream_ticking(struct engine *e, const char *path, engine_sink_fn sink,
+			      engine_tick_fn tick, void *userdata, struct rl_error *err);
+
+/*
  * HEAD a versioned path: *value gets the answer's header `name` (owned; NULL
  * when absent). RL_ENOTFOUND for a 404. Reads only, like a GET.
  */

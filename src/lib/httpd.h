@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "error.h"
+#include "util.h"
+
+/*
+ * A small HTTP server (libmicrohttpd) for the commands that answer
+ * requests: watch's metrics now; authz's plugin protocol is meant to move
+ * here. The handler runs on the server's threads and must be thread-safe.
+ */
+
+struct httpd;
+
+struct httpd_request {
+	const char *method;
+	const char *url;  /* the path, without the query string */
+	const char *body; /* NUL-terminated; empty when there is none */
+	size_t body_len;
+	bool body_too_big; /* past max_body: the body is dropped, not kept */
+};
+
+struct httpd_response {
+	unsigned status;	  /* default 200 */
+	const char *content_type; /* static; default text/plain; charset=utf-8 */
+	char *body;		  /* owned: the server frees it; NULL for none */
+	size_t len;
+};
+
+typedef void (*httpd_handler_fn)(const struct httpd_request *req, struct httpd_response *resp,
+				 void *userdata);
+
+struct httpd_options {
+	size_t max_body;	  /* a larger request body is dropped (default 64 KiB) */
+	unsigned threads;	  /* default 1 */
+	unsigned timeout_s;	  /* idle connections are closed after (default 60) */
+	unsigned max_connections; /* default 64 */
+};
+
+/*
+ * Listen on addr: "unix:PATH" (a socket of mode 0660; a stale one left by a
+ * crash is replaced, a live one is not), or "HOST:PORT" ("127.0.0.1:9100",
+ * "[::1]:9100", ":9100" for every address; port 0 picks a free one).
+ */
+int httpd_start(const char *addr, const struct httpd_options *opt, httpd_handler_fn handler,
+		void *userdata, struct httpd **ret, struct rl_error *err);
+/* Where it listens: "unix:PATH" or "HOST:PORT" with the port bound (borrowed). */
+const char *httpd_address(const struct httpd *h);
+/* Stop answering; the unix socket is removed if it is still ours. */
+void httpd_stop(struct httpd *h);
