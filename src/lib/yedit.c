@@ -864,11 +864,20 @@ static const struct yenode *explicit_key(const struct yedit *ye, const struct ye
 {
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct yenode *k = map->kids[i];
-		size_t at = k->start;
-		while (at > 0 && (ye->text[at - 1] == ' ' || ye->text[at - 1] == '\t'))
-			at--;
-		if (k->kind != YE_SCALAR || (at > 0 && ye->text[at - 1] == '?'))
+		if (k->kind != YE_SCALAR)
 			return k;
+		/* What lies before the key since the last value: blanks, comments, or a "?". */
+		size_t from = i ? map->kids[i - 1]->end : map->start;
+		bool comment = false;
+		for (size_t at = from; at < k->start; at++) {
+			char c = ye->text[at];
+			if (c == '\n')
+				comment = false;
+			else if (c == '#')
+				comment = true;
+			else if (c == '?' && !comment)
+				return k;
+		}
 	}
 	return NULL;
 }

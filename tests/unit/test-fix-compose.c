@@ -449,6 +449,8 @@ static void test_errors(void **state)
 		FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:4: service \"web\" comes whole through a merge key from &all (line "
 		"1)");
+	fix_bad("services:\n  ?\n    db\n  : {}\n", "web", FIX_COMPOSE_CREATE_SERVICE,
+		"compose.yaml:3: an explicit (?) or non-scalar key");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
 }
