@@ -994,7 +994,12 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 			emit_block_seq(&e, f.node, col + ye->seq_indent);
 		queue(ye, line_after(ye, value->end), 0, strbuf_detach(&sb), true, map->depth + 1);
 	} else {
-		if (empty && !map->flow)
+		/* A flow key may stand alone ({a}): its value needs the colon too. */
+		bool colon = value->start > key->end &&
+			     memchr(ye->text + key->end, ':', value->start - key->end);
+		if (empty && map->flow && !colon)
+			strbuf_addstr(&sb, ": ");
+		else if (empty && !map->flow)
 			strbuf_addch(&sb, ' ');
 		if (map->flow || !fragment_is_scalar(&f))
 			emit_flow(&e, f.node, false);

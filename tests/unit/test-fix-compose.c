@@ -387,6 +387,11 @@ static void test_flow_service(void **state)
 		    "/tmp], volumes: [\"web-var-cache-nginx:/var/cache/nginx\"]}\n"
 		    "volumes:\n  web-var-cache-nginx:\n",
 		    4));
+	/* A flow key without a value: the service gets both. */
+	free(fix_ok("{\"services\": {\"web\"}}", "web", &tmp_plan, 0,
+		    "{\"services\": {\"web\": {\"read_only\": true, \"tmpfs\": "
+		    "[\"/tmp:size=64m\"]}}}",
+		    2));
 	free(fix_ok("{\"services\": {\"web\": {\"image\": \"x\"}}}\n", "web", &web_plan, 0,
 		    "{\"services\": {\"web\": {\"image\": \"x\", \"read_only\": true, \"tmpfs\": "
 		    "[\"/run:mode=0755,uid=101\", \"/tmp\"], \"volumes\": "
