@@ -997,6 +997,15 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 		/* A flow key may stand alone ({a}): its value needs the colon too. */
 		bool colon = value->start > key->end &&
 			     memchr(ye->text + key->end, ':', value->start - key->end);
+		if (empty && map->flow && !colon &&
+		    memchr(ye->text + key->start, '\n', key->end - key->start)) {
+			/* "key: value" is a one-line affair: a key over lines stands alone only. */
+			strbuf_release(&sb);
+			fragment_release(&f);
+			return rl_error_set(err, RL_EPARSE,
+					    "%s:%d: a key over several lines cannot take a value",
+					    ye->filename, key->line);
+		}
 		if (empty && map->flow && !colon)
 			strbuf_addstr(&sb, ": ");
 		else if (empty && !map->flow)
