@@ -456,6 +456,8 @@ static void test_errors(void **state)
 		"1)");
 	fix_bad("services:\n  ?\n    db\n  : {}\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:3: an explicit (?) or non-scalar key");
+	fix_bad("x: &top\n  services:\n    web:\n      image: a\n<<: *top\n", "web", 0,
+		"compose.yaml:1: the top-level services comes through a merge key from &top");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
 }
