@@ -1237,9 +1237,10 @@ int yedit_append(struct yedit *ye, struct yenode *map, const char *path, const c
 					 ye->filename, v->line, keys[nk - 1], v->anchor);
 		else
 			r = yedit_seq_append(ye, v, items, n, err);
-	} else if (v->kind == YE_SCALAR && !v->block &&
-		   !memchr(ye->text + v->start, '\n', v->end - v->start)) {
-		/* A single scalar becomes a list that keeps it first. */
+	} else if (v->kind == YE_SCALAR && !v->block && !v->tag && !v->anchor &&
+		   !memchr(ye->text + yenode_get_key(last, keys[nk - 1])->start, '\n',
+			   v->end - yenode_get_key(last, keys[nk - 1])->start)) {
+		/* "key: value" on one line, untagged: it becomes a list that keeps it first. */
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_add(&sb, ye->text + v->start, v->end - v->start);
 		strbuf_addch(&sb, '\n');

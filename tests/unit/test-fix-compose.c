@@ -458,6 +458,8 @@ static void test_errors(void **state)
 		"compose.yaml:3: an explicit (?) or non-scalar key");
 	fix_bad("x: &top\n  services:\n    web:\n      image: a\n<<: *top\n", "web", 0,
 		"compose.yaml:1: the top-level services comes through a merge key from &top");
+	fix_bad("services:\n  web:\n    tmpfs:\n      !!str /run\n", "web", 0,
+		"compose.yaml:4: tmpfs is not a list");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
 }
