@@ -412,6 +412,18 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	if ((r = twice(ye, root, "key", "services", err)) < 0 ||
 	    (r = twice(ye, root, "key", "volumes", err)) < 0)
 		return r;
+	/* A top-level key of its own would shadow the one a merge key brings in. */
+	static const char *const top[] = {"services", "volumes"};
+	for (size_t i = 0; i < ARRAY_SIZE(top); i++) {
+		const struct yenode *via = NULL;
+		if (!yenode_get(root, top[i]) && yenode_get_merged(root, top[i], &via))
+			return rl_error_set(
+				err, RL_EPARSE,
+				"%s:%d: the top-level %s comes through a merge key from "
+				"&%s: rootlock cannot write it in place",
+				file, via ? via->line : root->line, top[i],
+				via && via->anchor ? via->anchor : "?");
+	}
 	struct yenode *services = yenode_get(root, "services");
 	int services_line = services ? yenode_get_key(root, "services")->line : 0;
 	if (services && services->kind == YE_ALIAS)

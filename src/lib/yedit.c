@@ -864,11 +864,20 @@ static const struct yenode *explicit_key(const struct yedit *ye, const struct ye
 {
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct yenode *k = map->kids[i];
-		size_t at = k->start;
-		while (at > 0 && (ye->text[at - 1] == ' ' || ye->text[at - 1] == '\t'))
-			at--;
-		if (k->kind != YE_SCALAR || (at > 0 && ye->text[at - 1] == '?'))
+		if (k->kind != YE_SCALAR)
 			return k;
+		/* What lies before the key since the last value: blanks, comments, or a "?". */
+		size_t from = i ? map->kids[i - 1]->end : map->start;
+		bool comment = false;
+		for (size_t at = from; at < k->start; at++) {
+			char c = ye->text[at];
+			if (c == '\n')
+				comment = false;
+			else if (c == '#')
+				comment = true;
+			else if (c == '?' && !comment)
+				return k;
+		}
 	}
 	return NULL;
 }
@@ -985,7 +994,21 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 			emit_block_seq(&e, f.node, col + ye->seq_indent);
 		queue(ye, line_after(ye, value->end), 0, strbuf_detach(&sb), true, map->depth + 1);
 	} else {
-		if (empty && !map->flow)
+		/* A flow key may stand alone ({a}): its value needs the colon too. */
+		bool colon = value->start > key->end &&
+			     memchr(ye->text + key->end, ':', value->start - key->end);
+		if (empty && map->flow && !colon &&
+		    memchr(ye->text + key->start, '\n', key->end - key->start)) {
+			/* "key: value" is a one-line affair: a key over lines stands alone only. */
+			strbuf_release(&sb);
+			fragment_release(&f);
+			return rl_error_set(err, RL_EPARSE,
+					    "%s:%d: a key over several lines cannot take a value",
+					    ye->filename, key->line);
+		}
+		if (empty && map->flow && !colon)
+			strbuf_addstr(&sb, ": ");
+		else if (empty && !map->flow)
 			strbuf_addch(&sb, ' ');
 		if (map->flow || !fragment_is_scalar(&f))
 			emit_flow(&e, f.node, false);
@@ -1214,9 +1237,10 @@ int yedit_append(struct yedit *ye, struct yenode *map, const char *path, const c
 					 ye->filename, v->line, keys[nk - 1], v->anchor);
 		else
 			r = yedit_seq_append(ye, v, items, n, err);
-	} else if (v->kind == YE_SCALAR && !v->block &&
-		   !memchr(ye->text + v->start, '\n', v->end - v->start)) {
-		/* A single scalar becomes a list that keeps it first. */
+	} else if (v->kind == YE_SCALAR && !v->block && !v->tag && !v->anchor &&
+		   !memchr(ye->text + yenode_get_key(last, keys[nk - 1])->start, '\n',
+			   v->end - yenode_get_key(last, keys[nk - 1])->start)) {
+		/* "key: value" on one line, untagged: it becomes a list that keeps it first. */
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_add(&sb, ye->text + v->start, v->end - v->start);
 		strbuf_addch(&sb, '\n');

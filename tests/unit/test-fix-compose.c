@@ -387,6 +387,11 @@ static void test_flow_service(void **state)
 		    "/tmp], volumes: [\"web-var-cache-nginx:/var/cache/nginx\"]}\n"
 		    "volumes:\n  web-var-cache-nginx:\n",
 		    4));
+	/* A flow key without a value: the service gets both. */
+	free(fix_ok("{\"services\": {\"web\"}}", "web", &tmp_plan, 0,
+		    "{\"services\": {\"web\": {\"read_only\": true, \"tmpfs\": "
+		    "[\"/tmp:size=64m\"]}}}",
+		    2));
 	free(fix_ok("{\"services\": {\"web\": {\"image\": \"x\"}}}\n", "web", &web_plan, 0,
 		    "{\"services\": {\"web\": {\"image\": \"x\", \"read_only\": true, \"tmpfs\": "
 		    "[\"/run:mode=0755,uid=101\", \"/tmp\"], \"volumes\": "
@@ -449,6 +454,12 @@ static void test_errors(void **state)
 		FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:4: service \"web\" comes whole through a merge key from &all (line "
 		"1)");
+	fix_bad("services:\n  ?\n    db\n  : {}\n", "web", FIX_COMPOSE_CREATE_SERVICE,
+		"compose.yaml:3: an explicit (?) or non-scalar key");
+	fix_bad("x: &top\n  services:\n    web:\n      image: a\n<<: *top\n", "web", 0,
+		"compose.yaml:1: the top-level services comes through a merge key from &top");
+	fix_bad("services:\n  web:\n    tmpfs:\n      !!str /run\n", "web", 0,
+		"compose.yaml:4: tmpfs is not a list");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
 }
