@@ -5,22 +5,14 @@
  * (src/lib/authz-server.c); this file keeps options, messages and exit codes.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "authz-install.h"
 #include "authz-server.h"
 #include "authz.h"
 #include "commands.h"
@@ -148,93 +140,6 @@ static int authz_serve(const struct authz_args *a)
 
 /* ---- install ---- */
 
-/* Paths go into a unit file and a spec file unquoted: keep them plain. */
-static bool plain_path(const char *p)
-{
-	if (!p || p[0] != '/')
-		return false;
-	for (const char *c = p; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == '"' || *c == '\'' || *c == '\\' ||
-		    *c == '%' || *c == '$' || *c == ';' || *c == 0x7f)
-			return false;
-	return true;
-}
-
-static char *unit_text(const char *exe, const struct authz_args *a)
-{
-	_cleanup_free_ char *dir = xstrdup(a->socket);
-	*strrchr(dir, '/') = '\0';
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addstr(&sb,
-		      "# Installed by `rootlock authz install`.\n"
-		      "[Unit]\n"
-		      "Description=rootlock: refuse containers with a writable root filesystem\n"
-		      "Documentation=man:rootlock-authz(1)\n"
-		      "Before=docker.service\n"
-		      "\n"
-		      "[Service]\n"
-		      "Type=simple\n");
-	strbuf_addf(&sb, "ExecStart=%s authz serve --socket %s", exe, a->socket);
-	if (a->policy)
-		strbuf_addf(&sb, " --policy %s", a->policy);
-	strbuf_addstr(&sb, "\nRestart=always\nRestartSec=1\n");
-	/* The socket directory is the only place it writes. */
-	if (str_startswith(dir, "/run/") && dir[5])
-		strbuf_addf(&sb,
-			    "RuntimeDirectory=%s\n"
-			    "RuntimeDirectoryPreserve=yes\n"
-			    "RuntimeDirectoryMode=0700\n",
-			    dir + 5);
-	else
-		strbuf_addf(&sb, "ReadWritePaths=%s\n", dir);
-	strbuf_addstr(&sb, "ProtectSystem=strict\n"
-			   "ProtectHome=yes\n"
-			   "PrivateTmp=yes\n"
-			   "PrivateDevices=yes\n"
-			   "PrivateNetwork=yes\n"
-			   "NoNewPrivileges=yes\n"
-			   "CapabilityBoundingSet=\n"
-			   "ProtectKernelTunables=yes\n"
-			   "ProtectKernelModules=yes\n"
-			   "ProtectKernelLogs=yes\n"
-			   "ProtectControlGroups=yes\n"
-			   "ProtectClock=yes\n"
-			   "ProtectHostname=yes\n"
-			   "RestrictAddressFamilies=AF_UNIX\n"
-			   "RestrictNamespaces=yes\n"
-			   "RestrictRealtime=yes\n"
-			   "RestrictSUIDSGID=yes\n"
-			   "LockPersonality=yes\n"
-			   "MemoryDenyWriteExecute=yes\n"
-			   "SystemCallArchitectures=native\n"
-			   "SystemCallFilter=@system-service\n"
-			   "UMask=0077\n"
-			   "\n"
-			   "[Install]\n"
-			   "WantedBy=docker.service\n");
-	return strbuf_detach(&sb);
-}
-
-/* Write text to dir/name through a temporary file and a rename. */
-static int write_file(const char *dir, const char *name, const char *text, struct rl_error *err)
-{
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return rl_error_set(err, RL_EIO, "cannot create '%s': %s", dir, strerror(errno));
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
-	_cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", dir, name);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return rl_error_set(err, RL_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	bool ok = fputs(text, f) >= 0 && fchmod(fileno(f), 0644) == 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return rl_error_set(err, RL_EIO, "cannot write '%s': %s", path, strerror(e));
-	}
-	return 0;
-}
-
 static int authz_install(const struct authz_args *a)
 {
 	char exe[PATH_MAX];
@@ -244,7 +149,7 @@ static int authz_install(const struct authz_args *a)
 		return RL_EXIT_ERROR;
 	}
 	exe[n] = '\0';
-	if (!plain_path(exe)) {
+	if (!authz_plain_path(exe)) {
 		_cleanup_free_ char *msg = xasprintf(
 			"the rootlock binary '%s' has a path a unit file cannot hold unquoted",
 			exe);
@@ -252,7 +157,7 @@ static int authz_install(const struct authz_args *a)
 		return RL_EXIT_ERROR;
 	}
 	_cleanup_free_ char *spec = xasprintf("unix://%s\n", a->socket);
-	_cleanup_free_ char *unit = unit_text(exe, a);
+	_cleanup_free_ char *unit = authz_unit_text(exe, a->socket, a->policy);
 	const char *entry = "\"authorization-plugins\": [\"" AUTHZ_PLUGIN_NAME "\"]";
 	if (a->print) {
 		printf("# %s/" AUTHZ_PLUGIN_NAME ".spec\n%s\n# %s/" AUTHZ_UNIT_NAME "\n%s\n"
@@ -261,8 +166,8 @@ static int authz_install(const struct authz_args *a)
 		return fflush(stdout) == 0 ? RL_EXIT_CLEAN : RL_EXIT_ERROR;
 	}
 	struct rl_error err = {0};
-	if (write_file(a->spec_dir, AUTHZ_PLUGIN_NAME ".spec", spec, &err) < 0 ||
-	    write_file(a->unit_dir, AUTHZ_UNIT_NAME, unit, &err) < 0) {
+	if (authz_write_file(a->spec_dir, AUTHZ_PLUGIN_NAME ".spec", spec, &err) < 0 ||
+	    authz_write_file(a->unit_dir, AUTHZ_UNIT_NAME, unit, &err) < 0) {
 		report_error("authz", err.msg);
 		return RL_EXIT_ERROR;
 	}
@@ -350,8 +255,8 @@ int cmd_authz(int argc, char **argv)
 		return usage_error("authz", "--socket needs a path");
 	if (serve)
 		return authz_serve(&a);
-	if (!plain_path(a.socket) || !plain_path(a.spec_dir) || !plain_path(a.unit_dir) ||
-	    (a.policy && !plain_path(a.policy)))
+	if (!authz_plain_path(a.socket) || !authz_plain_path(a.spec_dir) ||
+	    !authz_plain_path(a.unit_dir) || (a.policy && !authz_plain_path(a.policy)))
 		return usage_error("authz", "install needs absolute paths without spaces, quotes, "
 					    "'%%', '$', ';' or backslashes");
 	return authz_install(&a);
