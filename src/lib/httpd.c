@@ -23,11 +23,31 @@ struct httpd {
 	struct stat made;
 };
 
-/* One request's body, kept only up to max_body. */
+struct httpd_canned {
+	struct MHD_Response *resp; /* MHD counts who holds it */
+	unsigned status;
+};
+
+/* One request's body, kept only up to max_body; and what to do once answered. */
 struct request {
 	struct strbuf body;
 	bool too_big;
+	httpd_after_fn after;
+	void *after_arg;
 };
+
+/* Declared larger than max_body (or unreadable): refused unread. */
+static bool declared_too_big(struct MHD_Connection *conn, size_t max_body)
+{
+	const char *cl =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!cl)
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long n = strtoull(cl, &end, 10);
+	return errno || end == cl || n > max_body;
+}
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
@@ -36,10 +56,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	struct httpd *h = cls;
 	struct request *req = *con_cls;
 	if (!req) {
-		*con_cls = xcalloc(1, sizeof(*req));
+		req = xcalloc(1, sizeof(*req));
+		req->too_big = declared_too_big(conn, h->opt.max_body);
+		*con_cls = req;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		/* Past the cap the rest is read and dropped, never kept. */
 		if (!req->too_big && req->body.len + *upload_data_size > h->opt.max_body) {
 			req->too_big = true;
 			strbuf_release(&req->body);
@@ -58,6 +81,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	};
 	struct httpd_response resp = {.status = MHD_HTTP_OK};
 	h->handler(&hr, &resp, h->userdata);
+	req->after = resp.after;
+	req->after_arg = resp.after_arg;
+	if (resp.hang_up || resp.canned) {
+		free(resp.body);
+		/* MHD_NO: the client sees a broken connection. */
+		return resp.hang_up
+			       ? MHD_NO
+			       : MHD_queue_response(conn, resp.canned->status, resp.canned->resp);
+	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		resp.body ? resp.len : 0, resp.body ? resp.body : (void *)"",
 		resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -77,15 +109,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct httpd *h = cls;
 	struct request *req = *con_cls;
 	if (!req)
 		return;
+	if (req->after)
+		req->after(req->after_arg, h->userdata);
 	strbuf_release(&req->body);
 	free(req);
 	*con_cls = NULL;
 }
 
-static int listen_unix(const char *path, struct stat *ret_st, struct rl_error *err)
+static int listen_unix(const char *path, bool make_dirs, struct stat *ret_st, struct rl_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (!*path)
@@ -94,6 +129,25 @@ static int listen_unix(const char *path, struct stat *ret_st, struct rl_error *e
 		return rl_error_set(err, RL_EUSAGE, "socket path '%s' is longer than %zu bytes",
 				    path, sizeof(sa.sun_path) - 1);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (make_dirs) {
+		_cleanup_free_ char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			for (char *p = dir + 1;; p++) {
+				if (*p != '/' && *p != '\0')
+					continue;
+				char c = *p;
+				*p = '\0';
+				if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+					return rl_error_set(err, RL_EIO, "cannot create '%s': %s",
+							    dir, strerror(errno));
+				*p = c;
+				if (!c)
+					break;
+			}
+		}
+	}
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return rl_error_set(err, RL_EIO, "socket: %s", strerror(errno));
@@ -210,7 +264,7 @@ int httpd_start(const char *addr, const struct httpd_options *opt, httpd_handler
 		h->opt.max_connections = 64;
 	int fd;
 	if (str_startswith(addr, "unix:")) {
-		fd = listen_unix(addr + 5, &h->made, err);
+		fd = listen_unix(addr + 5, h->opt.make_dirs, &h->made, err);
 		if (fd >= 0) {
 			h->unix_path = xstrdup(addr + 5);
 			h->address = xstrdup(addr);
@@ -224,19 +278,23 @@ int httpd_start(const char *addr, const struct httpd_options *opt, httpd_handler
 	}
 	/* A client that hangs up must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	struct MHD_OptionItem items[8];
+	size_t n = 0;
+	items[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
+	items[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, h->opt.timeout_s, NULL};
+	items[n++] =
+		(struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, h->opt.max_connections, NULL};
+	items[n++] =
+		(struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_done, h};
 	if (h->opt.threads > 1)
-		h->mhd = MHD_start_daemon(
-			flags, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, fd,
-			MHD_OPTION_THREAD_POOL_SIZE, h->opt.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-			h->opt.timeout_s, MHD_OPTION_CONNECTION_LIMIT, h->opt.max_connections,
-			MHD_OPTION_NOTIFY_COMPLETED, request_done, h, MHD_OPTION_END);
-	else
-		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET,
-					  fd, MHD_OPTION_CONNECTION_TIMEOUT, h->opt.timeout_s,
-					  MHD_OPTION_CONNECTION_LIMIT, h->opt.max_connections,
-					  MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
-					  MHD_OPTION_END);
+		items[n++] =
+			(struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, h->opt.threads, NULL};
+	if (h->opt.connection_memory)
+		items[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+						     (intptr_t)h->opt.connection_memory, NULL};
+	items[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+				  handle, h, MHD_OPTION_ARRAY, items, MHD_OPTION_END);
 	if (!h->mhd) {
 		close(fd);
 		rl_error_set(err, RL_EIO, "cannot start the HTTP server on '%s'", addr);
@@ -265,4 +323,31 @@ void httpd_stop(struct httpd *h)
 	free(h->unix_path);
 	free(h->address);
 	free(h);
+}
+
+struct httpd_canned *httpd_canned_new(unsigned status, const char *content_type, const char *body,
+				      size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return NULL;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				    content_type ? content_type : "text/plain; charset=utf-8") !=
+	    MHD_YES) {
+		MHD_destroy_response(r);
+		return NULL;
+	}
+	struct httpd_canned *c = xmalloc(sizeof(*c));
+	c->resp = r;
+	c->status = status;
+	return c;
+}
+
+void httpd_canned_free(struct httpd_canned *c)
+{
+	if (!c)
+		return;
+	MHD_destroy_response(c->resp);
+	free(c);
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "authz-install.h"
 #include "authz.h"
 
 #define IMG "rootlock-test/busybox:latest"
@@ -950,6 +951,27 @@ static void test_exec_privileged(void **state)
 	authz_policy_release(&ex);
 }
 
+/* The unit install writes: the socket directory is the only place it may write. */
+static void test_install_text(void **state)
+{
+	assert_true(authz_plain_path("/run/docker/plugins/rootlock.sock"));
+	const char *bad[] = {NULL,   "",     "relative/x", "/a b", "/a%i",
+			     "/a$x", "/a;b", "/a\\b",	   "/a\"b"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_false(authz_plain_path(bad[i]));
+	_cleanup_free_ char *run =
+		authz_unit_text("/usr/bin/rootlock", "/run/docker/plugins/rootlock.sock", NULL);
+	assert_non_null(strstr(run, "ExecStart=/usr/bin/rootlock authz serve --socket "
+				    "/run/docker/plugins/rootlock.sock\n"));
+	assert_non_null(strstr(run, "RuntimeDirectory=docker/plugins\n"));
+	assert_null(strstr(run, "ReadWritePaths="));
+	_cleanup_free_ char *other =
+		authz_unit_text("/usr/bin/rootlock", "/srv/p/r.sock", "/etc/p.json");
+	assert_non_null(strstr(other, "--socket /srv/p/r.sock --policy /etc/p.json\n"));
+	assert_non_null(strstr(other, "ReadWritePaths=/srv/p\n"));
+	assert_null(strstr(other, "RuntimeDirectory="));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -960,7 +982,7 @@ int main(void)
 		cmocka_unit_test(test_labels),		cmocka_unit_test(test_policy_exemptions),
 		cmocka_unit_test(test_services),	cmocka_unit_test(test_start_old_api),
 		cmocka_unit_test(test_warn_mode),	cmocka_unit_test(test_log_line),
-		cmocka_unit_test(test_policy_parse),
+		cmocka_unit_test(test_policy_parse),	cmocka_unit_test(test_install_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
