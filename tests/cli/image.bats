@@ -64,7 +64,7 @@ healthz() { [ "$(d exec "$1" curl -sf --max-time 5 http://127.0.0.1:9323/healthz
 	run_watcher rlimg-w1
 	wait_until 100 healthz rlimg-w1
 	# What the kernel says of its process: not root, the socket's group, no capability.
-	run d exec rlimg-w1 sh -c 'while read -r k v; do case $k in Uid:|Gid:|Groups:|CapEff:|CapBnd:) echo "$k $v";; esac; done </proc/1/status'
+	run d exec rlimg-w1 sh -c 'while read -r k v; do case $k in Uid:|Gid:|Groups:|CapEff:|CapBnd:|NoNewPrivs:) echo "$k $v";; esac; done </proc/1/status'
 	[ "$status" -eq 0 ]
 	echo "$output"
 	[[ $output == *"Uid: 10001"* ]]
@@ -72,6 +72,7 @@ healthz() { [ "$(d exec "$1" curl -sf --max-time 5 http://127.0.0.1:9323/healthz
 	[[ $output == *"Groups: "*"$EGID"* ]]
 	[[ $output == *"CapEff: 0000000000000000"* ]]
 	[[ $output == *"CapBnd: 0000000000000000"* ]]
+	[[ $output == *"NoNewPrivs: 1"* ]]
 	run d exec rlimg-w1 sh -c ': >/probe'
 	[ "$status" -ne 0 ]
 	[[ $output == *"Read-only file system"* ]]
