@@ -118,3 +118,12 @@ task_has() { task_metrics | grep -qF -- "$1"; }
 	d stack rm rlimg >/dev/null
 	d swarm leave --force >/dev/null
 }
+
+@test "image: deploy/compose.yaml, as Compose v2 reads it, runs the image read-only, non-root in the socket's group, with no capabilities" {
+	use_compose
+	run env ROOTLOCK_DOCKER_SOCK=$ESOCK ROOTLOCK_DOCKER_GID=$EGID \
+		"$COMPOSE" -f "$REPO/deploy/compose.yaml" config --format json
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s' "$output" | jq -c '.services.watch | [.image, .read_only, .user, .group_add, .cap_drop, .security_opt, (.volumes[0] | .source + ":" + .target)]')" = \
+		"[\"rootlock:local\",true,\"10001:10001\",[\"$EGID\"],[\"ALL\"],[\"no-new-privileges:true\"],\"$ESOCK:/var/run/docker.sock\"]" ]
+}
