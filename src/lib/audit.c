@@ -191,6 +191,38 @@ static void audit_engine_facts(struct engine *e, struct audit_set *set)
 	rl_error_clear(&ignored);
 }
 
+/* Inspect each of ids, then what the rule needs besides: exec sessions, engine facts. */
+static int inspect_ids(struct engine *e, const struct strv *ids, audit_progress_fn progress,
+		       void *userdata, struct audit_set *ret, struct rl_error *err)
+{
+	struct audit_set set = {.n = ids->n};
+	set.items = xcalloc(set.n, sizeof(*set.items));
+	char **paths = xcalloc(set.n + 1, sizeof(char *));
+	for (size_t i = 0; i < set.n; i++) {
+		_cleanup_free_ char *id = url_escape(ids->v[i]);
+		paths[i] = xasprintf("/containers/%s/json", id);
+	}
+	struct strv exec_ids = STRV_INIT;
+	struct inspect_state st = {
+		.set = &set, .exec_ids = &exec_ids, .progress = progress, .userdata = userdata};
+	int r = engine_get_many(e, paths, set.n, on_inspected, &st, err);
+	for (size_t i = 0; i < set.n; i++)
+		free(paths[i]);
+	free(paths);
+	if (r == 0)
+		r = audit_exec_sessions(e, &set, &exec_ids, st.exec_owner, err);
+	if (r == 0)
+		audit_engine_facts(e, &set);
+	strv_release(&exec_ids);
+	free(st.exec_owner);
+	if (r < 0) {
+		audit_set_release(&set);
+		return r;
+	}
+	*ret = set;
+	return 0;
+}
+
 int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_fn progress,
 		  void *userdata, struct audit_set *ret, struct rl_error *err)
 {
@@ -210,29 +242,16 @@ int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_
 		return r == RL_EPARSE ? RL_EENGINE : r;
 	}
 
-	struct audit_set set = {.n = ls.ids.n};
-	set.items = xcalloc(set.n, sizeof(*set.items));
-	char **paths = xcalloc(set.n + 1, sizeof(char *));
-	for (size_t i = 0; i < set.n; i++)
-		paths[i] = xasprintf("/containers/%s/json", ls.ids.v[i]);
-	struct strv exec_ids = STRV_INIT;
-	struct inspect_state st = {
-		.set = &set, .exec_ids = &exec_ids, .progress = progress, .userdata = userdata};
-	r = engine_get_many(e, paths, set.n, on_inspected, &st, err);
-	for (size_t i = 0; i < set.n; i++)
-		free(paths[i]);
-	free(paths);
+	r = inspect_ids(e, &ls.ids, progress, userdata, ret, err);
 	strv_release(&ls.ids);
-	if (r == 0)
-		r = audit_exec_sessions(e, &set, &exec_ids, st.exec_owner, err);
-	if (r == 0)
-		audit_engine_facts(e, &set);
-	strv_release(&exec_ids);
-	free(st.exec_owner);
-	if (r < 0) {
-		audit_set_release(&set);
-		return r;
-	}
-	*ret = set;
-	return 0;
+	return r;
+}
+
+int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret, struct rl_error *err)
+{
+	struct strv ids = STRV_INIT;
+	strv_add(&ids, id);
+	int r = inspect_ids(e, &ids, NULL, NULL, ret, err);
+	strv_release(&ids);
+	return r;
 }

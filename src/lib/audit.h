@@ -35,5 +35,13 @@ typedef void (*audit_progress_fn)(size_t done, size_t total, void *userdata);
 
 int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_fn progress,
 		  void *userdata, struct audit_set *ret, struct rl_error *err);
+/*
+ * One container by id, judged from exactly what audit_collect() reads for
+ * each (inspect, exec sessions, the engine's data root and socket): watch
+ * uses it on each event, so both doors see the same defeaters. A container
+ * already removed is one AUDIT_ITEM_GONE item.
+ */
+int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret,
+		      struct rl_error *err);
 void audit_set_release(struct audit_set *set);
 void audit_query_release(struct audit_query *q);

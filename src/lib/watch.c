@@ -348,6 +348,25 @@ static bool followed(const char *action)
 	return false;
 }
 
+/* A container's event: judged from what audit reads for it, defeaters and all. */
+static int judge_container(struct watch *w, const struct engine_event *ev, struct rl_error *err)
+{
+	struct audit_set set = {0};
+	int r = audit_collect_one(w->engine, ev->id, &set, err);
+	if (r < 0)
+		return r; /* the engine is going away: reconnect and reconcile */
+	struct audit_item *item = &set.items[0];
+	if (item->status == AUDIT_ITEM_GONE)
+		/* Removed between the event and the inspect: it is destroyed. */
+		forget(w, ev->id, "destroy", false);
+	else if (item->status == AUDIT_ITEM_ERROR)
+		notice(w, WATCH_NOTICE_ITEM_ERROR, "%s", item->error);
+	else
+		apply(w, &item->w, ev->action, false);
+	audit_set_release(&set);
+	return 0;
+}
+
 int watch_handle_event(struct watch *w, const struct engine_event *ev, struct rl_error *err)
 {
 	pthread_mutex_lock(&w->lock);
@@ -362,28 +381,29 @@ int watch_handle_event(struct watch *w, const struct engine_event *ev, struct rl
 		forget(w, ev->id, ev->action, service);
 		return 0;
 	}
+	if (!service)
+		return judge_container(w, ev, err);
 	_cleanup_free_ char *id = url_escape(ev->id);
-	_cleanup_free_ char *path = xasprintf(service ? "/services/%s" : "/containers/%s/json", id);
+	_cleanup_free_ char *path = xasprintf("/services/%s", id);
 	json_t *answer = NULL;
 	int r = engine_get_json(w->engine, path, &answer, err);
 	if (r == RL_ENOTFOUND) {
-		/* Removed between the event and the inspect: it is destroyed. */
+		/* Removed between the event and the inspect: it is gone. */
 		rl_error_clear(err);
-		forget(w, ev->id, service ? "remove" : "destroy", service);
+		forget(w, ev->id, "remove", true);
 		return 0;
 	}
 	if (r < 0)
 		return r; /* the engine is going away: reconnect and reconcile */
 	struct workload wl;
 	struct rl_error item_err = {0};
-	r = service ? workload_from_service(answer, &wl, &item_err)
-		    : workload_from_inspect(answer, &wl, &item_err);
+	r = workload_from_service(answer, &wl, &item_err);
 	json_decref(answer);
 	if (r < 0) {
 		notice(w, WATCH_NOTICE_ITEM_ERROR, "%s", item_err.msg);
 		return 0;
 	}
-	apply(w, &wl, ev->action, service);
+	apply(w, &wl, ev->action, true);
 	return 0;
 }
 

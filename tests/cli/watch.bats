@@ -109,6 +109,20 @@ teardown_file() {
 	[ "$output" = ok ]
 }
 
+@test "watch: a container that appears with the engine's socket bound is judged as audit judges it: warn" {
+	# The socket the engine listens on, bound read-only into a read-only
+	# container: audit says warn (issue 14); the event path must say the same.
+	d run -d --network none --name rlw-sock --read-only --label rootlock.test=watch \
+		-v "$WATCH_ENGINE/docker.sock:/run/engine.sock:ro" rootlock-test/busybox sleep 600 >/dev/null
+	wait_until 100 has_line rlw-sock '"warn"'
+	local line
+	line=$(line_of rlw-sock '"warn"')
+	[ "$(jq -r .cause <<<"$line")" = create ]
+	[[ $(jq -r '.reasons | join(" ")' <<<"$line") == *"$WATCH_ENGINE/docker.sock"* ]]
+	run "$ROOTLOCK" audit -H "unix://$WATCH_ENGINE/docker.sock" --format json --filter name=rlw-sock
+	[ "$(jq -r '.results[] | select(.name == "rlw-sock") | .verdict' <<<"$output")" = warn ]
+}
+
 @test "watch: a rename shows in the metrics; a removal is reported" {
 	d rename rlw-rw rlw-renamed
 	wait_until 100 metric_has 'name="rlw-renamed"'
