@@ -173,6 +173,41 @@ int endpoint_from_context(const char *dir, const char *name, struct endpoint *ep
 	return r;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int endpoint_context_names(struct strv *ret, struct rl_error *err)
+{
+	_cleanup_free_ char *dir = config_dir();
+	_cleanup_free_ char *meta_dir = xasprintf("%s/contexts/meta", dir);
+	DIR *d = opendir(meta_dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return rl_error_set(err, RL_EIO, "cannot read %s: %s", meta_dir, strerror(errno));
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *path = xasprintf("%s/%s/meta.json", meta_dir, de->d_name);
+		_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+		if (read_file_limited(path, DOCKER_CONFIG_MAX_BYTES, &sb, NULL) < 0)
+			continue;
+		json_t *meta = json_loadb(strbuf_str(&sb), sb.len, 0, NULL);
+		const char *name = json_string_value(json_object_get(meta, "Name"));
+		if (!str_empty(name))
+			strv_add(ret, name);
+		json_decref(meta);
+	}
+	closedir(d);
+	if (ret->n > 1)
+		qsort(ret->v, ret->n, sizeof(*ret->v), compare_names);
+	return 0;
+}
+
 /* TLS from flags and the DOCKER_TLS_VERIFY / DOCKER_CERT_PATH environment. */
 static void apply_tls_settings(const struct endpoint_options *opt, struct endpoint *ep)
 {

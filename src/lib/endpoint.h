@@ -42,6 +42,12 @@ int endpoint_parse_host(const char *host, struct endpoint *ret, struct rl_error 
 /* Find a context's endpoint in a docker config directory. */
 int endpoint_from_context(const char *config_dir, const char *name, struct endpoint *ret,
 			  struct rl_error *err);
+/*
+ * The names of every context stored in the docker config directory
+ * ($DOCKER_CONFIG or ~/.docker), sorted; "default" is not stored, so not
+ * among them. None is not an error.
+ */
+int endpoint_context_names(struct strv *ret, struct rl_error *err);
 /* The current context named in config_dir/config.json, or NULL. */
 char *endpoint_current_context(const char *config_dir);
 void endpoint_release(struct endpoint *ep);

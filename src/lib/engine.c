@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -61,16 +62,21 @@ static void body_reset(struct body *b)
 	rl_error_clear(&b->sink_err);
 }
 
-static int global_init_done;
+/* Once per process, also when several threads open engines at once (audit of many engines). */
+static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
+static bool global_init_ok;
+
+static void global_init(void)
+{
+	global_init_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
 
 int engine_open(struct endpoint *ep, const struct engine_options *opt, struct engine **ret,
 		struct rl_error *err)
 {
-	if (!global_init_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return rl_error_set(err, RL_EIO, "cannot initialise libcurl");
-		global_init_done = 1;
-	}
+	pthread_once(&global_init_once, global_init);
+	if (!global_init_ok)
+		return rl_error_set(err, RL_EIO, "cannot initialise libcurl");
 	struct engine *e = xcalloc(1, sizeof(*e));
 	e->ep = *ep;
 	memset(ep, 0, sizeof(*ep));
