@@ -28,6 +28,11 @@ struct endpoint {
 	char *unix_path; /* set for unix:// */
 	char *base_url;	 /* http://docker or http(s)://h:p */
 	char *context;	 /* the context it came from, if any */
+	/* ssh://[USER@]HOST[:PORT][/PATH]: reached through ssh (ssh-dial.h) */
+	char *ssh_host;
+	char *ssh_user;
+	char *ssh_port;
+	char *ssh_path;
 	bool tls;
 	bool tls_verify;
 	char *tls_ca;

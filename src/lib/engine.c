@@ -10,10 +10,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "ssh-dial.h"
+
 struct engine {
 	struct endpoint ep;
 	struct engine_options opt;
-	CURL *curl; /* one keep-alive connection for sequential requests */
+	CURL *curl;		/* one keep-alive connection for sequential requests */
+	struct ssh_dialer *ssh; /* ssh:// engines: the processes that carry the connections */
 	char api_version[16];
 	char *server_version;
 	bool podman;	     /* Podman's Docker-compatible API, as /version said */
@@ -86,6 +89,8 @@ int engine_open(struct endpoint *ep, const struct engine_options *opt, struct en
 	if (e->opt.parallel < 1)
 		e->opt.parallel = 1;
 	snprintf(e->api_version, sizeof(e->api_version), "%s", ENGINE_CLIENT_API_VERSION);
+	if (e->ep.ssh_host)
+		e->ssh = ssh_dialer_new(&e->ep);
 	e->curl = curl_easy_init();
 	if (!e->curl) {
 		engine_free(e);
@@ -107,6 +112,10 @@ int engine_dup(const struct engine *e, struct engine **ret, struct rl_error *err
 	ep.unix_path = dup_or_null(e->ep.unix_path);
 	ep.base_url = dup_or_null(e->ep.base_url);
 	ep.context = dup_or_null(e->ep.context);
+	ep.ssh_host = dup_or_null(e->ep.ssh_host);
+	ep.ssh_user = dup_or_null(e->ep.ssh_user);
+	ep.ssh_port = dup_or_null(e->ep.ssh_port);
+	ep.ssh_path = dup_or_null(e->ep.ssh_path);
 	ep.tls_ca = dup_or_null(e->ep.tls_ca);
 	ep.tls_cert = dup_or_null(e->ep.tls_cert);
 	ep.tls_key = dup_or_null(e->ep.tls_key);
@@ -125,6 +134,7 @@ void engine_free(struct engine *e)
 		return;
 	if (e->curl)
 		curl_easy_cleanup(e->curl);
+	ssh_dialer_free(e->ssh);
 	endpoint_release(&e->ep);
 	free(e->server_version);
 	free(e);
@@ -186,6 +196,8 @@ static void setup_handle(struct engine *e, CURL *h, const char *url, struct body
 	}
 	if (e->ep.unix_path)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->ep.unix_path);
+	if (e->ssh)
+		ssh_dialer_setup(e->ssh, h);
 	if (e->tick && h == e->curl) {
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo);
 		curl_easy_setopt(h, CURLOPT_XFERINFODATA, e);
@@ -217,6 +229,12 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 			err, RL_EENGINE,
 			"the engine's answer to %s %s is larger than %zu MiB; refusing it", method,
 			path, e->opt.max_body >> 20);
+	/* Over ssh, what ssh said (auth failure, unknown host) is the reason. */
+	const char *ssh_said = e->ssh ? ssh_dialer_error(e->ssh) : "";
+	if (*ssh_said && rc != CURLE_OPERATION_TIMEDOUT) {
+		return rl_error_set(err, RL_EENGINE, "cannot reach the engine at %s over ssh: %s",
+				    host, ssh_said);
+	}
 	long os_errno = 0;
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 	const char *detail = b->errbuf[0] ? b->errbuf : curl_easy_strerror(rc);
