@@ -71,8 +71,8 @@ static int parse_ssh(const char *host, struct endpoint *ep, struct rl_error *err
 		ep->ssh_port = xstrdup(colon + 1);
 	if (path && strcmp(path, "/") != 0)
 		ep->ssh_path = xstrdup(path);
-	/* curl needs an address it need not look up; the ssh process is the connection. */
-	ep->base_url = xstrdup("http://127.0.0.1");
+	/* As for unix://: the connection is the ssh process's (ssh-dial.h). */
+	ep->base_url = xstrdup("http://docker");
 	return 0;
 }
 

@@ -89,8 +89,13 @@ int engine_open(struct endpoint *ep, const struct engine_options *opt, struct en
 	if (e->opt.parallel < 1)
 		e->opt.parallel = 1;
 	snprintf(e->api_version, sizeof(e->api_version), "%s", ENGINE_CLIENT_API_VERSION);
-	if (e->ep.ssh_host)
+	if (e->ep.ssh_host) {
 		e->ssh = ssh_dialer_new(&e->ep);
+		if (ssh_dialer_start(e->ssh, err) < 0) {
+			engine_free(e);
+			return err->code;
+		}
+	}
 	e->curl = curl_easy_init();
 	if (!e->curl) {
 		engine_free(e);

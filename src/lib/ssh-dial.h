@@ -8,13 +8,15 @@
 /*
  * ssh:// engines, as the docker CLI reaches them: each connection curl
  * opens is one `ssh -T [-l USER] [-p PORT] -- HOST docker system dial-stdio`
- * process whose stdin and stdout are one end of a socketpair; curl gets the
- * other end as an already connected socket. Closing it reaps the process.
+ * process whose stdin and stdout are the accepted end of the connection
+ * curl made to the dialer's socket. Closing it reaps the process.
  */
 
 struct ssh_dialer;
 
 struct ssh_dialer *ssh_dialer_new(const struct endpoint *ep);
+/* Listen (in the abstract namespace) and start accepting. */
+int ssh_dialer_start(struct ssh_dialer *d, struct rl_error *err);
 /* Ends (SIGTERM) and reaps any ssh process still running. */
 void ssh_dialer_free(struct ssh_dialer *d);
 /* Hook the dialer into a curl handle. */
