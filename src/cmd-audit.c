@@ -32,9 +32,13 @@ static const char audit_usage[] =
 	"      --color WHEN         auto (default), always, never; NO_COLOR is honoured\n"
 	"      --strict             a warn fails the audit too (exit 1)\n"
 	"Engine:\n"
-	"  -H, --host HOST          unix:///path or tcp://HOST:PORT (default: DOCKER_HOST,\n"
-	"                           the current docker context, unix:///var/run/docker.sock)\n"
+	"  -H, --host HOST          unix:///path, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]\n"
+	"                           (default: DOCKER_HOST, the current docker context,\n"
+	"                           unix:///var/run/docker.sock)\n"
 	"      --context NAME       use a docker context\n"
+	"                           -H and --context may be given several times: the engines\n"
+	"                           are audited at once and each result names its engine\n"
+	"      --all-contexts       every context stored in the docker config\n"
 	"      --tls, --tlsverify   TLS, and verify the engine's certificate\n"
 	"      --tlscacert FILE, --tlscert FILE, --tlskey FILE\n"
 	"      --timeout SECONDS    per request (default 30; 0 waits forever)\n"
@@ -46,7 +50,8 @@ static const char audit_usage[] =
 	"where seccomp allows mount), exempt (label rootlock.exempt=REASON or a --config\n"
 	"entry).\n"
 	"Exit codes: 0 nothing failed, 1 a fail (or a warn with --strict), 2 usage error,\n"
-	"3 engine unreachable or I/O error. See rootlock-audit(1).\n";
+	"3 engine unreachable or I/O error (with several engines: none answered).\n"
+	"See rootlock-audit(1).\n";
 
 enum {
 	OPT_RUNNING = 256,
@@ -56,6 +61,7 @@ enum {
 	OPT_COLOR,
 	OPT_STRICT,
 	OPT_PARALLEL,
+	OPT_ALL_CONTEXTS,
 };
 
 static const struct option audit_options[] = {
@@ -69,6 +75,7 @@ static const struct option audit_options[] = {
 	{"colour", required_argument, NULL, OPT_COLOR},
 	{"strict", no_argument, NULL, OPT_STRICT},
 	{"parallel", required_argument, NULL, OPT_PARALLEL},
+	{"all-contexts", no_argument, NULL, OPT_ALL_CONTEXTS},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -82,6 +89,10 @@ struct audit_args {
 	const char *color;
 	bool strict;
 	long parallel;
+	/* Every -H and --context in order; more than one (or --all-contexts) audits several. */
+	struct strv hosts;
+	struct strv contexts;
+	bool all_contexts;
 };
 
 static int add_filter(struct audit_query *q, const char *arg)
@@ -109,6 +120,10 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":hH:o:", audit_options, NULL)) != -1) {
 		double num;
+		if (c == 'H')
+			strv_add(&a->hosts, optarg);
+		else if (c == ENGINE_OPT_CONTEXT)
+			strv_add(&a->contexts, optarg);
 		int r = engine_option("audit", c, optarg, &a->engine);
 		if (r > 0)
 			return r;
@@ -154,6 +169,9 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 			break;
 		case OPT_STRICT:
 			a->strict = true;
+			break;
+		case OPT_ALL_CONTEXTS:
+			a->all_contexts = true;
 			break;
 		case OPT_PARALLEL:
 			if (!parse_seconds(optarg, 64, &num) || num < 1 || num != (long)num)
@@ -205,6 +223,30 @@ static bool want_color(const char *when, const char *output)
 	const char *no_color = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
 	return isatty(STDOUT_FILENO) && str_empty(no_color) && !streq(term, "dumb");
+}
+
+/* Judge and report one engine's containers; errors counts the ones that could not be. */
+static void report_set(const struct reporter *rep, struct report *r, struct audit_set *set,
+		       const struct exemptions *ex, struct report_summary *summary, size_t *errors)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct audit_item *item = &set->items[i];
+		if (item->status == AUDIT_ITEM_GONE) {
+			summary->skipped++;
+			continue;
+		}
+		if (item->status == AUDIT_ITEM_ERROR) {
+			report_error("audit", item->error);
+			(*errors)++;
+			continue;
+		}
+		struct judgement j;
+		rule_judge(&item->w, ex, &j);
+		summary->counts[j.verdict]++;
+		summary->total++;
+		rep->result(r, &item->w, &j);
+		judgement_release(&j);
+	}
 }
 
 static int run_audit(struct audit_args *a)
@@ -261,26 +303,10 @@ static int run_audit(struct audit_args *a)
 	struct report_summary summary = {0};
 	size_t errors = 0;
 	rep->begin(&r);
-	for (size_t i = 0; i < set.n; i++) {
-		struct audit_item *item = &set.items[i];
-		if (item->status == AUDIT_ITEM_GONE) {
-			summary.skipped++;
-			continue;
-		}
-		if (item->status == AUDIT_ITEM_ERROR) {
-			report_error("audit", item->error);
-			errors++;
-			continue;
-		}
-		if (engine_is_podman(engine))
-			item->w.origin.cli = "podman";
-		struct judgement j;
-		rule_judge(&item->w, &ex, &j);
-		summary.counts[j.verdict]++;
-		summary.total++;
-		rep->result(&r, &item->w, &j);
-		judgement_release(&j);
-	}
+	if (engine_is_podman(engine))
+		for (size_t i = 0; i < set.n; i++)
+			set.items[i].w.origin.cli = "podman";
+	report_set(rep, &r, &set, &ex, &summary, &errors);
 	rep->end(&r, &summary);
 	if (output_close(out, a->output, tmp_path) < 0) {
 		_cleanup_free_ char *msg =
@@ -303,12 +329,131 @@ out:
 	return exit_code;
 }
 
+/* The engines named by -H, --context and --all-contexts, resolved; an exit code on error. */
+static int resolve_engines(struct audit_args *a, struct audit_engine **ret, size_t *n_ret)
+{
+	struct rl_error err = {0};
+	_cleanup_(strv_releasep) struct strv all = STRV_INIT;
+	if (a->all_contexts && endpoint_context_names(&all, &err) < 0) {
+		report_error("audit", err.msg);
+		return rl_error_exit_code(&err);
+	}
+	if (a->all_contexts && !all.n && !a->hosts.n && !a->contexts.n)
+		return usage_error("audit", "--all-contexts: the docker config has no contexts "
+					    "(see `docker context ls`)");
+	size_t n = a->hosts.n + a->contexts.n + all.n;
+	struct audit_engine *engines = xcalloc(n, sizeof(*engines));
+	for (size_t i = 0; i < n; i++) {
+		struct endpoint_options opt = a->engine.endpoint;
+		opt.host = i < a->hosts.n ? a->hosts.v[i] : NULL;
+		size_t k = i - a->hosts.n;
+		opt.context = i < a->hosts.n	  ? NULL
+			      : k < a->contexts.n ? a->contexts.v[k]
+						  : all.v[k - a->contexts.n];
+		struct audit_engine *e = &engines[i];
+		if (endpoint_resolve(&opt, &e->endpoint, &err) < 0) {
+			report_error("audit", err.msg);
+			for (size_t j = 0; j <= i; j++)
+				audit_engine_release(&engines[j]);
+			free(engines);
+			return rl_error_exit_code(&err);
+		}
+		e->label = xstrdup(e->endpoint.context ? e->endpoint.context : e->endpoint.host);
+	}
+	*ret = engines;
+	*n_ret = n;
+	return -1;
+}
+
+static int run_audit_many(struct audit_args *a)
+{
+	struct rl_error err = {0};
+	struct exemptions ex = {0};
+	struct audit_engine *engines = NULL;
+	size_t n = 0;
+	_cleanup_free_ char *tmp_path = NULL;
+	int exit_code = RL_EXIT_ERROR;
+
+	if (a->config_path && config_load(a->config_path, &ex, &err) < 0) {
+		report_error("audit", err.msg);
+		return err.code == RL_EPARSE ? RL_EXIT_USAGE : RL_EXIT_ERROR;
+	}
+	int r = resolve_engines(a, &engines, &n);
+	if (r >= 0) {
+		exemptions_release(&ex);
+		return r;
+	}
+	struct engine_options eo = {
+		.timeout_ms = (long)(a->engine.timeout_s * 1000),
+		.parallel = (int)a->parallel,
+	};
+	size_t answered = audit_collect_engines(engines, n, &eo, &a->query);
+	_cleanup_strbuf_ struct strbuf source = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(&source, "%s%s", i ? ", " : "", engines[i].label);
+		if (engines[i].status < 0) {
+			_cleanup_free_ char *msg =
+				xasprintf("engine %s: %s", engines[i].label, engines[i].err.msg);
+			report_error("audit", msg);
+		}
+	}
+	if (!answered)
+		goto out;
+
+	FILE *out = output_open(a->output, &tmp_path);
+	if (!out) {
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
+		report_error("audit", msg);
+		goto out;
+	}
+	const struct reporter *rep = reporter_find(a->format);
+	struct report rpt = {
+		.out = out,
+		.color = want_color(a->color, a->output),
+		.strict = a->strict,
+		.command = "audit",
+		.source = strbuf_str(&source),
+		.per_engine = true,
+	};
+	struct report_summary summary = {0};
+	size_t errors = 0;
+	rep->begin(&rpt);
+	for (size_t i = 0; i < n; i++)
+		report_set(rep, &rpt, &engines[i].set, &ex, &summary, &errors);
+	rep->end(&rpt, &summary);
+	if (output_close(out, a->output, tmp_path) < 0) {
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write the report to '%s': %s",
+				  a->output ? a->output : "stdout", strerror(errno));
+		report_error("audit", msg);
+		goto out;
+	}
+	/* An engine that did not answer is reported above; the others' verdicts decide. */
+	if (errors)
+		exit_code = RL_EXIT_ERROR;
+	else if (summary.counts[VERDICT_FAIL] || (a->strict && summary.counts[VERDICT_WARN]))
+		exit_code = RL_EXIT_FINDINGS;
+	else
+		exit_code = RL_EXIT_CLEAN;
+out:
+	for (size_t i = 0; i < n; i++)
+		audit_engine_release(&engines[i]);
+	free(engines);
+	exemptions_release(&ex);
+	return exit_code;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	struct audit_args a = {0};
 	int r = parse_args(argc, argv, &a);
-	if (r < 0)
+	if (r < 0 && (a.all_contexts || a.hosts.n + a.contexts.n > 1))
+		r = run_audit_many(&a);
+	else if (r < 0)
 		r = run_audit(&a);
 	audit_query_release(&a.query);
+	strv_release(&a.hosts);
+	strv_release(&a.contexts);
 	return r;
 }

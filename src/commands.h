@@ -56,8 +56,9 @@ enum {
 	}
 #define ENGINE_USAGE                                                                               \
 	"Engine:\n"                                                                                \
-	"  -H, --host HOST          unix:///path or tcp://HOST:PORT (default: DOCKER_HOST,\n"      \
-	"                           the current docker context, unix:///var/run/docker.sock)\n"    \
+	"  -H, --host HOST          unix:///path, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]\n"   \
+	"                           (default: DOCKER_HOST, the current docker context,\n"          \
+	"                           unix:///var/run/docker.sock)\n"                                \
 	"      --context NAME       use a docker context\n"                                        \
 	"      --tls, --tlsverify   TLS, and verify the engine's certificate\n"                    \
 	"      --tlscacert FILE, --tlscert FILE, --tlskey FILE\n"                                  \

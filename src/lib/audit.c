@@ -3,6 +3,7 @@
 #include "audit.h"
 
 #include <fnmatch.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "inspect.h"
@@ -254,4 +255,67 @@ int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret, s
 	int r = inspect_ids(e, &ids, NULL, NULL, ret, err);
 	strv_release(&ids);
 	return r;
+}
+
+void audit_engine_release(struct audit_engine *e)
+{
+	if (!e)
+		return;
+	endpoint_release(&e->endpoint);
+	free(e->label);
+	audit_set_release(&e->set);
+	memset(e, 0, sizeof(*e));
+}
+
+struct engine_job {
+	struct audit_engine *target;
+	const struct engine_options *opt;
+	const struct audit_query *q;
+	pthread_t thread;
+	bool started;
+};
+
+static void *audit_one_engine(void *userdata)
+{
+	struct engine_job *job = userdata;
+	struct audit_engine *t = job->target;
+	struct engine *e = NULL;
+	t->status = engine_open(&t->endpoint, job->opt, &e, &t->err);
+	if (t->status == 0)
+		t->status = engine_negotiate(e, &t->err);
+	if (t->status == 0)
+		t->status = audit_collect(e, job->q, NULL, NULL, &t->set, &t->err);
+	if (t->status == 0) {
+		t->podman = engine_is_podman(e);
+		for (size_t i = 0; i < t->set.n; i++) {
+			t->set.items[i].w.origin.engine = t->label;
+			if (t->podman)
+				t->set.items[i].w.origin.cli = "podman";
+		}
+	}
+	engine_free(e);
+	return NULL;
+}
+
+size_t audit_collect_engines(struct audit_engine *engines, size_t n,
+			     const struct engine_options *opt, const struct audit_query *q)
+{
+	struct engine_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+	for (size_t i = 0; i < n; i++) {
+		jobs[i] = (struct engine_job){.target = &engines[i], .opt = opt, .q = q};
+		jobs[i].started =
+			pthread_create(&jobs[i].thread, NULL, audit_one_engine, &jobs[i]) == 0;
+		/* No thread to spare: audit this one here, the rest still in parallel. */
+		if (!jobs[i].started)
+			audit_one_engine(&jobs[i]);
+	}
+	size_t answered = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+		if (engines[i].status == 0)
+			answered++;
+	}
+	free(jobs);
+	return answered;
 }

@@ -44,4 +44,26 @@ int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_
 int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret,
 		      struct rl_error *err);
 void audit_set_release(struct audit_set *set);
+
+/*
+ * One engine of an audit of several. label names it in every result
+ * (origin.engine): the context's name, else the host as written.
+ */
+struct audit_engine {
+	struct endpoint endpoint; /* in; taken (cleared) by audit_collect_engines() */
+	char *label;
+	bool podman;
+	int status; /* 0, or <0 with err filled: unreachable or the audit failed */
+	struct rl_error err;
+	struct audit_set set;
+};
+
+/*
+ * Audit n engines at once, one thread and one engine handle each; every
+ * engine's outcome lands in its own entry, so one that does not answer
+ * costs the others nothing. Returns how many answered.
+ */
+size_t audit_collect_engines(struct audit_engine *engines, size_t n,
+			     const struct engine_options *opt, const struct audit_query *q);
+void audit_engine_release(struct audit_engine *e);
 void audit_query_release(struct audit_query *q);

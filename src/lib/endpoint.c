@@ -20,6 +20,10 @@ void endpoint_release(struct endpoint *ep)
 	free(ep->unix_path);
 	free(ep->base_url);
 	free(ep->context);
+	free(ep->ssh_host);
+	free(ep->ssh_user);
+	free(ep->ssh_port);
+	free(ep->ssh_path);
 	free(ep->tls_ca);
 	free(ep->tls_cert);
 	free(ep->tls_key);
@@ -32,12 +36,57 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* ssh://[USER@]HOST[:PORT][/PATH], as the docker CLI takes it. */
+static int parse_ssh(const char *host, struct endpoint *ep, struct rl_error *err)
+{
+	const char *rest = host + strlen("ssh://");
+	size_t len = strcspn(rest, "/");
+	_cleanup_free_ char *authority = xstrndup(rest, len);
+	const char *path = rest[len] ? rest + len : NULL;
+	char *at = strrchr(authority, '@');
+	const char *hostport = authority;
+	if (at) {
+		*at = '\0';
+		if (!authority[0])
+			return rl_error_set(err, RL_EUSAGE, "host '%s' names an empty user", host);
+		ep->ssh_user = xstrdup(authority);
+		hostport = at + 1;
+	}
+	/* [v6]:port, or name:port */
+	const char *bracket = strrchr(hostport, ']');
+	const char *colon = strrchr(bracket ? bracket : hostport, ':');
+	size_t host_len = colon ? (size_t)(colon - hostport) : strlen(hostport);
+	if (colon && (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+		      strlen(colon + 1) > 5))
+		return rl_error_set(err, RL_EUSAGE, "host '%s' needs a numeric port", host);
+	if (hostport[0] == '[' && bracket) {
+		hostport++;
+		host_len = (size_t)(bracket - hostport);
+	}
+	/* ssh would take a host starting with '-' as an option. */
+	if (host_len == 0 || hostport[0] == '-' || (ep->ssh_user && ep->ssh_user[0] == '-'))
+		return rl_error_set(err, RL_EUSAGE, "host '%s' names no usable ssh host", host);
+	ep->ssh_host = xstrndup(hostport, host_len);
+	if (colon)
+		ep->ssh_port = xstrdup(colon + 1);
+	if (path && strcmp(path, "/") != 0)
+		ep->ssh_path = xstrdup(path);
+	/* As for unix://: the connection is the ssh process's (ssh-dial.h). */
+	ep->base_url = xstrdup("http://docker");
+	return 0;
+}
+
 int endpoint_parse_host(const char *host, struct endpoint *ep, struct rl_error *err)
 {
 	free(ep->host);
 	free(ep->unix_path);
 	free(ep->base_url);
+	free(ep->ssh_host);
+	free(ep->ssh_user);
+	free(ep->ssh_port);
+	free(ep->ssh_path);
 	ep->host = ep->unix_path = ep->base_url = NULL;
+	ep->ssh_host = ep->ssh_user = ep->ssh_port = ep->ssh_path = NULL;
 
 	if (str_startswith(host, "unix://")) {
 		const char *path = host + strlen("unix://");
@@ -65,15 +114,13 @@ int endpoint_parse_host(const char *host, struct endpoint *ep, struct rl_error *
 		ep->base_url = xasprintf("%s://%s%s", ep->tls ? "https" : "http", hostport,
 					 has_port ? "" : (ep->tls ? ":2376" : ":2375"));
 	} else if (str_startswith(host, "ssh://")) {
-		return rl_error_set(err, RL_EUSAGE,
-				    "host '%s': ssh:// is not supported; forward the socket "
-				    "(ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and use "
-				    "-H unix:///tmp/docker.sock",
-				    host);
+		int r = parse_ssh(host, ep, err);
+		if (r < 0)
+			return r;
 	} else {
 		return rl_error_set(err, RL_EUSAGE,
-				    "host '%s' is not understood: use unix:///path/to/docker.sock "
-				    "or tcp://HOST:PORT",
+				    "host '%s' is not understood: use unix:///path/to/docker.sock, "
+				    "tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]",
 				    host);
 	}
 	ep->host = xstrdup(host);
@@ -171,6 +218,41 @@ int endpoint_from_context(const char *dir, const char *name, struct endpoint *ep
 	}
 	closedir(d);
 	return r;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int endpoint_context_names(struct strv *ret, struct rl_error *err)
+{
+	_cleanup_free_ char *dir = config_dir();
+	_cleanup_free_ char *meta_dir = xasprintf("%s/contexts/meta", dir);
+	DIR *d = opendir(meta_dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return rl_error_set(err, RL_EIO, "cannot read %s: %s", meta_dir, strerror(errno));
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *path = xasprintf("%s/%s/meta.json", meta_dir, de->d_name);
+		_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+		if (read_file_limited(path, DOCKER_CONFIG_MAX_BYTES, &sb, NULL) < 0)
+			continue;
+		json_t *meta = json_loadb(strbuf_str(&sb), sb.len, 0, NULL);
+		const char *name = json_string_value(json_object_get(meta, "Name"));
+		if (!str_empty(name))
+			strv_add(ret, name);
+		json_decref(meta);
+	}
+	closedir(d);
+	if (ret->n > 1)
+		qsort(ret->v, ret->n, sizeof(*ret->v), compare_names);
+	return 0;
 }
 
 /* TLS from flags and the DOCKER_TLS_VERIFY / DOCKER_CERT_PATH environment. */

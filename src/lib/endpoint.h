@@ -28,6 +28,11 @@ struct endpoint {
 	char *unix_path; /* set for unix:// */
 	char *base_url;	 /* http://docker or http(s)://h:p */
 	char *context;	 /* the context it came from, if any */
+	/* ssh://[USER@]HOST[:PORT][/PATH]: reached through ssh (ssh-dial.h) */
+	char *ssh_host;
+	char *ssh_user;
+	char *ssh_port;
+	char *ssh_path;
 	bool tls;
 	bool tls_verify;
 	char *tls_ca;
@@ -42,6 +47,12 @@ int endpoint_parse_host(const char *host, struct endpoint *ret, struct rl_error 
 /* Find a context's endpoint in a docker config directory. */
 int endpoint_from_context(const char *config_dir, const char *name, struct endpoint *ret,
 			  struct rl_error *err);
+/*
+ * The names of every context stored in the docker config directory
+ * ($DOCKER_CONFIG or ~/.docker), sorted; "default" is not stored, so not
+ * among them. None is not an error.
+ */
+int endpoint_context_names(struct strv *ret, struct rl_error *err);
 /* The current context named in config_dir/config.json, or NULL. */
 char *endpoint_current_context(const char *config_dir);
 void endpoint_release(struct endpoint *ep);

@@ -4,15 +4,19 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "ssh-dial.h"
+
 struct engine {
 	struct endpoint ep;
 	struct engine_options opt;
-	CURL *curl; /* one keep-alive connection for sequential requests */
+	CURL *curl;		/* one keep-alive connection for sequential requests */
+	struct ssh_dialer *ssh; /* ssh:// engines: the processes that carry the connections */
 	char api_version[16];
 	char *server_version;
 	bool podman;	     /* Podman's Docker-compatible API, as /version said */
@@ -61,16 +65,21 @@ static void body_reset(struct body *b)
 	rl_error_clear(&b->sink_err);
 }
 
-static int global_init_done;
+/* Once per process, also when several threads open engines at once (audit of many engines). */
+static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
+static bool global_init_ok;
+
+static void global_init(void)
+{
+	global_init_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
 
 int engine_open(struct endpoint *ep, const struct engine_options *opt, struct engine **ret,
 		struct rl_error *err)
 {
-	if (!global_init_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return rl_error_set(err, RL_EIO, "cannot initialise libcurl");
-		global_init_done = 1;
-	}
+	pthread_once(&global_init_once, global_init);
+	if (!global_init_ok)
+		return rl_error_set(err, RL_EIO, "cannot initialise libcurl");
 	struct engine *e = xcalloc(1, sizeof(*e));
 	e->ep = *ep;
 	memset(ep, 0, sizeof(*ep));
@@ -80,6 +89,13 @@ int engine_open(struct endpoint *ep, const struct engine_options *opt, struct en
 	if (e->opt.parallel < 1)
 		e->opt.parallel = 1;
 	snprintf(e->api_version, sizeof(e->api_version), "%s", ENGINE_CLIENT_API_VERSION);
+	if (e->ep.ssh_host) {
+		e->ssh = ssh_dialer_new(&e->ep);
+		if (ssh_dialer_start(e->ssh, err) < 0) {
+			engine_free(e);
+			return err->code;
+		}
+	}
 	e->curl = curl_easy_init();
 	if (!e->curl) {
 		engine_free(e);
@@ -101,6 +117,10 @@ int engine_dup(const struct engine *e, struct engine **ret, struct rl_error *err
 	ep.unix_path = dup_or_null(e->ep.unix_path);
 	ep.base_url = dup_or_null(e->ep.base_url);
 	ep.context = dup_or_null(e->ep.context);
+	ep.ssh_host = dup_or_null(e->ep.ssh_host);
+	ep.ssh_user = dup_or_null(e->ep.ssh_user);
+	ep.ssh_port = dup_or_null(e->ep.ssh_port);
+	ep.ssh_path = dup_or_null(e->ep.ssh_path);
 	ep.tls_ca = dup_or_null(e->ep.tls_ca);
 	ep.tls_cert = dup_or_null(e->ep.tls_cert);
 	ep.tls_key = dup_or_null(e->ep.tls_key);
@@ -119,6 +139,7 @@ void engine_free(struct engine *e)
 		return;
 	if (e->curl)
 		curl_easy_cleanup(e->curl);
+	ssh_dialer_free(e->ssh);
 	endpoint_release(&e->ep);
 	free(e->server_version);
 	free(e);
@@ -180,6 +201,8 @@ static void setup_handle(struct engine *e, CURL *h, const char *url, struct body
 	}
 	if (e->ep.unix_path)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->ep.unix_path);
+	if (e->ssh)
+		ssh_dialer_setup(e->ssh, h);
 	if (e->tick && h == e->curl) {
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo);
 		curl_easy_setopt(h, CURLOPT_XFERINFODATA, e);
@@ -211,6 +234,12 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 			err, RL_EENGINE,
 			"the engine's answer to %s %s is larger than %zu MiB; refusing it", method,
 			path, e->opt.max_body >> 20);
+	/* Over ssh, what ssh said (auth failure, unknown host) is the reason. */
+	const char *ssh_said = e->ssh ? ssh_dialer_error(e->ssh) : "";
+	if (*ssh_said && rc != CURLE_OPERATION_TIMEDOUT) {
+		return rl_error_set(err, RL_EENGINE, "cannot reach the engine at %s over ssh: %s",
+				    host, ssh_said);
+	}
 	long os_errno = 0;
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 	const char *detail = b->errbuf[0] ? b->errbuf : curl_easy_strerror(rc);

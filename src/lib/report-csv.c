@@ -57,6 +57,8 @@ static void csv_add_field(struct strbuf *sb, const char *s, bool first)
 
 static void csv_begin(struct report *r)
 {
+	if (r->per_engine)
+		fputs("engine,", r->out);
 	for (size_t i = 0; i < ARRAY_SIZE(csv_header); i++)
 		fprintf(r->out, "%s%s", i ? "," : "", csv_header[i]);
 	fputs("\r\n", r->out);
@@ -75,7 +77,9 @@ static void csv_result(struct report *r, const struct workload *w, const struct 
 		strbuf_addstr(&reasons, j->reasons.v[i]);
 	}
 
-	csv_add_field(&row, w->id, true);
+	if (r->per_engine)
+		csv_add_field(&row, o->engine, true);
+	csv_add_field(&row, w->id, !r->per_engine);
 	csv_add_field(&row, w->name, false);
 	csv_add_field(&row, w->image, false);
 	csv_add_field(&row, w->state, false);

@@ -100,6 +100,11 @@ static void junit_result(struct report *r, const struct workload *w, const struc
 	strbuf_addstr(sb, "\" name=\"");
 	junit_add_escaped(sb, junit_display_name(w));
 	strbuf_addstr(sb, "\">\n");
+	if (w->origin.engine) {
+		strbuf_addstr(sb, "      <properties>\n        <property name=\"engine\" value=\"");
+		junit_add_escaped(sb, w->origin.engine);
+		strbuf_addstr(sb, "\"/>\n      </properties>\n");
+	}
 
 	bool failed = j->verdict == VERDICT_FAIL || (j->verdict == VERDICT_WARN && r->strict);
 	if (failed) {

@@ -158,7 +158,10 @@ static json_t *sarif_locations(const struct workload *w)
 
 	/* A live container has no file; the logical location still names it. */
 	const char *key = !str_empty(w->id) ? w->id : sarif_display_name(w);
-	_cleanup_free_ char *fqn = xasprintf("container/%s", key);
+	/* Several engines: the same name on two of them is two resources. */
+	_cleanup_free_ char *fqn =
+		w->origin.engine ? xasprintf("engine/%s/container/%s", w->origin.engine, key)
+				 : xasprintf("container/%s", key);
 	json_t *logical = json_object();
 	json_object_set_new(logical, "name", sarif_text(sarif_display_name(w)));
 	json_object_set_new(logical, "kind", json_string("resource"));
@@ -189,6 +192,11 @@ static json_t *sarif_fingerprints(const struct workload *w)
 		fp = xasprintf("name|%s", w->name);
 	else
 		fp = xasprintf("id|%s", w->id ? w->id : "");
+	if (org->engine) {
+		char *with_engine = xasprintf("engine|%s|%s", org->engine, fp);
+		free(fp);
+		fp = with_engine;
+	}
 	json_t *o = json_object();
 	json_object_set_new(o, SARIF_FINGERPRINT, sarif_string(fp));
 	return o;
@@ -325,6 +333,9 @@ static void sarif_result(struct report *r, const struct workload *w, const struc
 	json_object_set_new(res, "message", json_pack("{s:o}", "text", sarif_string(text)));
 	json_object_set_new(res, "locations", sarif_locations(w));
 	json_object_set_new(res, "partialFingerprints", sarif_fingerprints(w));
+	if (w->origin.engine)
+		json_object_set_new(res, "properties",
+				    json_pack("{s:o}", "engine", sarif_string(w->origin.engine)));
 	if (j->verdict == VERDICT_EXEMPT) {
 		json_t *sup = json_object();
 		json_object_set_new(sup, "kind", json_string("external"));

@@ -10,10 +10,11 @@
  * (already sanitized) until the end; a row is a few hundred bytes.
  */
 
-enum { COL_VERDICT, COL_NAME, COL_IMAGE, COL_STATE, COL_ROOTFS, COL_WRITES, COL_MAX };
+/* ENGINE only in an audit of several engines. */
+enum { COL_ENGINE, COL_VERDICT, COL_NAME, COL_IMAGE, COL_STATE, COL_ROOTFS, COL_WRITES, COL_MAX };
 
-static const char *const headers[COL_MAX] = {"VERDICT", "NAME",	  "IMAGE",
-					     "STATE",	"ROOTFS", "WRITES GO TO"};
+static const char *const headers[COL_MAX] = {"ENGINE", "VERDICT", "NAME",	 "IMAGE",
+					     "STATE",  "ROOTFS",  "WRITES GO TO"};
 
 struct row {
 	enum verdict verdict;
@@ -75,6 +76,10 @@ static char *detail_text(const struct workload *w, const struct judgement *j)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, "  ");
 	strbuf_add_sanitized(&sb, w->name ? w->name : w->id);
+	if (w->origin.engine) {
+		strbuf_addstr(&sb, " on ");
+		strbuf_add_sanitized(&sb, w->origin.engine);
+	}
 	strbuf_addstr(&sb, ": ");
 	judgement_describe(&sb, j);
 	if (j->verdict != VERDICT_EXEMPT)
@@ -96,6 +101,8 @@ static void table_result(struct report *r, const struct workload *w, const struc
 	struct row *row = &st->rows[st->n++];
 	memset(row, 0, sizeof(*row));
 	row->verdict = j->verdict;
+	if (r->per_engine)
+		row->cells[COL_ENGINE] = term_sanitize(w->origin.engine ? w->origin.engine : "-");
 	row->cells[COL_VERDICT] = xstrdup(verdict_name(j->verdict));
 	row->cells[COL_NAME] = term_sanitize(w->name ? w->name : w->id);
 	row->cells[COL_IMAGE] = term_sanitize(w->image ? w->image : "-");
@@ -122,22 +129,23 @@ static void print_cell(struct report *r, const char *text, size_t width, bool la
 static void table_end(struct report *r, const struct report_summary *s)
 {
 	struct table_state *st = r->state;
+	int first = r->per_engine ? COL_ENGINE : COL_VERDICT;
 	size_t width[COL_MAX];
 	for (int c = 0; c < COL_MAX; c++)
 		width[c] = strlen(headers[c]);
 	for (size_t i = 0; i < st->n; i++)
-		for (int c = 0; c < COL_MAX; c++) {
+		for (int c = first; c < COL_MAX; c++) {
 			size_t wdt = term_width(st->rows[i].cells[c]);
 			if (wdt > width[c])
 				width[c] = wdt;
 		}
 	if (st->n) {
-		for (int c = 0; c < COL_MAX; c++)
+		for (int c = first; c < COL_MAX; c++)
 			print_cell(r, headers[c], width[c], c == COL_MAX - 1, NULL);
 		fputc('\n', r->out);
 	}
 	for (size_t i = 0; i < st->n; i++) {
-		for (int c = 0; c < COL_MAX; c++)
+		for (int c = first; c < COL_MAX; c++)
 			print_cell(r, st->rows[i].cells[c], width[c], c == COL_MAX - 1,
 				   c == COL_VERDICT && r->color ? verdict_color(st->rows[i].verdict)
 								: NULL);

@@ -47,6 +47,10 @@ static void text_result(struct report *r, const struct workload *w, const struct
 		strbuf_add_sanitized(&sb, o->file);
 		strbuf_addf(&sb, ":%d:%d: ", o->line, o->column);
 	}
+	if (o->engine) {
+		strbuf_add_sanitized(&sb, o->engine);
+		strbuf_addstr(&sb, ": ");
+	}
 	strbuf_addf(&sb, "%s: ", verdict_name(j->verdict));
 	/* A finding about the file itself (an include cycle, say) has no subject. */
 	if (w->origin.workload || w->name || w->id) {

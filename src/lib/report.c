@@ -88,6 +88,8 @@ static json_t *split_files(const char *files)
 json_t *result_to_json(const struct workload *w, const struct judgement *j)
 {
 	json_t *o = json_object();
+	if (w->origin.engine)
+		json_object_set_new(o, "engine", json_string_safe(w->origin.engine));
 	json_object_set_new(o, "id", string_or_null(w->id));
 	json_object_set_new(o, "name", string_or_null(w->name));
 	json_object_set_new(o, "image", string_or_null(w->image));
@@ -377,7 +379,13 @@ static void add_files(struct strbuf *sb, const char *files)
 
 void result_write_json(struct strbuf *sb, const struct workload *w, const struct judgement *j)
 {
-	PUT_LIT(sb, "{\"id\":");
+	PUT_LIT(sb, "{");
+	if (w->origin.engine) {
+		PUT_LIT(sb, "\"engine\":");
+		json_add_string(sb, w->origin.engine);
+		PUT_LIT(sb, ",");
+	}
+	PUT_LIT(sb, "\"id\":");
 	json_add_string(sb, w->id);
 	PUT_STR(sb, "name", w->name);
 	PUT_STR(sb, "image", w->image);

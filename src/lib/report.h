@@ -25,6 +25,7 @@ struct report {
 	bool strict;	     /* warn counts as a failure (JUnit, SARIF level) */
 	const char *command; /* "audit", "lint" */
 	const char *source;  /* what was audited, e.g. the engine address */
+	bool per_engine;     /* several engines: every result names its origin.engine */
 	void *state;	     /* the reporter's own */
 };
 

@@ -41,6 +41,7 @@ struct origin {
 	char *workload;	  /* lint: Compose service, Kubernetes object or Quadlet unit name */
 	char *container;  /* lint: container name (the service or unit again where 1:1) */
 	const char *cli; /* audit: the engine's own command, "docker" (NULL) or "podman" (static) */
+	const char *engine; /* audit of several engines: the engine's label (borrowed); else NULL */
 };
 
 struct workload {

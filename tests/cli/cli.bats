@@ -58,10 +58,11 @@ load helpers
 	[[ "$output" == *"needs a value"* ]]
 }
 
-@test "audit rejects an ssh:// host with advice, exit 2" {
-	run rootlock audit -H ssh://example
+@test "audit rejects an ssh:// host that ssh would take as an option, exit 2" {
+	run rootlock audit -H "ssh://-oProxyCommand=touch $BATS_TEST_TMPDIR/ran"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"ssh -L"* ]]
+	[[ "$output" == *"no usable ssh host"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }
 
 @test "audit against a missing socket names it and exits 3" {

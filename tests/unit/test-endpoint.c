@@ -239,11 +239,48 @@ static void test_parse_ipv6(void **state)
 	parse_bad("tcp://[::1]:", "numeric port");
 }
 
+static void assert_ssh(const char *host, const char *user, const char *name, const char *port,
+		       const char *path)
+{
+	struct endpoint ep = {0};
+	struct rl_error err = {0};
+	assert_int_equal(endpoint_parse_host(host, &ep, &err), 0);
+	assert_string_equal(ep.host, host);
+	assert_null(ep.unix_path);
+	assert_string_equal(ep.ssh_host, name);
+	if (user)
+		assert_string_equal(ep.ssh_user, user);
+	else
+		assert_null(ep.ssh_user);
+	if (port)
+		assert_string_equal(ep.ssh_port, port);
+	else
+		assert_null(ep.ssh_port);
+	if (path)
+		assert_string_equal(ep.ssh_path, path);
+	else
+		assert_null(ep.ssh_path);
+	endpoint_release(&ep);
+}
+
 static void test_parse_ssh(void **state)
 {
 	(void)state;
-	parse_bad("ssh://me@build-box", "ssh -L");
-	parse_bad("ssh://me@build-box:2222", "not supported");
+	assert_ssh("ssh://build-box", NULL, "build-box", NULL, NULL);
+	assert_ssh("ssh://me@build-box:2222", "me", "build-box", "2222", NULL);
+	assert_ssh("ssh://me@build-box/", "me", "build-box", NULL, NULL);
+	assert_ssh("ssh://a@b@box:22/run/user/1000/docker.sock", "a@b", "box", "22",
+		   "/run/user/1000/docker.sock");
+	assert_ssh("ssh://[::1]:2200", NULL, "::1", "2200", NULL);
+	assert_ssh("ssh://op@[fe80::1]", "op", "fe80::1", NULL, NULL);
+	parse_bad("ssh://", "no usable ssh host");
+	parse_bad("ssh://me@", "no usable ssh host");
+	parse_bad("ssh://@box", "empty user");
+	/* Nothing ssh would read as an option. */
+	parse_bad("ssh://-oProxyCommand=x", "no usable ssh host");
+	parse_bad("ssh://-l@box", "no usable ssh host");
+	parse_bad("ssh://box:22x", "numeric port");
+	parse_bad("ssh://box:", "numeric port");
 }
 
 static void test_parse_garbage(void **state)
@@ -474,7 +511,12 @@ static void test_resolve_unknown_context(void **state)
 	struct endpoint_options nohost = {.context = "nohost"};
 	resolve_bad(&nohost, "no docker endpoint host");
 	struct endpoint_options ssh = {.context = "ssh"};
-	resolve_bad(&ssh, "ssh -L");
+	struct endpoint ep = {0};
+	struct rl_error err = {0};
+	assert_int_equal(endpoint_resolve(&ssh, &ep, &err), 0);
+	assert_string_equal(ep.ssh_user, "me");
+	assert_string_equal(ep.ssh_host, "box");
+	endpoint_release(&ep);
 }
 
 static void test_resolve_tls_env(void **state)
@@ -562,9 +604,9 @@ static void test_resolve_tls_default_cert_dir(void **state)
 static void test_resolve_bad_env_host(void **state)
 {
 	(void)state;
-	setenv("DOCKER_HOST", "ssh://me@box", 1);
+	setenv("DOCKER_HOST", "ssh://@box", 1);
 	struct endpoint_options opt = {0};
-	resolve_bad(&opt, "ssh -L");
+	resolve_bad(&opt, "empty user");
 	setenv("DOCKER_HOST", "box:2375", 1);
 	resolve_bad(&opt, "not understood");
 }

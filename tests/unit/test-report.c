@@ -77,7 +77,7 @@ static void batch_mixed(struct batch *b)
 }
 
 /* Run one reporter over the batch into memory; the caller frees the text. */
-static char *run_reporter(const char *format, struct batch *b, bool strict)
+static char *run_reporter_engines(const char *format, struct batch *b, bool strict, bool per_engine)
 {
 	const struct reporter *rep = reporter_find(format);
 	assert_non_null(rep);
@@ -92,6 +92,7 @@ static char *run_reporter(const char *format, struct batch *b, bool strict)
 		.strict = strict,
 		.command = "audit",
 		.source = "unix:///var/run/docker.sock",
+		.per_engine = per_engine,
 	};
 	struct report_summary s = {0};
 	rep->begin(&r);
@@ -105,6 +106,11 @@ static char *run_reporter(const char *format, struct batch *b, bool strict)
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(strlen(buf), len); /* no NUL bytes in the output */
 	return buf;
+}
+
+static char *run_reporter(const char *format, struct batch *b, bool strict)
+{
+	return run_reporter_engines(format, b, strict, false);
 }
 
 static json_t *parse_json(const char *text)
@@ -291,7 +297,43 @@ static void test_json_result_like_jansson(void **state)
 	strv_add(&b.v[b.n - 2].j.reasons, "second \xff reason");
 	for (size_t i = 0; i < b.n; i++)
 		assert_result_like_jansson(&b.v[i].w, &b.v[i].j);
+	/* With several engines each result starts with its engine. */
+	b.v[0].w.origin.engine = "ssh://u@h\xff\"";
+	assert_result_like_jansson(&b.v[0].w, &b.v[0].j);
+	b.v[0].w.origin.engine = NULL;
 	batch_release(&b);
+}
+
+/* An audit of several engines names the engine in every format; one engine's output has no trace of
+ * it. */
+static void test_engine_in_every_format(void **state)
+{
+	(void)state;
+	static const char *const formats[] = {"table", "json", "jsonl", "sarif", "junit", "csv"};
+	static const char *const wants[] = {"ENGINE",
+					    "\"engine\":\"ssh://ops@far\"",
+					    "\"engine\":\"ssh://ops@far\"",
+					    "\"engine\":\"ssh://ops@far\"",
+					    "<property name=\"engine\" value=\"ssh://ops@far\"/>",
+					    "engine,id,name"};
+	for (size_t f = 0; f < ARRAY_SIZE(formats); f++) {
+		struct batch b = {0};
+		batch_mixed(&b);
+		_cleanup_free_ char *alone = run_reporter(formats[f], &b, false);
+		assert_null(strstr(alone, "ssh://ops@far"));
+		for (size_t i = 0; i < b.n; i++)
+			b.v[i].w.origin.engine = i % 2 ? "ssh://ops@far" : "near\033[31m";
+		_cleanup_free_ char *out = run_reporter_engines(formats[f], &b, false, true);
+		assert_non_null(strstr(out, wants[f]));
+		assert_non_null(strstr(out, "near"));
+		assert_null(strchr(out, '\033'));
+		/* The same results without per_engine (one engine): unchanged from before. */
+		for (size_t i = 0; i < b.n; i++)
+			b.v[i].w.origin.engine = NULL;
+		_cleanup_free_ char *again = run_reporter(formats[f], &b, false);
+		assert_string_equal(again, alone);
+		batch_release(&b);
+	}
 }
 
 static void test_json_empty(void **state)
@@ -662,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_junit_empty),
 		cmocka_unit_test(test_junit_escaping),
 		cmocka_unit_test(test_csv_rows),
+		cmocka_unit_test(test_engine_in_every_format),
 		cmocka_unit_test(test_csv_quoting_and_injection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
