@@ -306,7 +306,7 @@ static void reconcile_service_set(struct watch *w, struct audit_set *set, const 
 void watch_reconcile_services(struct watch *w, json_t *services, const char *cause)
 {
 	struct audit_set set = {0};
-	audit_services_from_json(services, &set);
+	audit_services_from_json(services, NULL, &set);
 	reconcile_service_set(w, &set, cause);
 	audit_set_release(&set);
 }
@@ -315,7 +315,7 @@ void watch_reconcile_services(struct watch *w, json_t *services, const char *cau
 static int sync_services(struct watch *w, const char *cause, struct rl_error *err)
 {
 	struct audit_set set = {0};
-	int r = audit_collect_services(w->engine, NULL, &set, err);
+	int r = audit_collect_services(w->engine, NULL, NULL, &set, err);
 	if (r < 0)
 		return r;
 	reconcile_service_set(w, &set, cause);

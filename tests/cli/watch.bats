@@ -248,6 +248,9 @@ teardown_file() {
 	[[ $output == *'<testcase classname="rootlock.audit" name="service rla-rw">'* ]]
 	run "$ROOTLOCK" audit -H "$host" --format sarif
 	[ "$(jq '[.runs[0].results[].locations[0].logicalLocations[0].fullyQualifiedName | select(startswith("service/"))] | length' <<<"$output")" -eq 2 ]
+	# The selection applies to services too.
+	run "$ROOTLOCK" audit -H "$host" --format jsonl --filter name=rla-s*
+	[ "$(jq -r 'select(.kind == "service") | .name' <<<"$output")" = rla-sa ]
 	# Several engines (this one twice): each service carries its engine.
 	run "$ROOTLOCK" audit -H "$host" -H "$host" --format jsonl
 	[ "$(jq -s '[.[] | select(.kind == "service" and .engine == "'"$host"'")] | length' <<<"$output")" -eq 6 ]

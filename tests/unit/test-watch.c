@@ -486,7 +486,7 @@ static void test_collect_services(void **state)
 
 	struct audit_set set = {0};
 	bool manager = false;
-	assert_int_equal(audit_collect_services(e, &manager, &set, &err), 0);
+	assert_int_equal(audit_collect_services(e, NULL, &manager, &set, &err), 0);
 	assert_true(manager);
 	assert_int_equal(set.n, 3);
 	static const char *const names[] = {"svc-sysadmin", "svc-rw", "svc-ro"};
@@ -503,25 +503,49 @@ static void test_collect_services(void **state)
 		judgement_release(&j);
 	}
 	audit_set_release(&set);
-	assert_int_equal(audit_services_or_none(e, &set, &err), 0);
+	assert_int_equal(audit_services_or_none(e, NULL, &set, &err), 0);
 	assert_int_equal(set.n, 3);
 	audit_set_release(&set);
 	assert_int_equal(fake.services_asked, 2);
 
+	/* audit's selection: name and image globs, label=KEY[=VALUE] on the service's labels. */
+	struct audit_query q = {0};
+	strv_add(&q.name_globs, "svc-r*");
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 2);
+	assert_string_equal(set.items[0].w.name, "svc-rw");
+	audit_set_release(&set);
+	strv_add(&q.labels, "x=1");
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 0);
+	audit_set_release(&set);
+	strv_release(&q.name_globs);
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 1);
+	assert_string_equal(set.items[0].w.name, "svc-sysadmin");
+	audit_set_release(&set);
+	strv_release(&q.labels);
+	strv_add(&q.labels, "x");
+	strv_add(&q.image_globs, "other/*");
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 0);
+	audit_set_release(&set);
+	audit_query_release(&q);
+
 	/* A manager that cannot list them: an error, not an audit without them. */
 	fake.services_fail = true;
-	assert_true(audit_services_or_none(e, &set, &err) < 0);
+	assert_true(audit_services_or_none(e, NULL, &set, &err) < 0);
 	assert_non_null(strstr(err.msg, "list the Swarm services"));
 	rl_error_clear(&err);
 
 	/* Not a manager: no services, and /services is not asked. */
 	fake.manager = false;
 	fake.services_asked = 0;
-	assert_int_equal(audit_collect_services(e, &manager, &set, &err), 0);
+	assert_int_equal(audit_collect_services(e, NULL, &manager, &set, &err), 0);
 	assert_false(manager);
 	assert_int_equal(set.n, 0);
 	audit_set_release(&set);
-	assert_int_equal(audit_services_or_none(e, &set, &err), 0);
+	assert_int_equal(audit_services_or_none(e, NULL, &set, &err), 0);
 	assert_int_equal(set.n, 0);
 	audit_set_release(&set);
 	assert_int_equal(fake.services_asked, 0);
@@ -535,9 +559,9 @@ static void test_collect_services(void **state)
 				 &ep, &err),
 		0);
 	assert_int_equal(engine_open(&ep, &opt, &e, &err), 0);
-	assert_true(audit_collect_services(e, NULL, &set, &err) < 0);
+	assert_true(audit_collect_services(e, NULL, NULL, &set, &err) < 0);
 	rl_error_clear(&err);
-	assert_int_equal(audit_services_or_none(e, &set, &err), 0);
+	assert_int_equal(audit_services_or_none(e, NULL, &set, &err), 0);
 	assert_int_equal(set.n, 0);
 	audit_set_release(&set);
 	engine_free(e);
