@@ -19,7 +19,9 @@ static const char audit_usage[] =
 	"usage: rootlock audit [OPTIONS]\n"
 	"\n"
 	"Check every container on a Docker engine (stopped ones too) for a read-only\n"
-	"root filesystem, say how each writes today, and what to change.\n"
+	"root filesystem, say how each writes today, and what to change. On a Swarm\n"
+	"manager its services too, by TaskTemplate.ContainerSpec (\"service NAME\",\n"
+	"\"kind\": \"service\" in JSON).\n"
 	"\n"
 	"Selection:\n"
 	"      --running            only running containers\n"
@@ -244,6 +246,8 @@ static void report_set(const struct reporter *rep, struct report *r, struct audi
 		rule_judge(&item->w, ex, &j);
 		summary->counts[j.verdict]++;
 		summary->total++;
+		if (item->w.origin.swarm_service)
+			summary->services++;
 		rep->result(r, &item->w, &j);
 		judgement_release(&j);
 	}
@@ -255,7 +259,7 @@ static int run_audit(struct audit_args *a)
 	struct exemptions ex = {0};
 	struct endpoint ep = {0};
 	_cleanup_engine_ struct engine *engine = NULL;
-	struct audit_set set = {0};
+	struct audit_set set = {0}, services = {0};
 	_cleanup_free_ char *tmp_path = NULL;
 	int exit_code = RL_EXIT_ERROR;
 
@@ -284,6 +288,11 @@ static int run_audit(struct audit_args *a)
 		report_error("audit", err.msg);
 		goto out;
 	}
+	/* On a Swarm manager, its services beside the containers. */
+	if (audit_services_or_none(engine, &a->query, &services, &err) < 0) {
+		report_error("audit", err.msg);
+		goto out;
+	}
 
 	FILE *out = output_open(a->output, &tmp_path);
 	if (!out) {
@@ -307,6 +316,7 @@ static int run_audit(struct audit_args *a)
 		for (size_t i = 0; i < set.n; i++)
 			set.items[i].w.origin.cli = "podman";
 	report_set(rep, &r, &set, &ex, &summary, &errors);
+	report_set(rep, &r, &services, &ex, &summary, &errors);
 	rep->end(&r, &summary);
 	if (output_close(out, a->output, tmp_path) < 0) {
 		_cleanup_free_ char *msg =
@@ -324,6 +334,7 @@ static int run_audit(struct audit_args *a)
 		exit_code = RL_EXIT_CLEAN;
 out:
 	audit_set_release(&set);
+	audit_set_release(&services);
 	exemptions_release(&ex);
 	endpoint_release(&ep);
 	return exit_code;
@@ -419,8 +430,10 @@ static int run_audit_many(struct audit_args *a)
 	struct report_summary summary = {0};
 	size_t errors = 0;
 	rep->begin(&rpt);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		report_set(rep, &rpt, &engines[i].set, &ex, &summary, &errors);
+		report_set(rep, &rpt, &engines[i].services, &ex, &summary, &errors);
+	}
 	rep->end(&rpt, &summary);
 	if (output_close(out, a->output, tmp_path) < 0) {
 		_cleanup_free_ char *msg =

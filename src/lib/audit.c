@@ -8,6 +8,7 @@
 
 #include "inspect.h"
 #include "jsonsplit.h"
+#include "service.h"
 
 #define LIST_ENTRY_MAX_BYTES (4 << 20)
 
@@ -257,6 +258,86 @@ int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret, s
 	return r;
 }
 
+/* label=KEY[=VALUE] filters, as the engine applies them to containers, on Spec.Labels. */
+static bool service_labels_match(const struct strv *filters, json_t *service)
+{
+	json_t *labels = json_object_get(json_object_get(service, "Spec"), "Labels");
+	for (size_t i = 0; i < filters->n; i++) {
+		const char *f = filters->v[i];
+		const char *eq = strchr(f, '=');
+		_cleanup_free_ char *key = eq ? xstrndup(f, (size_t)(eq - f)) : xstrdup(f);
+		json_t *v = json_object_get(labels, key);
+		if (!v || (eq && !streq(json_string_value(v), eq + 1)))
+			return false;
+	}
+	return true;
+}
+
+/* Whether the query selects this service (by its labels, name and image); NULL: all. */
+static bool service_selected(const struct audit_query *q, json_t *service)
+{
+	if (!q)
+		return true;
+	json_t *spec = json_object_get(service, "Spec");
+	const char *name = json_string_value(json_object_get(spec, "Name"));
+	const char *image = json_string_value(json_object_get(
+		json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec"), "Image"));
+	return service_labels_match(&q->labels, service) && matches_any(&q->name_globs, name) &&
+	       matches_any(&q->image_globs, image);
+}
+
+void audit_services_from_json(json_t *services, const struct audit_query *q, struct audit_set *ret)
+{
+	struct audit_set set = {0};
+	set.items = xcalloc(json_array_size(services) + 1, sizeof(*set.items));
+	for (size_t i = 0; i < json_array_size(services); i++) {
+		json_t *service = json_array_get(services, i);
+		if (!service_selected(q, service))
+			continue;
+		struct audit_item *item = &set.items[set.n++];
+		struct rl_error err = {0};
+		if (workload_from_service(service, &item->w, &err) == 0) {
+			item->status = AUDIT_ITEM_OK;
+		} else {
+			workload_init(&item->w);
+			item->status = AUDIT_ITEM_ERROR;
+			item->error = xstrdup(err.msg);
+		}
+	}
+	*ret = set;
+}
+
+int audit_collect_services(struct engine *e, const struct audit_query *q, bool *ret_manager,
+			   struct audit_set *ret, struct rl_error *err)
+{
+	json_t *info = NULL;
+	int r = engine_get_json(e, "/info", &info, err);
+	if (r < 0)
+		return r;
+	bool manager =
+		json_is_true(json_object_get(json_object_get(info, "Swarm"), "ControlAvailable"));
+	json_decref(info);
+	if (ret_manager)
+		*ret_manager = manager;
+	json_t *services = NULL;
+	if (manager) {
+		r = engine_get_json(e, "/services", &services, err);
+		if (r < 0) {
+			rl_error_prefix(err, "list the Swarm services");
+			return r;
+		}
+		if (!json_is_array(services)) {
+			json_decref(services);
+			return rl_error_set(err, RL_EENGINE,
+					    "the engine at %s sent a service list that is no array",
+					    engine_host(e));
+		}
+	}
+	audit_services_from_json(services, q, ret);
+	json_decref(services);
+	return 0;
+}
+
 void audit_engine_release(struct audit_engine *e)
 {
 	if (!e)
@@ -264,7 +345,25 @@ void audit_engine_release(struct audit_engine *e)
 	endpoint_release(&e->endpoint);
 	free(e->label);
 	audit_set_release(&e->set);
+	audit_set_release(&e->services);
 	memset(e, 0, sizeof(*e));
+}
+
+int audit_services_or_none(struct engine *e, const struct audit_query *q, struct audit_set *ret,
+			   struct rl_error *err)
+{
+	bool manager = false;
+	struct audit_set set = {0};
+	int r = audit_collect_services(e, q, &manager, &set, err);
+	if (r < 0 && manager)
+		return r;
+	if (r < 0) {
+		/* No /info (an engine that is not Docker's, say): no services to report. */
+		rl_error_clear(err);
+		memset(&set, 0, sizeof(set));
+	}
+	*ret = set;
+	return 0;
 }
 
 struct engine_job {
@@ -285,6 +384,8 @@ static void *audit_one_engine(void *userdata)
 		t->status = engine_negotiate(e, &t->err);
 	if (t->status == 0)
 		t->status = audit_collect(e, job->q, NULL, NULL, &t->set, &t->err);
+	if (t->status == 0)
+		t->status = audit_services_or_none(e, job->q, &t->services, &t->err);
 	if (t->status == 0) {
 		t->podman = engine_is_podman(e);
 		for (size_t i = 0; i < t->set.n; i++) {
@@ -292,6 +393,8 @@ static void *audit_one_engine(void *userdata)
 			if (t->podman)
 				t->set.items[i].w.origin.cli = "podman";
 		}
+		for (size_t i = 0; i < t->services.n; i++)
+			t->services.items[i].w.origin.engine = t->label;
 	}
 	engine_free(e);
 	return NULL;

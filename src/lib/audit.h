@@ -46,6 +46,29 @@ int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret,
 void audit_set_release(struct audit_set *set);
 
 /*
+ * The Swarm services of a manager (GET /info Swarm.ControlAvailable, then
+ * GET /services), each read by workload_from_service(): what audit reports
+ * beside the containers and watch follows. An engine that is no manager has
+ * none: an empty set, and /services is not asked. ret_manager (may be NULL)
+ * says whether it is one, set as soon as /info answered, so that a caller can
+ * tell a manager that failed to list from an engine that is none. q (NULL:
+ * every service) selects by name and image globs and by label=KEY[=VALUE]
+ * on the service's own labels (Spec.Labels); running_only does not apply.
+ */
+int audit_collect_services(struct engine *e, const struct audit_query *q, bool *ret_manager,
+			   struct audit_set *ret, struct rl_error *err);
+/* The same from a GET /services answer (NULL: no services); an unusable entry is an
+ * AUDIT_ITEM_ERROR item. */
+void audit_services_from_json(json_t *services, const struct audit_query *q, struct audit_set *ret);
+/*
+ * What audit reports: the services of a manager; none where /info does not
+ * answer (an engine that is not Docker's); an error only when a manager
+ * failed to list them, since the report would lack them silently.
+ */
+int audit_services_or_none(struct engine *e, const struct audit_query *q, struct audit_set *ret,
+			   struct rl_error *err);
+
+/*
  * One engine of an audit of several. label names it in every result
  * (origin.engine): the context's name, else the host as written.
  */
@@ -56,6 +79,7 @@ struct audit_engine {
 	int status; /* 0, or <0 with err filled: unreachable or the audit failed */
 	struct rl_error err;
 	struct audit_set set;
+	struct audit_set services; /* on a Swarm manager */
 };
 
 /*

@@ -80,7 +80,9 @@ static void csv_result(struct report *r, const struct workload *w, const struct 
 	if (r->per_engine)
 		csv_add_field(&row, o->engine, true);
 	csv_add_field(&row, w->id, !r->per_engine);
-	csv_add_field(&row, w->name, false);
+	/* The header stays as it was: a service is told by its name, "service NAME". */
+	_cleanup_free_ char *name = w->origin.swarm_service ? result_display_name(w) : NULL;
+	csv_add_field(&row, name ? name : w->name, false);
 	csv_add_field(&row, w->image, false);
 	csv_add_field(&row, w->state, false);
 	csv_add_field(&row, w->readonly_rootfs ? "true" : "false", false);

@@ -65,6 +65,9 @@ static json_t *summary_to_json(const struct report_summary *s)
 	for (int v = 0; v < VERDICT_MAX; v++)
 		json_object_set_new(o, verdict_name(v), json_integer((json_int_t)s->counts[v]));
 	json_object_set_new(o, "skipped", json_integer((json_int_t)s->skipped));
+	/* Of total; only on a Swarm manager, so that other audits read as before. */
+	if (s->services)
+		json_object_set_new(o, "services", json_integer((json_int_t)s->services));
 	return o;
 }
 

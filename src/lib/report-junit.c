@@ -98,7 +98,8 @@ static void junit_result(struct report *r, const struct workload *w, const struc
 	strbuf_addstr(sb, "    <testcase classname=\"rootlock.");
 	junit_add_escaped(sb, command);
 	strbuf_addstr(sb, "\" name=\"");
-	junit_add_escaped(sb, junit_display_name(w));
+	_cleanup_free_ char *service = w->origin.swarm_service ? result_display_name(w) : NULL;
+	junit_add_escaped(sb, service ? service : junit_display_name(w));
 	strbuf_addstr(sb, "\">\n");
 	if (w->origin.engine) {
 		strbuf_addstr(sb, "      <properties>\n        <property name=\"engine\" value=\"");

@@ -159,9 +159,10 @@ static json_t *sarif_locations(const struct workload *w)
 	/* A live container has no file; the logical location still names it. */
 	const char *key = !str_empty(w->id) ? w->id : sarif_display_name(w);
 	/* Several engines: the same name on two of them is two resources. */
+	const char *kind = w->origin.swarm_service ? "service" : "container";
 	_cleanup_free_ char *fqn =
-		w->origin.engine ? xasprintf("engine/%s/container/%s", w->origin.engine, key)
-				 : xasprintf("container/%s", key);
+		w->origin.engine ? xasprintf("engine/%s/%s/%s", w->origin.engine, kind, key)
+				 : xasprintf("%s/%s", kind, key);
 	json_t *logical = json_object();
 	json_object_set_new(logical, "name", sarif_text(sarif_display_name(w)));
 	json_object_set_new(logical, "kind", json_string("resource"));
@@ -186,6 +187,8 @@ static json_t *sarif_fingerprints(const struct workload *w)
 	const struct origin *org = &w->origin;
 	if (org->file)
 		fp = xasprintf("file|%s|%s", org->file, w->name ? w->name : "");
+	else if (org->swarm_service)
+		fp = xasprintf("service|%s", w->name ? w->name : w->id ? w->id : "");
 	else if (org->compose_project && org->compose_service)
 		fp = xasprintf("compose|%s|%s", org->compose_project, org->compose_service);
 	else if (!str_empty(w->name))
@@ -205,6 +208,8 @@ static json_t *sarif_fingerprints(const struct workload *w)
 static char *sarif_message(const struct workload *w, const struct judgement *j)
 {
 	struct strbuf sb = STRBUF_INIT;
+	if (w->origin.swarm_service)
+		strbuf_addstr(&sb, "service ");
 	strbuf_add_sanitized(&sb, sarif_display_name(w));
 	strbuf_addstr(&sb, ": ");
 	for (size_t i = 0; i < j->reasons.n; i++) {

@@ -75,7 +75,8 @@ static char *detail_text(const struct workload *w, const struct judgement *j)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, "  ");
-	strbuf_add_sanitized(&sb, w->name ? w->name : w->id);
+	_cleanup_free_ char *name = result_display_name(w);
+	strbuf_add_sanitized(&sb, name);
 	if (w->origin.engine) {
 		strbuf_addstr(&sb, " on ");
 		strbuf_add_sanitized(&sb, w->origin.engine);
@@ -104,7 +105,8 @@ static void table_result(struct report *r, const struct workload *w, const struc
 	if (r->per_engine)
 		row->cells[COL_ENGINE] = term_sanitize(w->origin.engine ? w->origin.engine : "-");
 	row->cells[COL_VERDICT] = xstrdup(verdict_name(j->verdict));
-	row->cells[COL_NAME] = term_sanitize(w->name ? w->name : w->id);
+	_cleanup_free_ char *name = result_display_name(w);
+	row->cells[COL_NAME] = term_sanitize(name);
 	row->cells[COL_IMAGE] = term_sanitize(w->image ? w->image : "-");
 	row->cells[COL_STATE] = term_sanitize(w->state ? w->state : "-");
 	row->cells[COL_ROOTFS] = xstrdup(w->readonly_rootfs ? "ro" : "rw");
@@ -162,9 +164,11 @@ static void table_end(struct report *r, const struct report_summary *s)
 		fprintf(r->out, "%s\n", st->rows[i].detail);
 	}
 
-	fprintf(r->out, "%s%zu container%s: %zu pass, %zu fail, %zu warn, %zu exempt",
-		st->n ? "\n" : "", s->total, s->total == 1 ? "" : "s", s->counts[VERDICT_PASS],
-		s->counts[VERDICT_FAIL], s->counts[VERDICT_WARN], s->counts[VERDICT_EXEMPT]);
+	_cleanup_strbuf_ struct strbuf total = STRBUF_INIT;
+	summary_describe_total(&total, s);
+	fprintf(r->out, "%s%s: %zu pass, %zu fail, %zu warn, %zu exempt", st->n ? "\n" : "",
+		strbuf_str(&total), s->counts[VERDICT_PASS], s->counts[VERDICT_FAIL],
+		s->counts[VERDICT_WARN], s->counts[VERDICT_EXEMPT]);
 	if (s->skipped)
 		fprintf(r->out, " (%zu gone before they could be inspected)", s->skipped);
 	fputc('\n', r->out);

@@ -20,7 +20,10 @@ static void text_begin(struct report *r)
 static void add_subject(struct strbuf *sb, const struct workload *w)
 {
 	const struct origin *o = &w->origin;
-	if (streq(o->kind, "kubernetes") && o->container) {
+	if (o->swarm_service) {
+		_cleanup_free_ char *name = result_display_name(w);
+		strbuf_add_sanitized(sb, name);
+	} else if (streq(o->kind, "kubernetes") && o->container) {
 		strbuf_addstr(sb, "container \"");
 		strbuf_add_sanitized(sb, o->container);
 		strbuf_addstr(sb, "\" in ");

@@ -54,6 +54,28 @@ void judgement_describe(struct strbuf *sb, const struct judgement *j)
 	}
 }
 
+char *result_display_name(const struct workload *w)
+{
+	const char *name = !str_empty(w->name) ? w->name : w->id ? w->id : "";
+	return w->origin.swarm_service ? xasprintf("service %s", name) : xstrdup(name);
+}
+
+void summary_describe_total(struct strbuf *sb, const struct report_summary *s)
+{
+	size_t containers = s->total - s->services;
+	strbuf_addf(sb, "%zu container%s", containers, containers == 1 ? "" : "s");
+	if (s->services)
+		strbuf_addf(sb, " and %zu service%s", s->services, s->services == 1 ? "" : "s");
+}
+
+/* Audit results (no file) say what they are: a container or a Swarm service. */
+static const char *result_kind(const struct workload *w)
+{
+	if (w->origin.file)
+		return NULL;
+	return w->origin.swarm_service ? "service" : "container";
+}
+
 static json_t *string_or_null(const char *s)
 {
 	return json_string_safe(s);
@@ -90,6 +112,8 @@ json_t *result_to_json(const struct workload *w, const struct judgement *j)
 	json_t *o = json_object();
 	if (w->origin.engine)
 		json_object_set_new(o, "engine", json_string_safe(w->origin.engine));
+	if (result_kind(w))
+		json_object_set_new(o, "kind", json_string(result_kind(w)));
 	json_object_set_new(o, "id", string_or_null(w->id));
 	json_object_set_new(o, "name", string_or_null(w->name));
 	json_object_set_new(o, "image", string_or_null(w->image));
@@ -383,6 +407,11 @@ void result_write_json(struct strbuf *sb, const struct workload *w, const struct
 	if (w->origin.engine) {
 		PUT_LIT(sb, "\"engine\":");
 		json_add_string(sb, w->origin.engine);
+		PUT_LIT(sb, ",");
+	}
+	if (result_kind(w)) {
+		PUT_LIT(sb, "\"kind\":");
+		json_add_string(sb, result_kind(w));
 		PUT_LIT(sb, ",");
 	}
 	PUT_LIT(sb, "\"id\":");

@@ -15,8 +15,9 @@
 
 struct report_summary {
 	size_t counts[VERDICT_MAX];
-	size_t total;
-	size_t skipped; /* vanished between list and inspect */
+	size_t total;	 /* containers and services */
+	size_t services; /* of total: Swarm services (audit on a manager) */
+	size_t skipped;	 /* vanished between list and inspect */
 };
 
 struct report {
@@ -46,6 +47,14 @@ json_t *json_string_safe(const char *s);
 
 /* "exempt: REASON (SOURCE)" or the reasons joined by "; ", sanitized for a terminal. */
 void judgement_describe(struct strbuf *sb, const struct judgement *j);
+
+/*
+ * How the text formats name a result: "service NAME" for a Swarm service,
+ * else the name (the id when it has none); not yet sanitized.
+ */
+char *result_display_name(const struct workload *w);
+/* "N containers" or "N containers and M services", for a summary line. */
+void summary_describe_total(struct strbuf *sb, const struct report_summary *s);
 
 /* The result object shared by json, jsonl (see rootlock-audit(1)). */
 json_t *result_to_json(const struct workload *w, const struct judgement *j);

@@ -97,6 +97,24 @@ static const struct fix_words compose_words = {
 	.exempt_example = "`labels: {rootlock.exempt: \"vendor image, ticket OPS-1\"}`",
 };
 
+/* A live Swarm service: its tasks get what `docker service update` sets (or its stack file). */
+static const struct fix_words service_words = {
+	.set_readonly = "Update it with `docker service update --read-only` (`read_only: true` in "
+			"its stack file).",
+	.scratch = " Add `--mount-add type=tmpfs,target=/tmp` for scratch files.",
+	.other = " Give each other path it writes a tmpfs mount (pid, lock and socket files, "
+		 "caches) or a volume (data that must outlive its tasks)",
+	.no_priv = "Update it without privileges; grant only the capabilities it really needs.",
+	.no_sysadmin = "Update it without SYS_ADMIN (or ALL) among its added capabilities "
+		       "(`cap_add` in its stack file).",
+	.drop_bind = "Update it without the bind of",
+	.drop_bind_end = " (`docker service update --mount-rm TARGET`).",
+	.no_pid_ptrace = "Update it without the host's pid namespace, or without SYS_PTRACE (or "
+			 "ALL) among its added capabilities.",
+	.exempt_source = "label rootlock.exempt",
+	.exempt_example = "--container-label-add rootlock.exempt=\"vendor image, ticket OPS-1\"",
+};
+
 static const struct fix_words kube_words = {
 	.set_readonly = "set `securityContext.readOnlyRootFilesystem: true`.",
 	.scratch = " Mount an emptyDir volume at /tmp for scratch files.",
@@ -142,6 +160,8 @@ static bool has_writable_mount_at(const struct workload *w, const char *path)
 static const struct fix_words *words_for(const struct workload *w)
 {
 	const char *kind = w->origin.kind;
+	if (w->origin.swarm_service)
+		return &service_words;
 	if (streq(kind, "kubernetes"))
 		return &kube_words;
 	if (streq(kind, "quadlet"))
@@ -440,7 +460,7 @@ static char *remediation_for(const struct workload *w, enum verdict v,
 			strbuf_addstr(&sb, fw->scratch);
 		strbuf_addstr(&sb, fw->other);
 		/* Only a live container has something to diff. */
-		if (w->id && w->name)
+		if (w->id && w->name && !w->origin.swarm_service)
 			strbuf_addf(&sb, "; `%s diff %s` lists what it has written so far",
 				    w->origin.cli ? w->origin.cli : "docker", w->name);
 		strbuf_addch(&sb, '.');

@@ -68,6 +68,7 @@ int workload_from_service(json_t *service, struct workload *ret, struct rl_error
 		w.exempt_reason = dup_or_null(exempt);
 	}
 	w.origin.kind = "swarm";
+	w.origin.swarm_service = true;
 	w.origin.workload = dup_or_null(json_object_get(spec, "Name"));
 	*ret = w;
 	return 0;

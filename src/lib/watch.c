@@ -288,41 +288,38 @@ void watch_reconcile(struct watch *w, struct audit_set *set, const char *cause)
 	pthread_mutex_unlock(&w->lock);
 }
 
-void watch_reconcile_services(struct watch *w, json_t *services, const char *cause)
+/* The services of one list (an empty set where the engine is no manager). */
+static void reconcile_service_set(struct watch *w, struct audit_set *set, const char *cause)
 {
 	w->generation++;
-	json_t *svc;
-	size_t i;
-	json_array_foreach (services, i, svc) {
-		struct workload wl;
-		struct rl_error err = {0};
-		if (workload_from_service(svc, &wl, &err) < 0) {
-			notice(w, WATCH_NOTICE_ITEM_ERROR, "%s", err.msg);
+	for (size_t i = 0; i < set->n; i++) {
+		struct audit_item *item = &set->items[i];
+		if (item->status != AUDIT_ITEM_OK) {
+			notice(w, WATCH_NOTICE_ITEM_ERROR, "%s", item->error);
 			return; /* which services are gone is not known */
 		}
-		apply(w, &wl, cause, true);
+		apply(w, &item->w, cause, true);
 	}
 	forget_unseen(w, true, cause);
+}
+
+void watch_reconcile_services(struct watch *w, json_t *services, const char *cause)
+{
+	struct audit_set set = {0};
+	audit_services_from_json(services, NULL, &set);
+	reconcile_service_set(w, &set, cause);
+	audit_set_release(&set);
 }
 
 /* Services exist only on a Swarm manager; elsewhere there are none to judge. */
 static int sync_services(struct watch *w, const char *cause, struct rl_error *err)
 {
-	json_t *info = NULL;
-	int r = engine_get_json(w->engine, "/info", &info, err);
+	struct audit_set set = {0};
+	int r = audit_collect_services(w->engine, NULL, NULL, &set, err);
 	if (r < 0)
 		return r;
-	bool manager =
-		json_is_true(json_object_get(json_object_get(info, "Swarm"), "ControlAvailable"));
-	json_decref(info);
-	json_t *services = NULL;
-	if (manager) {
-		r = engine_get_json(w->engine, "/services", &services, err);
-		if (r < 0)
-			return r;
-	}
-	watch_reconcile_services(w, services, cause);
-	json_decref(services);
+	reconcile_service_set(w, &set, cause);
+	audit_set_release(&set);
 	return 0;
 }
 

@@ -42,6 +42,8 @@ struct origin {
 	char *container;  /* lint: container name (the service or unit again where 1:1) */
 	const char *cli; /* audit: the engine's own command, "docker" (NULL) or "podman" (static) */
 	const char *engine; /* audit of several engines: the engine's label (borrowed); else NULL */
+	bool swarm_service; /* audit, watch: a Swarm service (what its tasks get), not a container
+			     */
 };
 
 struct workload {

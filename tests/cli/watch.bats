@@ -222,6 +222,44 @@ teardown_file() {
 	d swarm leave --force >/dev/null
 }
 
+@test "audit: on a Swarm manager, its services are judged beside the containers, in every format" {
+	d swarm leave --force >/dev/null 2>&1 || true
+	d swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$(pick_port 2377)" >/dev/null
+	d service create --detach --replicas 0 --name rla-rw rootlock-test/busybox sleep 1 >/dev/null 2>&1
+	d service create --detach --replicas 0 --read-only --name rla-ro rootlock-test/busybox sleep 1 >/dev/null 2>&1
+	d service create --detach --replicas 0 --read-only --cap-add SYS_ADMIN --name rla-sa \
+		rootlock-test/busybox sleep 1 >/dev/null 2>&1
+	local host=unix://$WATCH_ENGINE/docker.sock
+	run "$ROOTLOCK" audit -H "$host" --format json
+	[ "$status" -eq 1 ]
+	local json=$output
+	[ "$(jq -r '[.results[] | select(.kind == "service") | .name + "=" + .verdict] | sort | join(" ")' <<<"$json")" = \
+		"rla-ro=pass rla-rw=fail rla-sa=warn" ]
+	jq -e 'any(.results[]; .kind == "container" and .name == "rlw-before" and .verdict == "fail")' <<<"$json"
+	jq -e '.summary.services == 3 and .summary.total == ([.results[]] | length)' <<<"$json"
+	jq -e '.results[] | select(.name == "rla-rw") | .remediation | contains("docker service update --read-only")' <<<"$json"
+	run "$ROOTLOCK" audit -H "$host"
+	[ "$status" -eq 1 ]
+	[[ $output =~ $'\n'warn\ +service\ rla-sa\  ]]
+	[[ $output =~ $'\n'[0-9]+\ containers?\ and\ 3\ services:\  ]]
+	run "$ROOTLOCK" audit -H "$host" --format csv
+	[[ $output == *,service\ rla-ro,rootlock-test/busybox:latest,,true,pass,* ]]
+	run "$ROOTLOCK" audit -H "$host" --format junit
+	[[ $output == *'<testcase classname="rootlock.audit" name="service rla-rw">'* ]]
+	run "$ROOTLOCK" audit -H "$host" --format sarif
+	[ "$(jq '[.runs[0].results[].locations[0].logicalLocations[0].fullyQualifiedName | select(startswith("service/"))] | length' <<<"$output")" -eq 2 ]
+	# The selection applies to services too.
+	run "$ROOTLOCK" audit -H "$host" --format jsonl --filter name=rla-s*
+	[ "$(jq -r 'select(.kind == "service") | .name' <<<"$output")" = rla-sa ]
+	# Several engines (this one twice): each service carries its engine.
+	run "$ROOTLOCK" audit -H "$host" -H "$host" --format jsonl
+	[ "$(jq -s '[.[] | select(.kind == "service" and .engine == "'"$host"'")] | length' <<<"$output")" -eq 6 ]
+	# No longer a manager: containers only, as before.
+	d swarm leave --force >/dev/null
+	run "$ROOTLOCK" audit -H "$host" --format json
+	jq -e '([.results[] | select(.kind == "service")] | length) == 0 and (.summary | has("services") | not)' <<<"$output"
+}
+
 @test "watch: a stalled stream from a hung engine: the /_ping times out, it reconnects and reports what changed" {
 	# The fake engine's stream says nothing and its /_ping never answers; its
 	# second container list has a container the first had not.

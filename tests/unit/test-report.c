@@ -100,6 +100,8 @@ static char *run_reporter_engines(const char *format, struct batch *b, bool stri
 		rep->result(&r, &b->v[i].w, &b->v[i].j);
 		s.counts[b->v[i].j.verdict]++;
 		s.total++;
+		if (b->v[i].w.origin.swarm_service)
+			s.services++;
 	}
 	rep->end(&r, &s);
 	assert_null(r.state);
@@ -301,7 +303,64 @@ static void test_json_result_like_jansson(void **state)
 	b.v[0].w.origin.engine = "ssh://u@h\xff\"";
 	assert_result_like_jansson(&b.v[0].w, &b.v[0].j);
 	b.v[0].w.origin.engine = NULL;
+	/* A Swarm service of an audit: "kind" says so. */
+	w = batch_add(&b, "svc\"1", "svc", "img", true);
+	w->origin.swarm_service = true;
+	w->origin.kind = "swarm";
+	w->origin.engine = "e";
+	rule_judge(w, NULL, &b.v[b.n - 1].j);
+	assert_result_like_jansson(w, &b.v[b.n - 1].j);
+	w->origin.engine = NULL;
 	batch_release(&b);
+}
+
+/* A Swarm service beside the containers: every format names it a service and counts it. */
+static void test_service_in_every_format(void **state)
+{
+	(void)state;
+	static const char *const formats[] = {"table", "text",	"json", "jsonl",
+					      "sarif", "junit", "csv"};
+	static const char *const wants[] = {
+		"\nwarn     service svc-sa  ",
+		"warn: service svc-sa: ",
+		"{\"kind\":\"service\",\"id\":\"s0002\",\"name\":\"svc-sa\"",
+		"{\"kind\":\"service\",\"id\":\"s0002\",\"name\":\"svc-sa\"",
+		"\"fullyQualifiedName\":\"service/s0002\"",
+		"<testcase classname=\"rootlock.audit\" name=\"service svc-sa\">",
+		"\r\ns0002,service svc-sa,busybox,,true,warn,",
+	};
+	static const char *const summaries[] = {
+		"4 containers and 2 services: 1 pass, 2 fail, 2 warn, 1 exempt\n",
+		"6 results: 1 pass, 2 fail, 2 warn, 1 exempt\n",
+		"\"skipped\":0,\"services\":2}}",
+		NULL,
+		"\"service svc-sa: ",
+		"tests=\"6\"",
+		NULL,
+	};
+	for (size_t f = 0; f < ARRAY_SIZE(formats); f++) {
+		struct batch b = {0};
+		batch_mixed(&b);
+		struct workload *w = batch_add(&b, "s0001", "svc-rw", "busybox", false);
+		w->origin.swarm_service = true;
+		w = batch_add(&b, "s0002", "svc-sa", "busybox", true);
+		w->origin.swarm_service = true;
+		w->cap_sys_admin = true;
+		for (size_t i = 0; i < b.n; i++)
+			free(b.v[i].w.state), b.v[i].w.state = i < 4 ? xstrdup("running") : NULL;
+		for (size_t i = 4; i < b.n; i++)
+			rule_judge(&b.v[i].w, NULL, &b.v[i].j);
+		assert_int_equal(b.v[5].j.verdict, VERDICT_WARN);
+		_cleanup_free_ char *out = run_reporter(formats[f], &b, false);
+		if (!strstr(out, wants[f]))
+			fail_msg("%s: no %s in:\n%s", formats[f], wants[f], out);
+		if (summaries[f] && !strstr(out, summaries[f]))
+			fail_msg("%s: no %s in:\n%s", formats[f], summaries[f], out);
+		if (streq(formats[f], "json") || streq(formats[f], "jsonl"))
+			assert_non_null(
+				strstr(out, "{\"kind\":\"container\",\"id\":\"f00dfeed0001\""));
+		batch_release(&b);
+	}
 }
 
 /* An audit of several engines names the engine in every format; one engine's output has no trace of
@@ -705,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_junit_escaping),
 		cmocka_unit_test(test_csv_rows),
 		cmocka_unit_test(test_engine_in_every_format),
+		cmocka_unit_test(test_service_in_every_format),
 		cmocka_unit_test(test_csv_quoting_and_injection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

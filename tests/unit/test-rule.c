@@ -90,6 +90,30 @@ static void test_pass(void **state)
 	workload_release(&w);
 }
 
+/* A Swarm service is fixed with `docker service update`; it has no container to diff. */
+static void test_service_words(void **state)
+{
+	(void)state;
+	struct workload w;
+	make(&w, "svc", "nginx:1.25", false);
+	w.origin.swarm_service = true;
+	w.origin.kind = "swarm";
+	struct judgement j;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_FAIL);
+	assert_non_null(strstr(j.remediation, "`docker service update --read-only`"));
+	assert_non_null(strstr(j.remediation, "--mount-add type=tmpfs,target=/tmp"));
+	assert_null(strstr(j.remediation, " diff "));
+	judgement_release(&j);
+	w.readonly_rootfs = true;
+	w.cap_sys_admin = true;
+	rule_judge(&w, NULL, &j);
+	assert_int_equal(j.verdict, VERDICT_WARN);
+	assert_non_null(strstr(j.remediation, "Update it without SYS_ADMIN"));
+	judgement_release(&j);
+	workload_release(&w);
+}
+
 static void test_fail_plain(void **state)
 {
 	(void)state;
@@ -777,6 +801,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pass),
 		cmocka_unit_test(test_fail_plain),
+		cmocka_unit_test(test_service_words),
 		cmocka_unit_test(test_fail_compose),
 		cmocka_unit_test(test_fail_with_tmp_already),
 		cmocka_unit_test(test_warn_privileged),

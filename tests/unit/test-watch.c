@@ -14,6 +14,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "audit.h"
 #include "fileio.h"
 #include "httpd.h"
 #include "inspect.h"
@@ -425,6 +428,149 @@ static void test_gone_before_inspect(void **state)
 	rmdir(dir);
 }
 
+/* A Swarm engine: /info says whether it is a manager; /services answers the recorded list. */
+struct swarm_fake {
+	bool manager;
+	bool services_fail; /* a manager that cannot list them */
+	int services_asked;
+};
+
+static bool url_ends(const char *url, const char *tail)
+{
+	size_t n = strlen(url), k = strlen(tail);
+	return n >= k && streq(url + n - k, tail);
+}
+
+static void swarm_engine(const struct httpd_request *req, struct httpd_response *resp,
+			 void *userdata)
+{
+	struct swarm_fake *fake = userdata;
+	struct strbuf sb = STRBUF_INIT;
+	struct rl_error err = {0};
+	if (url_ends(req->url, "/info")) {
+		strbuf_addf(&sb,
+			    "{\"DockerRootDir\":\"/var/lib/docker\",\"Swarm\":{"
+			    "\"LocalNodeState\":\"active\",\"ControlAvailable\":%s}}",
+			    fake->manager ? "true" : "false");
+	} else if (url_ends(req->url, "/services") && !fake->services_fail) {
+		fake->services_asked++;
+		assert_int_equal(
+			read_file_limited(TEST_DATA "/services/list.json", 1 << 20, &sb, &err), 0);
+	} else {
+		fake->services_asked += url_ends(req->url, "/services");
+		resp->status = 503;
+		strbuf_addstr(&sb, "{\"message\":\"This node is not a swarm manager.\"}");
+	}
+	resp->len = sb.len;
+	resp->body = strbuf_detach(&sb);
+	resp->content_type = "application/json";
+}
+
+/* What audit and watch list: a manager's services, none (and no /services) elsewhere. */
+static void test_collect_services(void **state)
+{
+	char dir[] = "/tmp/rootlock-swarm-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *addr = xasprintf("unix:%s/engine.sock", dir);
+	_cleanup_free_ char *host = xasprintf("unix://%s/engine.sock", dir);
+	struct swarm_fake fake = {.manager = true};
+	struct httpd *server = NULL;
+	struct rl_error err = {0};
+	assert_int_equal(httpd_start(addr, NULL, swarm_engine, &fake, &server, &err), 0);
+	struct endpoint_options eo = {.host = host};
+	struct endpoint ep = {0};
+	assert_int_equal(endpoint_resolve(&eo, &ep, &err), 0);
+	struct engine_options opt = {.timeout_ms = 5000};
+	struct engine *e = NULL;
+	assert_int_equal(engine_open(&ep, &opt, &e, &err), 0);
+
+	struct audit_set set = {0};
+	bool manager = false;
+	assert_int_equal(audit_collect_services(e, NULL, &manager, &set, &err), 0);
+	assert_true(manager);
+	assert_int_equal(set.n, 3);
+	static const char *const names[] = {"svc-sysadmin", "svc-rw", "svc-ro"};
+	static const enum verdict verdicts[] = {VERDICT_WARN, VERDICT_FAIL, VERDICT_PASS};
+	for (size_t i = 0; i < set.n; i++) {
+		assert_int_equal(set.items[i].status, AUDIT_ITEM_OK);
+		const struct workload *w = &set.items[i].w;
+		assert_string_equal(w->name, names[i]);
+		assert_true(w->origin.swarm_service);
+		assert_string_equal(w->image, "rootlock-test/busybox:latest");
+		struct judgement j;
+		rule_judge(w, NULL, &j);
+		assert_int_equal(j.verdict, verdicts[i]);
+		judgement_release(&j);
+	}
+	audit_set_release(&set);
+	assert_int_equal(audit_services_or_none(e, NULL, &set, &err), 0);
+	assert_int_equal(set.n, 3);
+	audit_set_release(&set);
+	assert_int_equal(fake.services_asked, 2);
+
+	/* audit's selection: name and image globs, label=KEY[=VALUE] on the service's labels. */
+	struct audit_query q = {0};
+	strv_add(&q.name_globs, "svc-r*");
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 2);
+	assert_string_equal(set.items[0].w.name, "svc-rw");
+	audit_set_release(&set);
+	strv_add(&q.labels, "x=1");
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 0);
+	audit_set_release(&set);
+	strv_release(&q.name_globs);
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 1);
+	assert_string_equal(set.items[0].w.name, "svc-sysadmin");
+	audit_set_release(&set);
+	strv_release(&q.labels);
+	strv_add(&q.labels, "x");
+	strv_add(&q.image_globs, "other/*");
+	assert_int_equal(audit_services_or_none(e, &q, &set, &err), 0);
+	assert_int_equal(set.n, 0);
+	audit_set_release(&set);
+	audit_query_release(&q);
+
+	/* A manager that cannot list them: an error, not an audit without them. */
+	fake.services_fail = true;
+	assert_true(audit_services_or_none(e, NULL, &set, &err) < 0);
+	assert_non_null(strstr(err.msg, "list the Swarm services"));
+	rl_error_clear(&err);
+
+	/* Not a manager: no services, and /services is not asked. */
+	fake.manager = false;
+	fake.services_asked = 0;
+	assert_int_equal(audit_collect_services(e, NULL, &manager, &set, &err), 0);
+	assert_false(manager);
+	assert_int_equal(set.n, 0);
+	audit_set_release(&set);
+	assert_int_equal(audit_services_or_none(e, NULL, &set, &err), 0);
+	assert_int_equal(set.n, 0);
+	audit_set_release(&set);
+	assert_int_equal(fake.services_asked, 0);
+
+	engine_free(e);
+	endpoint_release(&ep);
+	httpd_stop(server);
+	/* No /info at all (an engine that is not Docker's): audit has no services, no error. */
+	assert_int_equal(
+		endpoint_resolve(&(struct endpoint_options){.host = "unix:///nonexistent/rl.sock"},
+				 &ep, &err),
+		0);
+	assert_int_equal(engine_open(&ep, &opt, &e, &err), 0);
+	assert_true(audit_collect_services(e, NULL, NULL, &set, &err) < 0);
+	rl_error_clear(&err);
+	assert_int_equal(audit_services_or_none(e, NULL, &set, &err), 0);
+	assert_int_equal(set.n, 0);
+	audit_set_release(&set);
+	engine_free(e);
+	endpoint_release(&ep);
+	_cleanup_free_ char *sock = xasprintf("%s/engine.sock", dir);
+	unlink(sock);
+	rmdir(dir);
+}
+
 /* Every series, with label values that need escaping, read back exactly. */
 static void test_metrics(void **state)
 {
@@ -525,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_events_and_exemptions),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_collect_services),
 		cmocka_unit_test(test_gone_before_inspect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
