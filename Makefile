@@ -51,6 +51,7 @@ bench: build
 	@bench/authz $(BUILD)/rootlock
 	@bench/fix $(BUILD)
 	@bench/watch $(BUILD)/rootlock
+	@ROOTLOCK_BENCH_WATCH_CREATES=10000 bench/watch $(BUILD)/rootlock
 
 fuzz: build-fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_BUILD)

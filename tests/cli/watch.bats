@@ -133,6 +133,30 @@ teardown_file() {
 	wait_until 100 eval '! metric_has "name=\"rlw-ro\""'
 }
 
+# "NAME VERDICT" for each churned container, as the metrics say, sorted.
+churn_in_metrics() {
+	metrics | grep '^rootlock_container_info{' | grep -F 'name="rlw-churn-' |
+		sed -E 's/.*name="([^"]*)".*verdict="([^"]*)".*/\1 \2/' | sort
+}
+
+@test "watch: 200 containers created, renamed and removed at once: the metrics end as the engine is" {
+	seq 0 199 | xargs -P 8 -I{} sh -c '
+		ro=; [ $(({} % 2)) -eq 1 ] && ro=--read-only
+		"$0" -H "$1" create --network none --label rootlock.test=watch --label rootlock.churn=1 \
+			$ro --name rlw-churn-{} rootlock-test/busybox true >/dev/null' \
+		"$DOCKER" "unix://$WATCH_ENGINE/docker.sock"
+	# While the watcher is still judging those: a third removed, some renamed.
+	seq 0 3 199 | xargs -P 8 -I{} "$DOCKER" -H "unix://$WATCH_ENGINE/docker.sock" rm -f rlw-churn-{} >/dev/null
+	seq 1 6 199 | xargs -P 8 -I{} "$DOCKER" -H "unix://$WATCH_ENGINE/docker.sock" rename rlw-churn-{} rlw-churn-{}-renamed
+	local want
+	want=$(d inspect -f '{{.Name}} {{.HostConfig.ReadonlyRootfs}}' $(d ps -aq --filter label=rootlock.churn=1) |
+		sed -e 's|^/||' -e 's/ true$/ pass/' -e 's/ false$/ fail/' | sort)
+	[ "$(wc -l <<<"$want")" -eq 133 ]
+	wait_until 300 eval '[ "$(churn_in_metrics)" = "$want" ]'
+	d rm -f $(d ps -aq --filter label=rootlock.churn=1) >/dev/null
+	wait_until 300 eval '[ -z "$(churn_in_metrics)" ]'
+}
+
 @test "watch: SIGHUP reads --config again and reports the verdicts it changes" {
 	echo '{"exempt": [{"name": "rlw-renamed", "reason": "vendor image, ticket OPS-1"}]}' >"$CONFIG"
 	kill -HUP "$(cat "$DIRW/pid")"
