@@ -253,6 +253,47 @@ static void report_set(const struct reporter *rep, struct report *r, struct audi
 	}
 }
 
+/* The report of sets, to stdout or -o; the exit code their verdicts (and errors) give. */
+static int write_report(const struct audit_args *a, const char *source, bool per_engine,
+			struct audit_set *const *sets, size_t n_sets, const struct exemptions *ex)
+{
+	_cleanup_free_ char *tmp_path = NULL;
+	FILE *out = output_open(a->output, &tmp_path);
+	if (!out) {
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
+		report_error("audit", msg);
+		return RL_EXIT_ERROR;
+	}
+	const struct reporter *rep = reporter_find(a->format);
+	struct report r = {
+		.out = out,
+		.color = want_color(a->color, a->output),
+		.strict = a->strict,
+		.command = "audit",
+		.source = source,
+		.per_engine = per_engine,
+	};
+	struct report_summary summary = {0};
+	size_t errors = 0;
+	rep->begin(&r);
+	for (size_t i = 0; i < n_sets; i++)
+		report_set(rep, &r, sets[i], ex, &summary, &errors);
+	rep->end(&r, &summary);
+	if (output_close(out, a->output, tmp_path) < 0) {
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write the report to '%s': %s",
+				  a->output ? a->output : "stdout", strerror(errno));
+		report_error("audit", msg);
+		return RL_EXIT_ERROR;
+	}
+	if (errors)
+		return RL_EXIT_ERROR;
+	if (summary.counts[VERDICT_FAIL] || (a->strict && summary.counts[VERDICT_WARN]))
+		return RL_EXIT_FINDINGS;
+	return RL_EXIT_CLEAN;
+}
+
 static int run_audit(struct audit_args *a)
 {
 	struct rl_error err = {0};
@@ -260,7 +301,6 @@ static int run_audit(struct audit_args *a)
 	struct endpoint ep = {0};
 	_cleanup_engine_ struct engine *engine = NULL;
 	struct audit_set set = {0}, services = {0};
-	_cleanup_free_ char *tmp_path = NULL;
 	int exit_code = RL_EXIT_ERROR;
 
 	if (a->config_path && config_load(a->config_path, &ex, &err) < 0) {
@@ -294,44 +334,11 @@ static int run_audit(struct audit_args *a)
 		goto out;
 	}
 
-	FILE *out = output_open(a->output, &tmp_path);
-	if (!out) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
-		report_error("audit", msg);
-		goto out;
-	}
-	const struct reporter *rep = reporter_find(a->format);
-	struct report r = {
-		.out = out,
-		.color = want_color(a->color, a->output),
-		.strict = a->strict,
-		.command = "audit",
-		.source = engine_host(engine),
-	};
-	struct report_summary summary = {0};
-	size_t errors = 0;
-	rep->begin(&r);
 	if (engine_is_podman(engine))
 		for (size_t i = 0; i < set.n; i++)
 			set.items[i].w.origin.cli = "podman";
-	report_set(rep, &r, &set, &ex, &summary, &errors);
-	report_set(rep, &r, &services, &ex, &summary, &errors);
-	rep->end(&r, &summary);
-	if (output_close(out, a->output, tmp_path) < 0) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write the report to '%s': %s",
-				  a->output ? a->output : "stdout", strerror(errno));
-		report_error("audit", msg);
-		goto out;
-	}
-
-	if (errors)
-		exit_code = RL_EXIT_ERROR;
-	else if (summary.counts[VERDICT_FAIL] || (a->strict && summary.counts[VERDICT_WARN]))
-		exit_code = RL_EXIT_FINDINGS;
-	else
-		exit_code = RL_EXIT_CLEAN;
+	struct audit_set *sets[] = {&set, &services};
+	exit_code = write_report(a, engine_host(engine), false, sets, 2, &ex);
 out:
 	audit_set_release(&set);
 	audit_set_release(&services);
@@ -382,7 +389,6 @@ static int run_audit_many(struct audit_args *a)
 	struct exemptions ex = {0};
 	struct audit_engine *engines = NULL;
 	size_t n = 0;
-	_cleanup_free_ char *tmp_path = NULL;
 	int exit_code = RL_EXIT_ERROR;
 
 	if (a->config_path && config_load(a->config_path, &ex, &err) < 0) {
@@ -411,44 +417,14 @@ static int run_audit_many(struct audit_args *a)
 	if (!answered)
 		goto out;
 
-	FILE *out = output_open(a->output, &tmp_path);
-	if (!out) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
-		report_error("audit", msg);
-		goto out;
-	}
-	const struct reporter *rep = reporter_find(a->format);
-	struct report rpt = {
-		.out = out,
-		.color = want_color(a->color, a->output),
-		.strict = a->strict,
-		.command = "audit",
-		.source = strbuf_str(&source),
-		.per_engine = true,
-	};
-	struct report_summary summary = {0};
-	size_t errors = 0;
-	rep->begin(&rpt);
+	struct audit_set **sets = xcalloc(2 * n, sizeof(*sets));
 	for (size_t i = 0; i < n; i++) {
-		report_set(rep, &rpt, &engines[i].set, &ex, &summary, &errors);
-		report_set(rep, &rpt, &engines[i].services, &ex, &summary, &errors);
-	}
-	rep->end(&rpt, &summary);
-	if (output_close(out, a->output, tmp_path) < 0) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write the report to '%s': %s",
-				  a->output ? a->output : "stdout", strerror(errno));
-		report_error("audit", msg);
-		goto out;
+		sets[2 * i] = &engines[i].set;
+		sets[2 * i + 1] = &engines[i].services;
 	}
 	/* An engine that did not answer is reported above; the others' verdicts decide. */
-	if (errors)
-		exit_code = RL_EXIT_ERROR;
-	else if (summary.counts[VERDICT_FAIL] || (a->strict && summary.counts[VERDICT_WARN]))
-		exit_code = RL_EXIT_FINDINGS;
-	else
-		exit_code = RL_EXIT_CLEAN;
+	exit_code = write_report(a, strbuf_str(&source), true, sets, 2 * n, &ex);
+	free(sets);
 out:
 	for (size_t i = 0; i < n; i++)
 		audit_engine_release(&engines[i]);
