@@ -383,6 +383,10 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 	_cleanup_(additions_release) struct additions a = {0};
 	int r;
 
+	/* In YAML "<<" is a merge key: no mapping can hold a service by that name. */
+	if (streq(service, "<<"))
+		return rl_error_set(err, RL_EPARSE, "%s: \"<<\" is a merge key, not a service name",
+				    file);
 	if (root && root->kind == YE_SCALAR && root->end > root->start)
 		return rl_error_set(err, RL_EPARSE, "%s:%d: the file is not a mapping", file,
 				    root->line);

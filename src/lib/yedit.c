@@ -831,8 +831,12 @@ static bool ends_in_open_block_scalar(const struct yedit *ye, const struct yenod
 	if (!ye->len || ye->text[ye->len - 1] == '\n')
 		return false;
 	const struct yenode *n = coll;
-	while ((n->kind == YE_MAP || n->kind == YE_SEQ) && !n->flow && n->n)
-		n = n->kids[n->n - 1];
+	while ((n->kind == YE_MAP || n->kind == YE_SEQ) && !n->flow && n->n) {
+		const struct yenode *last = n->kids[n->n - 1];
+		/* "? |" with no value: the key is what ends the file. */
+		bool empty = last->kind == YE_SCALAR && last->plain && !last->value[0];
+		n = n->kind == YE_MAP && n->n >= 2 && empty ? n->kids[n->n - 2] : last;
+	}
 	return n->kind == YE_SCALAR && n->block;
 }
 

@@ -462,6 +462,22 @@ static void test_errors(void **state)
 		"compose.yaml:4: tmpfs is not a list");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
+	/* Found by fuzz-fixcompose: "<<" asked for as a service (it was written as one). */
+	fix_bad("services:\n  <<: {}\n  volumes:\n", "<<", FIX_COMPOSE_CREATE_SERVICE,
+		"compose.yaml: \"<<\" is a merge key, not a service name");
+}
+
+/*
+ * Found by fuzz-fixcompose: a block scalar key ("? |") ends the file with no
+ * newline; a line after it would add one to the key, so services goes first.
+ */
+static void test_block_key_ends_the_file(void **state)
+{
+	(void)state;
+	free(fix_ok("x:\n ? |\n   0", "web", &tmp_plan, FIX_COMPOSE_CREATE_SERVICE,
+		    "services:\n   web:\n      read_only: true\n      tmpfs:\n"
+		    "         - /tmp:size=64m\nx:\n ? |\n   0",
+		    2));
 }
 
 static void test_volume_names(void **state)
@@ -637,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_flow_service),
 		cmocka_unit_test(test_create_service),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_block_key_ends_the_file),
 		cmocka_unit_test(test_volume_names),
 		cmocka_unit_test(test_diff_hunks),
 		cmocka_unit_test(test_diff_newline_crlf_new_file),
