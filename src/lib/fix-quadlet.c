@@ -413,6 +413,7 @@ static void edit_init(struct fix_edit *out)
 struct splice {
 	size_t at, del;
 	struct strbuf ins;
+	bool lines_before; /* new lines that go before what starts at `at` */
 };
 
 int fix_quadlet(const char *buf, size_t len, const char *filename, const struct plan *plan,
@@ -466,6 +467,7 @@ int fix_quadlet(const char *buf, size_t len, const char *filename, const struct 
 		bool open_line = false;
 		if (sc.anchor_before) {
 			s->at = sc.anchor_before - 1;
+			s->lines_before = true;
 		} else if (sc.anchor_backslash) {
 			/* The header's backslash joins nothing: it goes, and the new lines follow.
 			 */
@@ -507,12 +509,13 @@ int fix_quadlet(const char *buf, size_t len, const char *filename, const struct 
 
 	/*
 	 * Splices in order of place. A value change never overlaps the
-	 * insertion, but may start where it goes (a continued ReadOnly= that
-	 * the new lines go before): the insertion first.
+	 * insertion, but may start where it goes: new lines that go before a
+	 * continued ReadOnly= come first; a change to an empty ReadOnly= that
+	 * ends the file comes before the lines added after it.
 	 */
 	for (size_t i = 1; i < n_sp; i++)
-		for (size_t k = i;
-		     k > 0 && (sp[k].at < sp[k - 1].at || (sp[k].at == sp[k - 1].at && !sp[k].del));
+		for (size_t k = i; k > 0 && (sp[k].at < sp[k - 1].at ||
+					     (sp[k].at == sp[k - 1].at && sp[k].lines_before));
 		     k--) {
 			struct splice t = sp[k];
 			sp[k] = sp[k - 1];

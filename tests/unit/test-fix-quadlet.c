@@ -154,6 +154,16 @@ static void test_crlf_and_no_final_newline(void **state)
 	       "Volume=web-var-lib-app:/var/lib/app";
 	check_fix(in, want, &nginx_plan);
 
+	/*
+	 * Found by fuzz-fixquadlet: an empty ReadOnly= ends the file. Its value
+	 * comes before the lines added after it, not at their end.
+	 */
+	in = "[Container]\nImage=nginx\nReadOnly=";
+	want = "[Container]\nImage=nginx\nReadOnly=true\nTmpfs=/run:mode=0755,size=64m\n"
+	       "Tmpfs=/var/cache/nginx:mode=0755,uid=101,gid=101,size=64m\n"
+	       "Volume=web-var-lib-app:/var/lib/app";
+	check_fix(in, want, &nginx_plan);
+
 	/* An empty section: the lines go under its header. */
 	in = "[Container]\n\n[Service]\nRestart=always\n";
 	want = "[Container]\nReadOnly=true\n\n[Service]\nRestart=always\n";
