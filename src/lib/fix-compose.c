@@ -307,11 +307,18 @@ static int declare_volumes(struct yedit *ye, const struct additions *a, struct s
 	struct yenode *vols = yenode_get(root, "volumes");
 	struct strbuf sb = STRBUF_INIT;
 	int r = 0;
+	const struct yenode *user = vols && vols->anchor ? yedit_alias_of(ye, vols) : NULL;
 	if (vols && vols->kind == YE_ALIAS) {
 		r = rl_error_set(err, RL_EPARSE,
 				 "%s:%d: the top-level volumes is an alias (*%s): rootlock cannot "
 				 "declare volumes there",
 				 ye->filename, vols->line, vols->value);
+	} else if (user) {
+		r = rl_error_set(
+			err, RL_EPARSE,
+			"%s:%d: the top-level volumes is anchored (&%s) and reused at line "
+			"%d: declaring volumes there would change that too",
+			ye->filename, vols->line, vols->anchor, user->line);
 	} else if (!vols || yenode_is_null(vols)) {
 		for (size_t i = 0; i < a->decls.n; i++) {
 			_cleanup_free_ char *q = yedit_quote(a->decls.v[i], false);

@@ -462,6 +462,9 @@ static void test_errors(void **state)
 		"compose.yaml:4: tmpfs is not a list");
 	fix_bad("- a\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:1: the file is not a mapping");
+	/* Found by fuzz-fixcompose: top-level volumes merged into another mapping. */
+	fix_bad("volumes: &v\n  data: {}\nx:\n  <<: *v\nservices:\n  web:\n    image: a\n", "web",
+		0, "compose.yaml:1: the top-level volumes is anchored (&v) and reused at line 4");
 	/* Found by fuzz-fixcompose: "<<" asked for as a service (it was written as one). */
 	fix_bad("services:\n  <<: {}\n  volumes:\n", "<<", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml: \"<<\" is a merge key, not a service name");
