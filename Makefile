@@ -41,7 +41,7 @@ run: build
 
 # The whole suite twice: a normal build, then under ASan+UBSan; a short fuzz run.
 test: build build-asan build-fuzz
-	@FUZZ_SECONDS=10 FUZZ_SEED=1 tests/run-all $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	@FUZZ_SECONDS=10 FUZZ_SEED=1 FUZZ_RUNS=20000 tests/run-all $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 bench: build
 	@bench/run $(BUILD)/rootlock
