@@ -679,6 +679,26 @@ static bool block_collection(const struct yenode *n)
 }
 
 static void emit_block_seq(struct emitter *e, const struct yenode *seq, int col);
+static void emit_block_pairs(struct emitter *e, const struct yenode *map, int col,
+			     bool inline_first);
+
+/* The value part after "key:" for a new block pair at column col: " x\n" or "\n  ...". */
+static void emit_block_value(struct emitter *e, const struct yenode *v, int col)
+{
+	if (block_collection(v) && v->kind == YE_MAP) {
+		strbuf_addch(e->sb, '\n');
+		emit_block_pairs(e, v, col + e->style->step, false);
+	} else if (block_collection(v)) {
+		strbuf_addch(e->sb, '\n');
+		emit_block_seq(e, v, col + e->style->seq_indent);
+	} else {
+		if (!(v->kind == YE_SCALAR && v->plain && !v->value[0])) {
+			strbuf_addch(e->sb, ' ');
+			emit_raw(e, v);
+		}
+		strbuf_addch(e->sb, '\n');
+	}
+}
 
 /* The pairs of map at column col; the first one's indentation already written when inline. */
 static void emit_block_pairs(struct emitter *e, const struct yenode *map, int col,
@@ -690,19 +710,7 @@ static void emit_block_pairs(struct emitter *e, const struct yenode *map, int co
 			spaces(e->sb, col);
 		emit_raw(e, k);
 		strbuf_addch(e->sb, ':');
-		if (block_collection(v) && v->kind == YE_MAP) {
-			strbuf_addch(e->sb, '\n');
-			emit_block_pairs(e, v, col + e->style->step, false);
-		} else if (block_collection(v)) {
-			strbuf_addch(e->sb, '\n');
-			emit_block_seq(e, v, col + e->style->seq_indent);
-		} else {
-			if (!(v->kind == YE_SCALAR && v->plain && !v->value[0])) {
-				strbuf_addch(e->sb, ' ');
-				emit_raw(e, v);
-			}
-			strbuf_addch(e->sb, '\n');
-		}
+		emit_block_value(e, v, col);
 	}
 }
 
@@ -843,24 +851,6 @@ static bool ends_in_open_block_scalar(const struct yedit *ye, const struct yenod
 static bool fragment_is_scalar(const struct fragment *f)
 {
 	return f->node->kind == YE_SCALAR;
-}
-
-/* The value part after "key:" for a new block pair at column col: " x\n" or "\n  ...". */
-static void emit_block_value(struct emitter *e, const struct yenode *v, int col)
-{
-	if (block_collection(v) && v->kind == YE_MAP) {
-		strbuf_addch(e->sb, '\n');
-		emit_block_pairs(e, v, col + e->style->step, false);
-	} else if (block_collection(v)) {
-		strbuf_addch(e->sb, '\n');
-		emit_block_seq(e, v, col + e->style->seq_indent);
-	} else {
-		if (!(v->kind == YE_SCALAR && v->plain && !v->value[0])) {
-			strbuf_addch(e->sb, ' ');
-			emit_raw(e, v);
-		}
-		strbuf_addch(e->sb, '\n');
-	}
 }
 
 /* A key written with "?", or one that is not a scalar: its column is not the mapping's. */
