@@ -28,6 +28,7 @@ void audit_set_release(struct audit_set *set)
 		free(set->items[i].error);
 	}
 	free(set->items);
+	free(set->data_root);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -173,29 +174,39 @@ static int audit_exec_sessions(struct engine *e, struct audit_set *set, const st
  * of those defeat a read-only /. Without /info the rule still knows the
  * usual places.
  */
-static void audit_engine_facts(struct engine *e, struct audit_set *set)
+static void audit_engine_facts(struct engine *e, struct audit_set *set,
+			       const struct audit_set *known)
 {
-	json_t *info = NULL;
-	struct rl_error ignored = {0};
-	const char *root = NULL;
-	if (set->n && engine_get_json(e, "/info", &info, &ignored) == 0)
-		root = json_string_value(json_object_get(info, "DockerRootDir"));
+	if (known && known->info_read) {
+		set->info_read = true;
+		set->data_root = known->data_root ? xstrdup(known->data_root) : NULL;
+	} else if (set->n) {
+		json_t *info = NULL;
+		struct rl_error ignored = {0};
+		if (engine_get_json(e, "/info", &info, &ignored) == 0) {
+			const char *root =
+				json_string_value(json_object_get(info, "DockerRootDir"));
+			set->info_read = true;
+			set->data_root = str_empty(root) ? NULL : xstrdup(root);
+		}
+		json_decref(info);
+		rl_error_clear(&ignored);
+	}
 	const char *host = engine_host(e);
 	const char *sock = str_startswith(host, "unix://") ? host + strlen("unix://") : NULL;
 	for (size_t i = 0; i < set->n; i++) {
 		struct workload *w = &set->items[i].w;
 		if (set->items[i].status != AUDIT_ITEM_OK)
 			continue;
-		w->engine_data_root = str_empty(root) ? NULL : xstrdup(root);
+		w->engine_data_root = set->data_root ? xstrdup(set->data_root) : NULL;
 		w->engine_socket = str_empty(sock) ? NULL : xstrdup(sock);
 	}
-	json_decref(info);
-	rl_error_clear(&ignored);
 }
 
 /* Inspect each of ids, then what the rule needs besides: exec sessions, engine facts. */
-static int inspect_ids(struct engine *e, const struct strv *ids, audit_progress_fn progress,
-		       void *userdata, struct audit_set *ret, struct rl_error *err)
+static int inspect_ids(struct engine *e, const struct strv *ids, const struct audit_set *known,
+		       audit_progress_fn progress, void *userdata, struct audit_set *ret,
+		       struct rl_error *err)
 {
 	struct audit_set set = {.n = ids->n};
 	set.items = xcalloc(set.n, sizeof(*set.items));
@@ -214,7 +225,7 @@ static int inspect_ids(struct engine *e, const struct strv *ids, audit_progress_
 	if (r == 0)
 		r = audit_exec_sessions(e, &set, &exec_ids, st.exec_owner, err);
 	if (r == 0)
-		audit_engine_facts(e, &set);
+		audit_engine_facts(e, &set, known);
 	strv_release(&exec_ids);
 	free(st.exec_owner);
 	if (r < 0) {
@@ -244,16 +255,17 @@ int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_
 		return r == RL_EPARSE ? RL_EENGINE : r;
 	}
 
-	r = inspect_ids(e, &ls.ids, progress, userdata, ret, err);
+	r = inspect_ids(e, &ls.ids, NULL, progress, userdata, ret, err);
 	strv_release(&ls.ids);
 	return r;
 }
 
-int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret, struct rl_error *err)
+int audit_collect_one(struct engine *e, const char *id, const struct audit_set *known_root,
+		      struct audit_set *ret, struct rl_error *err)
 {
 	struct strv ids = STRV_INIT;
 	strv_add(&ids, id);
-	int r = inspect_ids(e, &ids, NULL, NULL, ret, err);
+	int r = inspect_ids(e, &ids, known_root, NULL, NULL, ret, err);
 	strv_release(&ids);
 	return r;
 }

@@ -28,6 +28,8 @@ struct audit_item {
 struct audit_set {
 	struct audit_item *items; /* in the engine's list order */
 	size_t n;
+	bool info_read;	 /* GET /info answered (it is asked only when there are items) */
+	char *data_root; /* then: its DockerRootDir, or NULL */
 };
 
 /* Called after each inspect answer: done of total. */
@@ -39,10 +41,12 @@ int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_
  * One container by id, judged from exactly what audit_collect() reads for
  * each (inspect, exec sessions, the engine's data root and socket): watch
  * uses it on each event, so both doors see the same defeaters. A container
- * already removed is one AUDIT_ITEM_GONE item.
+ * already removed is one AUDIT_ITEM_GONE item. known_root: the data root an
+ * earlier set read (its info_read and data_root), so that GET /info, slow on
+ * a busy engine, is not asked again for every container; NULL to ask it.
  */
-int audit_collect_one(struct engine *e, const char *id, struct audit_set *ret,
-		      struct rl_error *err);
+int audit_collect_one(struct engine *e, const char *id, const struct audit_set *known_root,
+		      struct audit_set *ret, struct rl_error *err);
 void audit_set_release(struct audit_set *set);
 
 /*

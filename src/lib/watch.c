@@ -46,6 +46,8 @@ struct watch {
 	long long last_sync_ms;	   /* wall clock */
 	bool engine_up;
 	bool synced;
+	/* The engine's data root as a sync read it (GET /info), for each event's judgement. */
+	struct audit_set engine_facts;
 	/* the stream in progress */
 	struct events_parser parser;
 	long long last_byte_ms;
@@ -245,6 +247,7 @@ void watch_free(struct watch *w)
 	free(w->buckets);
 	pthread_mutex_destroy(&w->lock);
 	exemptions_release(&w->ex);
+	audit_set_release(&w->engine_facts);
 	engine_free(w->stream);
 	engine_free(w->engine);
 	free(w);
@@ -323,6 +326,16 @@ static int sync_services(struct watch *w, const char *cause, struct rl_error *er
 	return 0;
 }
 
+/* A set that read GET /info leaves what it learned for the events that follow. */
+static void keep_engine_facts(struct watch *w, struct audit_set *set)
+{
+	if (!set->info_read)
+		return;
+	audit_set_release(&w->engine_facts);
+	w->engine_facts.info_read = true;
+	w->engine_facts.data_root = steal_ptr(&set->data_root);
+}
+
 int watch_sync(struct watch *w, const char *cause, struct rl_error *err)
 {
 	struct audit_query q = {0};
@@ -331,6 +344,7 @@ int watch_sync(struct watch *w, const char *cause, struct rl_error *err)
 	if (r < 0)
 		return r;
 	watch_reconcile(w, &set, cause);
+	keep_engine_facts(w, &set);
 	audit_set_release(&set);
 	return sync_services(w, cause, err);
 }
@@ -349,9 +363,10 @@ static bool followed(const char *action)
 static int judge_container(struct watch *w, const struct engine_event *ev, struct rl_error *err)
 {
 	struct audit_set set = {0};
-	int r = audit_collect_one(w->engine, ev->id, &set, err);
+	int r = audit_collect_one(w->engine, ev->id, &w->engine_facts, &set, err);
 	if (r < 0)
 		return r; /* the engine is going away: reconnect and reconcile */
+	keep_engine_facts(w, &set);
 	struct audit_item *item = &set.items[0];
 	if (item->status == AUDIT_ITEM_GONE)
 		/* Removed between the event and the inspect: it is destroyed. */
