@@ -26,6 +26,7 @@ setup_file() {
 	eng start 3>&-
 	eng images 3>&- >/dev/null
 	export SOCK=$SLOW_ENGINE/docker.sock
+	note_try_baseline
 	# Its named volume is new: this create alone takes about 15 s on 20.10.
 	local t0=$SECONDS
 	d run -d --network none --name slow-orig --label rootlock.test=slow -v slow-data:/data \
