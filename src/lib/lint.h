@@ -13,6 +13,9 @@
  * Every parser appends here; cmd-lint judges, suppresses and reports.
  */
 
+/* lint reads no file bigger than this (a file read for its suppressions neither). */
+#define LINT_MAX_FILE_BYTES (64u << 20)
+
 struct lint_finding {
 	struct workload w; /* the workload; for a stand-alone finding only origin is set */
 	bool standalone;   /* not judged by the rule: verdict and message are fixed */
