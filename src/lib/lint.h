@@ -10,7 +10,8 @@
  * defined (file, line and column of the key to change, or of the
  * service/container when the key is missing), plus stand-alone findings that
  * are not a container's verdict (e.g. a pod-level field that has no effect).
- * Every parser appends here; cmd-lint judges, suppresses and reports.
+ * Every parser appends here; lint_judge() (lint-suppress.h) judges and
+ * suppresses, lint_seen_first() (lint-dedup.h) drops a finding met twice.
  */
 
 /* lint reads no file bigger than this (a file read for its suppressions neither). */

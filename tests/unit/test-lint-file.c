@@ -204,7 +204,6 @@ static void test_parsed_by_the_walk(void **state)
 	const char other[] = "services:\n  api:\n    image: nginx\n    read_only: true\n";
 	item->parsed = xcalloc(1, sizeof(*item->parsed));
 	assert_int_equal(ystream_load(other, strlen(other), item->path, item->parsed, &fx->err), 0);
-	strbuf_release(&item->text);
 	enum lint_doc_kind kind;
 	assert_int_equal(lint_yaml_item(item, &fx->env, &fx->out, &kind, &fx->err), 0);
 	assert_int_equal(fx->out.n, 1);
