@@ -8,7 +8,7 @@
  * The files lint checks, found in the paths given: directories are searched
  * recursively (not .git, not symbolic links to directories, not a unit's
  * NAME.container.d/ drop-ins, not an override merged with its base, not what
- * --exclude names), and YAML and JSON files (and Quadlet .container units)
+ * the excludes name), and YAML and JSON files (and Quadlet .container units)
  * are handed on as items, in the order found, with the errors met on the way
  * in their place.
  *
@@ -41,6 +41,7 @@ struct lint_item {
 	struct rl_error *err;	/* LINT_ITEM_ERROR, or a file that could not be read or parsed */
 };
 
+/* After a big file, the heap's free pages go back to the system (see lint-walk.c). */
 void lint_item_free(struct lint_item *item);
 
 /* "-" is shown as "<stdin>" (borrowed). */
@@ -54,10 +55,10 @@ enum lint_walk_threads {
 
 struct lint_walk_options {
 	const struct strv *paths; /* files, directories or "-" */
-	const struct strv
-		*excludes; /* fnmatch globs against the path and the file name; may be NULL */
+	/* fnmatch globs, against the path and the file name; may be NULL */
+	const struct strv *excludes;
 	enum lint_walk_threads threads;
-	size_t parse_below;	  /* with two threads, the walk parses files smaller than this */
+	size_t parse_below;	  /* with two threads, the walk parses files up to this size */
 	size_t parse_when_queued; /* ... while at least this many items wait for the caller */
 };
 /* The defaults: LINT_WALK_AUTO, and parsing ahead tuned for two cores. */
