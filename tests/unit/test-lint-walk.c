@@ -11,8 +11,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,12 +30,27 @@ struct fixture {
 	size_t n;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Remove everything in the directory at (at, name), whatever the depth of the tree. */
+static void remove_under(int at, const char *name)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) < 0) {
+			remove_under(fd, e->d_name);
+			unlinkat(fd, e->d_name, AT_REMOVEDIR);
+		}
+	}
+	closedir(d);
 }
 
 static int setup(void **state)
@@ -68,7 +84,9 @@ static int teardown(void **state)
 	items_release(fx);
 	strv_release(&fx->paths);
 	strv_release(&fx->excludes);
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	/* nftw() cannot reach below PATH_MAX: remove what is under fx->dir by descriptor. */
+	remove_under(AT_FDCWD, fx->dir);
+	rmdir(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -267,6 +285,44 @@ static void test_unreadable_directory(void **state)
 				 "yaml open.yaml\n");
 }
 
+static bool is_z_yaml(const char *path)
+{
+	return streq(strrchr(path, '/'), "/z.yaml");
+}
+
+/*
+ * A directory the walk lists but cannot open (here its path is longer than
+ * PATH_MAX, which stops root too): an error in its place, the rest walked.
+ */
+static void test_directory_too_long_to_open(void **state)
+{
+	struct fixture *fx = *state;
+	char name[250];
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	int fd = open(fx->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	size_t len = strlen(fx->dir);
+	while (len <= PATH_MAX) {
+		assert_int_equal(mkdirat(fd, name, 0700), 0);
+		int next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+		len += 1 + strlen(name);
+	}
+	close(fd);
+	put(fx, "z.yaml", "a: 1\n");
+	add_path(fx, NULL);
+	_cleanup_free_ char *got = walk(fx, LINT_WALK_TWO_THREADS);
+	assert_int_equal(fx->n, 2);
+	assert_int_equal(fx->items[0]->kind, LINT_ITEM_ERROR);
+	assert_true(str_startswith(got, "error cannot read directory 'nnn"));
+	/* (the message is cut at its 1 KiB, before the reason) */
+	assert_int_equal(fx->items[1]->kind, LINT_ITEM_YAML);
+	assert_true(is_z_yaml(fx->items[1]->path));
+}
+
 /* The walk reads each YAML file for the linter, and marks those that hold a marker. */
 static void test_read_ahead(void **state)
 {
@@ -346,6 +402,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_explicit_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_directory_too_long_to_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_ahead, setup, teardown),
 		cmocka_unit_test(test_display_name),
