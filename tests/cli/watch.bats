@@ -12,18 +12,9 @@ eng() { ROOTLOCK_ENGINE_DIR=$WATCH_ENGINE "$REPO/scripts/engine" "$@"; }
 d() { "$DOCKER" -H "unix://$WATCH_ENGINE/docker.sock" "$@"; }
 # Containers run with --network none: the engine has no bridge (scripts/engine).
 
-# wait_until TENTHS CMD...: CMD until it succeeds, at most TENTHS tenths of a second.
-wait_until() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $*" >&2
-	# What the watcher said, for the diagnosis.
-	[ ! -f "${OUT:-}" ] || { echo "--- its output:"; cat "$OUT"; echo "--- its stderr:"; cat "$DIRW/err"; } >&2
-	return 1
+# What the watcher said, when a wait timed out.
+diagnose_timeout() {
+	[ ! -f "${OUT:-}" ] || { echo "--- its output:"; cat "$OUT"; echo "--- its stderr:"; cat "$DIRW/err"; }
 }
 
 metrics() { curl -sSf --max-time 5 --unix-socket "$MSOCK" http://localhost/metrics; }
@@ -32,11 +23,7 @@ has_line() { jq -se --arg n "$1" --argjson v "$2" 'any(.[]; .name == $n and .new
 line_of() { jq -c --arg n "$1" --argjson v "$2" 'select(.name == $n and .new_verdict == $v)' "$OUT" | tail -1; }
 metric_has() { metrics | grep -qF -- "$1"; }
 
-remove_ours() {
-	local ids
-	ids=$(d ps -aq --filter label=rootlock.test=watch 2>/dev/null) || true
-	[ -z "$ids" ] || d rm -f $ids >/dev/null 2>&1 || true
-}
+remove_ours() { remove_labelled watch; }
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"
