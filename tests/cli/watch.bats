@@ -286,3 +286,25 @@ churn_in_metrics() {
 	wait "$pid"
 	stop_fake_engine
 }
+
+@test "watch: a stream that falls silent while /_ping answers: the periodic re-list reports what it missed" {
+	# The fake engine answers /_ping but its stream never tells of the third
+	# container, which its second list has.
+	start_fake_engine events-mute
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	"$ROOTLOCK" watch -H "unix://$FAKE_SOCK" --format jsonl --ping-after 0.5 --resync 2 >"$out" 2>"$err" 3>&- &
+	local pid=$!
+	OUT=$out wait_until 50 has_line one '"fail"'
+	OUT=$out wait_until 200 has_line three '"fail"'
+	[ "$(OUT=$out line_of three '"fail"' | jq -r .cause)" = periodic ]
+	# It stayed on the stream: no reconnect was needed.
+	! grep -q "reconnect" "$err"
+	kill -TERM "$pid"
+	wait "$pid"
+	stop_fake_engine
+
+	run "$ROOTLOCK" watch --resync 0.5
+	[ "$status" -eq 2 ]
+	[[ $output == *"--resync '0.5' must be 0 (never) or a number of seconds"* ]]
+}
+
