@@ -36,14 +36,17 @@ static const char watch_usage[] =
 	"      --config FILE        exemptions: "
 	"{\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
 	"      --ping-after SECONDS a silent event stream is checked with /_ping after\n"
-	"                           (default 30); no answer within 5 s: reconnect\n" ENGINE_USAGE
-	"\n"
+	"                           (default 30); no answer within 5 s: reconnect\n"
+	"      --resync SECONDS     list every container again this long after the last\n"
+	"                           full list (default 300; 0: never), in case the event\n"
+	"                           stream fell silent while the engine still "
+	"answers\n" ENGINE_USAGE "\n"
 	"Each line: time, engine, container name and id, old verdict -> new verdict\n"
 	"('-' when first seen, 'removed' when gone), what caused it, and the reasons.\n"
 	"Exit codes: 0 stopped by a signal (--once: nothing failed), 1 --once found a fail,\n"
 	"2 usage error, 3 I/O error (--once: engine unreachable). See rootlock-watch(1).\n";
 
-enum { OPT_FORMAT = 256, OPT_ONCE, OPT_LISTEN, OPT_CONFIG, OPT_PING_AFTER };
+enum { OPT_FORMAT = 256, OPT_ONCE, OPT_LISTEN, OPT_CONFIG, OPT_PING_AFTER, OPT_RESYNC };
 
 static const struct option watch_options[] = {
 	{"help", no_argument, NULL, 'h'},
@@ -52,6 +55,7 @@ static const struct option watch_options[] = {
 	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"ping-after", required_argument, NULL, OPT_PING_AFTER},
+	{"resync", required_argument, NULL, OPT_RESYNC},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -62,6 +66,7 @@ struct watch_args {
 	const char *config_path;
 	const char *listen;
 	double ping_after_s;
+	double resync_s;
 	bool jsonl;
 	bool once;
 };
@@ -91,6 +96,7 @@ static void pass_on(struct strv *argv, int c, const char *arg)
 static int parse_args(int argc, char **argv, struct watch_args *a)
 {
 	a->engine.timeout_s = ENGINE_DEFAULT_TIMEOUT_S;
+	a->resync_s = 300;
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -130,6 +136,14 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 				return usage_error("watch",
 						   "--ping-after '%s' must be a number of seconds "
 						   "(0.1 to 86400)",
+						   optarg);
+			break;
+		case OPT_RESYNC:
+			if (!parse_seconds(optarg, 86400, &a->resync_s) ||
+			    (a->resync_s > 0 && a->resync_s < 1))
+				return usage_error("watch",
+						   "--resync '%s' must be 0 (never) or a number of "
+						   "seconds (1 to 86400)",
 						   optarg);
 			break;
 		case ':':
@@ -322,6 +336,7 @@ static int run_watch(struct watch_args *a)
 		.tick = on_tick,
 		.userdata = &st,
 		.ping_after_ms = (long)(a->ping_after_s * 1000),
+		.resync_ms = (long)(a->resync_s * 1000),
 	};
 	struct watch *w = NULL;
 	int r = watch_new(engine, &ex, &wo, &w, &err);
