@@ -59,14 +59,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static char *put(struct fixture *fx, const char *name, const char *text)
+static void put(struct fixture *fx, const char *name, const char *text)
 {
-	char *path = xasprintf("%s/%s", fx->dir, name);
+	_cleanup_free_ char *path = xasprintf("%s/%s", fx->dir, name);
 	FILE *fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs(text, fp);
 	fclose(fp);
-	return path;
 }
 
 /* The item the walk hands on for name, read but not parsed; explicit: named by the user. */
@@ -119,8 +118,8 @@ static const char override[] = "services:\n  web:\n    read_only: true\n";
 static void test_override_merged(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_free_ char *b = put(fx, "compose.yaml", base);
-	_cleanup_free_ char *o = put(fx, "compose.override.yaml", override);
+	put(fx, "compose.yaml", base);
+	put(fx, "compose.override.yaml", override);
 	struct lint_item *item = item_for(fx, "compose.yaml", true);
 	enum lint_doc_kind kind;
 	assert_int_equal(lint_yaml_item(item, &fx->env, &fx->out, &kind, &fx->err), 0);
@@ -152,8 +151,8 @@ static void test_override_merged(void **state)
 static void test_no_override_for_other_names(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_free_ char *b = put(fx, "stack.yaml", base);
-	_cleanup_free_ char *o = put(fx, "compose.override.yaml", override);
+	put(fx, "stack.yaml", base);
+	put(fx, "compose.override.yaml", override);
 	struct lint_item *item = item_for(fx, "stack.yaml", true);
 	enum lint_doc_kind kind;
 	assert_int_equal(lint_yaml_item(item, &fx->env, &fx->out, &kind, &fx->err), 0);
@@ -166,9 +165,9 @@ static void test_no_override_for_other_names(void **state)
 static void test_kubernetes(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_free_ char *p = put(fx, "pod.yaml",
-				     "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
-				     "  containers:\n  - name: app\n    image: nginx\n");
+	put(fx, "pod.yaml",
+	    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+	    "  containers:\n  - name: app\n    image: nginx\n");
 	struct lint_item *item = item_for(fx, "pod.yaml", false);
 	enum lint_doc_kind kind;
 	assert_int_equal(lint_yaml_item(item, &fx->env, &fx->out, &kind, &fx->err), 0);
@@ -183,7 +182,7 @@ static void test_kubernetes(void **state)
 static void test_neither(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_free_ char *p = put(fx, "values.yaml", "replicas: 3 # rootlock:ignore why\n");
+	put(fx, "values.yaml", "replicas: 3 # rootlock:ignore why\n");
 	struct lint_item *item = item_for(fx, "values.yaml", true);
 	enum lint_doc_kind kind;
 	assert_int_equal(lint_yaml_item(item, &fx->env, &fx->out, &kind, &fx->err), 0);
@@ -198,7 +197,7 @@ static void test_neither(void **state)
 static void test_parsed_by_the_walk(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_free_ char *p = put(fx, "app.yaml", base);
+	put(fx, "app.yaml", base);
 	struct lint_item *item = item_for(fx, "app.yaml", false);
 	/* What the walk parsed differs from the file: only the tree can have given it. */
 	const char other[] = "services:\n  api:\n    image: nginx\n    read_only: true\n";
@@ -216,7 +215,7 @@ static void test_parsed_by_the_walk(void **state)
 static void test_errors(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_free_ char *p = put(fx, "broken.yaml", "services: [\n");
+	put(fx, "broken.yaml", "services: [\n");
 	struct lint_item *item = item_for(fx, "broken.yaml", false);
 	enum lint_doc_kind kind = LINT_DOC_KUBE;
 	assert_int_equal(lint_yaml_item(item, &fx->env, &fx->out, &kind, &fx->err), -1);

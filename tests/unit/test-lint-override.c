@@ -118,7 +118,7 @@ static void test_override_first_name_wins(void **state)
 {
 	struct fixture *fx = *state;
 	_cleanup_free_ char *base = touch(fx, "compose.yaml");
-	_cleanup_free_ char *later = touch(fx, "docker-compose.override.yml");
+	free(touch(fx, "docker-compose.override.yml")); /* second in docker compose's order */
 	_cleanup_free_ char *first = touch(fx, "compose.override.yaml");
 	_cleanup_free_ char *found = lint_override_for(base, NULL);
 	assert_non_null(found);
@@ -155,8 +155,8 @@ static void test_listing_is_trusted(void **state)
 static void test_relative_path(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_free_ char *base = touch(fx, "compose.yaml");
-	_cleanup_free_ char *over = touch(fx, "compose.override.yaml");
+	free(touch(fx, "compose.yaml"));
+	free(touch(fx, "compose.override.yaml"));
 	char old[PATH_MAX];
 	assert_non_null(getcwd(old, sizeof(old)));
 	assert_int_equal(chdir(fx->dir), 0);
