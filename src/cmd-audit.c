@@ -258,13 +258,9 @@ static int write_report(const struct audit_args *a, const char *source, bool per
 			struct audit_set *const *sets, size_t n_sets, const struct exemptions *ex)
 {
 	_cleanup_free_ char *tmp_path = NULL;
-	FILE *out = output_open(a->output, &tmp_path);
-	if (!out) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
-		report_error("audit", msg);
+	FILE *out = command_output_open("audit", a->output, &tmp_path);
+	if (!out)
 		return RL_EXIT_ERROR;
-	}
 	const struct reporter *rep = reporter_find(a->format);
 	struct report r = {
 		.out = out,
@@ -280,13 +276,8 @@ static int write_report(const struct audit_args *a, const char *source, bool per
 	for (size_t i = 0; i < n_sets; i++)
 		report_set(rep, &r, sets[i], ex, &summary, &errors);
 	rep->end(&r, &summary);
-	if (output_close(out, a->output, tmp_path) < 0) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write the report to '%s': %s",
-				  a->output ? a->output : "stdout", strerror(errno));
-		report_error("audit", msg);
+	if (command_output_close("audit", out, a->output, tmp_path))
 		return RL_EXIT_ERROR;
-	}
 	if (errors)
 		return RL_EXIT_ERROR;
 	if (summary.counts[VERDICT_FAIL] || (a->strict && summary.counts[VERDICT_WARN]))

@@ -210,13 +210,14 @@ int cmd_plan(int argc, char **argv)
 		return r;
 	}
 	json_t *plans = json_array();
-	int worst = RL_EXIT_CLEAN;
+	int worst = RL_EXIT_CLEAN, planned = 0;
 	for (int i = optind; i < argc; i++) {
 		if (i > optind && streq(format, "text"))
 			fputc('\n', out);
 		int one = plan_one(engine, argv[i], format, out, plans);
 		if (one > worst)
 			worst = one;
+		planned += one < RL_EXIT_USAGE;
 	}
 	if (streq(format, "json")) {
 		json_t *doc = json_pack("{s:o}", "plans", plans);
@@ -227,6 +228,10 @@ int cmd_plan(int argc, char **argv)
 		json_decref(plans);
 	}
 	/* As audit: what was planned is written even when another container failed. */
+	if (!planned) {
+		output_discard(out, output, tmp_path);
+		return worst;
+	}
 	r = command_output_close("plan", out, output, tmp_path);
 	return r ? r : worst;
 }
