@@ -29,8 +29,10 @@ static const char audit_usage[] =
 	"                           (labels must all match; any name or image glob may)\n"
 	"      --config FILE        exemptions: {\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
 	"Output:\n"
-	"      --format FORMAT      table (default), json, jsonl, sarif, junit, csv\n"
-	"  -o, --output FILE        write the report to FILE instead of stdout\n"
+	"      --format FORMAT      table (default), text (as lint's), json, jsonl, sarif,\n"
+	"                           junit, csv\n"
+	"  -o, --output FILE        write the report to FILE instead of stdout (whole or\n"
+	"                           not at all; - is stdout)\n"
 	"      --color WHEN         auto (default), always, never; NO_COLOR is honoured\n"
 	"      --strict             a warn fails the audit too (exit 1)\n"
 	"Engine:\n"
@@ -156,8 +158,8 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 			if (!reporter_find(optarg))
 				return usage_error(
 					"audit",
-					"--format '%s' is not one of table, json, jsonl, sarif, "
-					"junit, csv",
+					"--format '%s' is not one of table, text, json, jsonl, "
+					"sarif, junit, csv",
 					optarg);
 			a->format = optarg;
 			break;
@@ -220,7 +222,7 @@ static bool want_color(const char *when, const char *output)
 {
 	if (streq(when, "always"))
 		return true;
-	if (streq(when, "never") || output)
+	if (streq(when, "never") || (output && !streq(output, "-")))
 		return false;
 	const char *no_color = getenv("NO_COLOR");
 	const char *term = getenv("TERM");

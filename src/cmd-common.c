@@ -39,8 +39,10 @@ int command_output_close(const char *cmd, FILE *out, const char *path, const cha
 	if (output_close(out, path, tmp_path) == 0)
 		return 0;
 	_cleanup_free_ char *msg =
-		path ? xasprintf("cannot write the report to '%s': %s", path, strerror(errno))
-		     : xasprintf("cannot write the report to standard output: %s", strerror(errno));
+		path && !streq(path, "-")
+			? xasprintf("cannot write the report to '%s': %s", path, strerror(errno))
+			: xasprintf("cannot write the report to standard output: %s",
+				    strerror(errno));
 	report_error(cmd, msg);
 	return RL_EXIT_ERROR;
 }

@@ -557,7 +557,7 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 			break;
 		case OPT_FORMAT:
 			if (!streq(optarg, "text") && !streq(optarg, "json"))
-				return usage_error("try", "--format '%s' must be text or json",
+				return usage_error("try", "--format '%s' is not one of text, json",
 						   optarg);
 			a->format = optarg;
 			break;

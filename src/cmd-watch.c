@@ -112,8 +112,8 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 			return RL_EXIT_CLEAN;
 		case OPT_FORMAT:
 			if (!streq(optarg, "text") && !streq(optarg, "jsonl"))
-				return usage_error("watch", "--format '%s' is not text or jsonl",
-						   optarg);
+				return usage_error(
+					"watch", "--format '%s' is not one of text, jsonl", optarg);
 			a->jsonl = streq(optarg, "jsonl");
 			break;
 		case OPT_ONCE:

@@ -79,9 +79,15 @@ int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl
 	return 0;
 }
 
+/* "-" is stdout, as "-" is stdin where a command reads a file. */
+static bool is_stdout(const char *path)
+{
+	return !path || streq(path, "-");
+}
+
 FILE *output_open(const char *path, char **tmp_path)
 {
-	if (!path)
+	if (is_stdout(path))
 		return stdout;
 	*tmp_path = xasprintf("%s.tmp", path);
 	return fopen(*tmp_path, "w");
@@ -89,7 +95,7 @@ FILE *output_open(const char *path, char **tmp_path)
 
 int output_close(FILE *out, const char *path, const char *tmp_path)
 {
-	if (!path)
+	if (is_stdout(path))
 		return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 	bool ok = !ferror(out);
 	int saved = ok ? 0 : EIO;
@@ -108,7 +114,7 @@ int output_close(FILE *out, const char *path, const char *tmp_path)
 
 void output_discard(FILE *out, const char *path, const char *tmp_path)
 {
-	if (!path) {
+	if (is_stdout(path)) {
 		fflush(out);
 		return;
 	}

@@ -12,7 +12,7 @@ int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl
  * A report written whole or not at all: output_open() writes to PATH.tmp,
  * output_close() renames it over PATH once everything is out, so a failed
  * run never clobbers the last good report nor leaves half of one. A NULL
- * path means stdout. output_open() returns NULL with errno set (*tmp_path
+ * path (or "-") means stdout. output_open() returns NULL with errno set (*tmp_path
  * is then still the name it tried); output_close() returns 0 or -1 with
  * errno set, the temporary file removed; output_discard() removes it
  * unwritten (stdout is only flushed).

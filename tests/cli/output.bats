@@ -111,6 +111,10 @@ plan_file() {
 	done
 	[ "$(jq -r '.plans[0].container' file.json)" = "$RUN-idle" ]
 	[ ! -e file.json.tmp ]
+	# - is standard output, as - is standard input where a command reads a file.
+	rootlock plan -H "unix://$SOCK" --format json -o - "$RUN-idle" >dash.json
+	cmp stdout.json dash.json
+	assert_only . "dash.json file.compose file.json file.run file.text stdout.compose stdout.json stdout.run stdout.text "
 }
 
 @test "fix -o FILE: the diff in FILE; with --write the files are written and FILE has their diff" {
@@ -170,4 +174,21 @@ plan_file() {
 	[ "$(jq -r '.rounds[0].evidence[0]' <<<"$output")" = "$(printf 'first\nsecond \033[31mred\r\nthird\n')" ]
 	jq -e '.rounds[0].evidence[0] | endswith("third\n")' <<<"$output"
 	assert_no_leftovers
+}
+
+@test "the same flag says the same in every command: --format names what it takes, -o needs a FILE" {
+	local cmd want
+	for cmd in "audit:table, text, json, jsonl, sarif, junit, csv" "plan:text, run, compose, json" \
+		"try:text, json" "watch:text, jsonl"; do
+		want=${cmd#*:}
+		cmd=${cmd%%:*}
+		run --separate-stderr rootlock "$cmd" --format yaml x
+		[ "$status" -eq 2 ]
+		[[ $stderr == "rootlock $cmd: --format 'yaml' is not one of $want"* ]]
+	done
+	for cmd in audit lint plan try fix watch; do
+		run --separate-stderr rootlock "$cmd" -o
+		[ "$status" -eq 2 ]
+		[[ $stderr == "rootlock $cmd: option '-o' needs a value"* ]]
+	done
 }
