@@ -31,6 +31,8 @@ static const char watch_usage[] =
 	"\n"
 	"      --format FORMAT      text (default) or jsonl: one JSON object per line\n"
 	"      --once               print one audit as JSON (audit --format json) and exit\n"
+	"  -o, --output FILE        with --once: write it to FILE instead of stdout (whole\n"
+	"                           or not at all)\n"
 	"      --listen ADDR        serve Prometheus metrics on /metrics and /healthz:\n"
 	"                           HOST:PORT, [ADDRESS]:PORT, :PORT or unix:PATH\n"
 	"      --config FILE        exemptions: "
@@ -52,6 +54,7 @@ static const struct option watch_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"once", no_argument, NULL, OPT_ONCE},
+	{"output", required_argument, NULL, 'o'},
 	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"ping-after", required_argument, NULL, OPT_PING_AFTER},
@@ -65,6 +68,7 @@ struct watch_args {
 	struct strv audit_argv; /* --once: the engine options and --config, for audit */
 	const char *config_path;
 	const char *listen;
+	const char *output;
 	double ping_after_s;
 	double resync_s;
 	bool jsonl;
@@ -100,7 +104,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hH:", watch_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hH:o:", watch_options, NULL)) != -1) {
 		int r = engine_option("watch", c, optarg, &a->engine);
 		if (r > 0)
 			return r;
@@ -114,12 +118,16 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 			return RL_EXIT_CLEAN;
 		case OPT_FORMAT:
 			if (!streq(optarg, "text") && !streq(optarg, "jsonl"))
-				return usage_error("watch", "--format '%s' is not text or jsonl",
-						   optarg);
+				return usage_error(
+					"watch", "--format '%s' is not one of text, jsonl", optarg);
 			a->jsonl = streq(optarg, "jsonl");
 			break;
 		case OPT_ONCE:
 			a->once = true;
+			break;
+		case 'o':
+			a->output = optarg;
+			pass_on(&a->audit_argv, c, optarg);
 			break;
 		case OPT_LISTEN:
 			if (str_empty(optarg))
@@ -157,6 +165,11 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 				   argv[optind]);
 	if (a->once && a->listen)
 		return usage_error("watch", "--once prints one audit; it serves no --listen");
+	/* A stream that never ends cannot be renamed into place whole. */
+	if (a->output && !a->once)
+		return usage_error("watch",
+				   "-o FILE is for --once; watch's lines go to stdout (redirect "
+				   "them to keep them)");
 	return -1;
 }
 
