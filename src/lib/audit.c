@@ -218,7 +218,8 @@ static int inspect_ids(struct engine *e, const struct strv *ids, const struct au
 	struct strv exec_ids = STRV_INIT;
 	struct inspect_state st = {
 		.set = &set, .exec_ids = &exec_ids, .progress = progress, .userdata = userdata};
-	int r = engine_get_many(e, paths, set.n, on_inspected, &st, err);
+	int r = engine_get_many_pruned(e, paths, set.n, &inspect_fields_read, on_inspected, &st,
+				       err);
 	for (size_t i = 0; i < set.n; i++)
 		free(paths[i]);
 	free(paths);

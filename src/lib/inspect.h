@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "jsonprune.h"
 #include "workload.h"
 
 /*
@@ -11,6 +12,13 @@
  * or Podman) into the normalized description the rule reads.
  */
 int workload_from_inspect(json_t *inspect, struct workload *ret, struct rl_error *err);
+
+/*
+ * The fields of an inspect answer that workload_from_inspect() reads, and
+ * ExecIDs, which audit reads beside it: audit has jansson parse only these
+ * (json_prune()), never the rest of each answer.
+ */
+extern const struct json_prune_spec inspect_fields_read;
 
 /*
  * Whether an answer of GET /exec/{id}/json is a privileged exec session
