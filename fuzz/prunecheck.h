@@ -82,8 +82,8 @@ static void prunecheck_read(struct strbuf *sb, const char *text, size_t len, boo
 {
 	struct strbuf scratch = STRBUF_INIT;
 	json_error_t jerr;
-	json_t *root =
-		json_load_pruned(text, len, prune ? &inspect_fields_read : NULL, &scratch, &jerr);
+	json_t *root = json_load_pruned(text, len, JSON_DECODE_ANY,
+					prune ? &inspect_fields_read : NULL, &scratch, &jerr);
 	if (pruned)
 		*pruned = prune && json_prune(text, len, &inspect_fields_read, &scratch);
 	strbuf_release(&scratch);

@@ -311,8 +311,8 @@ static int parse_answer_pruned(struct engine *e, CURL *h, const struct body *b, 
 	json_error_t jerr;
 	/* An error's message is read from the whole answer. */
 	bool ok = status >= 200 && status <= 299;
-	json_t *root =
-		json_load_pruned(strbuf_str(&b->buf), b->buf.len, ok ? keep : NULL, scratch, &jerr);
+	json_t *root = json_load_pruned(strbuf_str(&b->buf), b->buf.len, JSON_DECODE_ANY,
+					ok ? keep : NULL, scratch, &jerr);
 	if (status == 400 && !e->ep.tls && strstr(strbuf_str(&b->buf), "HTTPS server")) {
 		json_decref(root);
 		return rl_error_set(err, RL_EENGINE,

@@ -220,10 +220,22 @@ void list_entry_release(struct list_entry *le)
 	memset(le, 0, sizeof(*le));
 }
 
+/* What list_entry_parse() reads of an entry: jansson parses only that. */
+static const struct json_prune_field list_entry_fields[] = {
+	{"id", JSON_PRUNE_KEEP, NULL},
+	{"names", JSON_PRUNE_KEEP, NULL},
+	{"image", JSON_PRUNE_KEEP, NULL},
+	{"state", JSON_PRUNE_KEEP, NULL},
+};
+static const struct json_prune_spec list_entry_fields_read = {list_entry_fields,
+							      ARRAY_SIZE(list_entry_fields)};
+
 int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struct rl_error *err)
 {
 	json_error_t jerr;
-	json_t *o = json_loadb(text, len, 0, &jerr);
+	struct strbuf scratch = STRBUF_INIT;
+	json_t *o = json_load_pruned(text, len, 0, &list_entry_fields_read, &scratch, &jerr);
+	strbuf_release(&scratch);
 	if (!o)
 		return rl_error_set(err, RL_EPARSE, "invalid container list entry: %s", jerr.text);
 	const char *id = json_string_value(json_object_get(o, "Id"));

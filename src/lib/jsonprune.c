@@ -285,17 +285,19 @@ bool json_prune(const char *text, size_t len, const struct json_prune_spec *spec
 	return s.p == s.end;
 }
 
-json_t *json_load_pruned(const char *text, size_t len, const struct json_prune_spec *keep,
-			 struct strbuf *scratch, json_error_t *jerr)
+json_t *json_load_pruned(const char *text, size_t len, size_t flags,
+			 const struct json_prune_spec *keep, struct strbuf *scratch,
+			 json_error_t *jerr)
 {
 	json_t *root = NULL;
 	if (keep) {
 		strbuf_reset(scratch);
+		/* An object, valid, plain and without duplicates: flags change nothing. */
 		if (json_prune(text, len, keep, scratch))
 			root = json_loadb(strbuf_str(scratch), scratch->len, 0, jerr);
 	}
 	/* Refused (or, never seen, a copy jansson would not take): the whole text. */
 	if (!root)
-		root = json_loadb(text, len, JSON_DECODE_ANY, jerr);
+		root = json_loadb(text, len, flags, jerr);
 	return root;
 }

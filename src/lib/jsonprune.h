@@ -52,9 +52,11 @@ bool json_prune(const char *text, size_t len, const struct json_prune_spec *spec
 		struct strbuf *out);
 
 /*
- * text parsed by jansson as JSON_DECODE_ANY would, but from its copy cut down
- * to keep's fields (in scratch) when it can be; NULL with jerr filled when
- * the whole text is not JSON. keep NULL: the whole text, always.
+ * text parsed by jansson (json_loadb() with flags) as a whole would be, but
+ * from its copy cut down to keep's fields (in scratch) when it can be; NULL
+ * with jerr filled when the whole text is not what jansson takes. keep NULL:
+ * the whole text, always.
  */
-json_t *json_load_pruned(const char *text, size_t len, const struct json_prune_spec *keep,
-			 struct strbuf *scratch, json_error_t *jerr);
+json_t *json_load_pruned(const char *text, size_t len, size_t flags,
+			 const struct json_prune_spec *keep, struct strbuf *scratch,
+			 json_error_t *jerr);
