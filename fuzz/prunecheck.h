@@ -6,7 +6,8 @@
  * inspect_fields_read, as the engine client does): the parse error, or
  * every field of the workload, the ExecIDs audit looks at, the judgement
  * and each report format's output for it. Shared by the fuzz target and the
- * unit tests: both ways must give the very same text.
+ * unit tests: both ways must give the very same text. The same for an
+ * entry of the container list (list_entry_fields_read).
  */
 #include <stdio.h>
 #include <string.h>
@@ -112,4 +113,33 @@ static void prunecheck_read(struct strbuf *sb, const char *text, size_t len, boo
 	prunecheck_reports(sb, &w, &j);
 	judgement_release(&j);
 	workload_release(&w);
+}
+
+/* The same for one entry of GET /containers/json, read as list_entry_parse() does. */
+static void prunecheck_list_entry(struct strbuf *sb, const char *text, size_t len, bool prune)
+{
+	struct list_entry le;
+	struct rl_error err = {0};
+	int r;
+	if (prune) {
+		r = list_entry_parse(text, len, &le, &err);
+	} else {
+		json_error_t jerr;
+		json_t *o = json_loadb(text, len, 0, &jerr);
+		if (o)
+			r = list_entry_from_json(o, &le, &err);
+		else
+			r = rl_error_set(&err, RL_EPARSE, "invalid container list entry: %s",
+					 jerr.text);
+		json_decref(o);
+	}
+	if (r < 0) {
+		strbuf_addf(sb, "error: %s\n", err.msg);
+		return;
+	}
+	prunecheck_str(sb, "id", le.id);
+	prunecheck_str(sb, "name", le.name);
+	prunecheck_str(sb, "image", le.image);
+	prunecheck_str(sb, "state", le.state);
+	list_entry_release(&le);
 }

@@ -612,8 +612,8 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 }
 
 int engine_get_many_pruned(struct engine *e, char *const *paths, size_t n,
-			   const struct json_prune_spec *keep, engine_done_fn done, void *userdata,
-			   struct rl_error *err)
+			   const struct json_prune_spec *const *keep, engine_done_fn done,
+			   void *userdata, struct rl_error *err)
 {
 	size_t nslots = (size_t)e->opt.parallel < n ? (size_t)e->opt.parallel : n;
 	if (nslots == 0)
@@ -695,8 +695,9 @@ int engine_get_many_pruned(struct engine *e, char *const *paths, size_t n,
 					goto out;
 				}
 			} else {
-				parse_answer_pruned(e, s->h, &s->body, "GET", path, keep, &pruned,
-						    &answer, &item_err);
+				parse_answer_pruned(e, s->h, &s->body, "GET", path,
+						    keep ? keep[s->index] : NULL, &pruned, &answer,
+						    &item_err);
 			}
 			done(s->index, answer, &item_err, userdata);
 			json_decref(answer);

@@ -220,15 +220,15 @@ void list_entry_release(struct list_entry *le)
 	memset(le, 0, sizeof(*le));
 }
 
-/* What list_entry_parse() reads of an entry: jansson parses only that. */
+/* What list_entry_from_json() reads of an entry: jansson parses only that. */
 static const struct json_prune_field list_entry_fields[] = {
 	{"id", JSON_PRUNE_KEEP, NULL},
 	{"names", JSON_PRUNE_KEEP, NULL},
 	{"image", JSON_PRUNE_KEEP, NULL},
 	{"state", JSON_PRUNE_KEEP, NULL},
 };
-static const struct json_prune_spec list_entry_fields_read = {list_entry_fields,
-							      ARRAY_SIZE(list_entry_fields)};
+const struct json_prune_spec list_entry_fields_read = {list_entry_fields,
+						       ARRAY_SIZE(list_entry_fields)};
 
 int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struct rl_error *err)
 {
@@ -238,21 +238,25 @@ int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struc
 	strbuf_release(&scratch);
 	if (!o)
 		return rl_error_set(err, RL_EPARSE, "invalid container list entry: %s", jerr.text);
+	int r = list_entry_from_json(o, ret, err);
+	json_decref(o);
+	return r;
+}
+
+int list_entry_from_json(json_t *o, struct list_entry *ret, struct rl_error *err)
+{
 	const char *id = json_string_value(json_object_get(o, "Id"));
 	/* The id goes into request paths: accept only what engines produce. */
 	if (str_empty(id) || strlen(id) > 128 ||
 	    strspn(id, "0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz_-") !=
-		    strlen(id)) {
-		json_decref(o);
+		    strlen(id))
 		return rl_error_set(err, RL_EPARSE, "container list entry has no valid Id");
-	}
 	struct list_entry le = {.id = xstrdup(id)};
 	const char *name = json_string_value(json_array_get(json_object_get(o, "Names"), 0));
 	if (name)
 		le.name = xstrdup(name[0] == '/' ? name + 1 : name);
 	le.image = dup_or_null(json_object_get(o, "Image"));
 	le.state = dup_or_null(json_object_get(o, "State"));
-	json_decref(o);
 	*ret = le;
 	return 0;
 }

@@ -34,6 +34,9 @@ struct list_entry {
 	char *state;
 };
 int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struct rl_error *err);
+/* The same from an entry jansson parsed already; the fields it reads (for json_prune()): */
+int list_entry_from_json(json_t *entry, struct list_entry *ret, struct rl_error *err);
+extern const struct json_prune_spec list_entry_fields_read;
 void list_entry_release(struct list_entry *le);
 
 /* Labels that change the verdict or the advice. */

@@ -881,6 +881,56 @@ static void test_pruned_reads_as_whole_odd(void **state)
 		expect_same_reading(docs[i], docs[i], strlen(docs[i]));
 }
 
+/* Each entry of a real list, and odd ones: the same read pruned as whole. */
+static void expect_entry_same(const char *text, size_t len)
+{
+	struct strbuf whole = STRBUF_INIT, cut = STRBUF_INIT;
+	prunecheck_list_entry(&whole, text, len, false);
+	prunecheck_list_entry(&cut, text, len, true);
+	if (!streq(strbuf_str(&whole), strbuf_str(&cut)))
+		fail_msg("%.*s reads otherwise pruned:\n%s\nwhole:\n%s", (int)len, text,
+			 strbuf_str(&cut), strbuf_str(&whole));
+	strbuf_release(&whole);
+	strbuf_release(&cut);
+}
+
+static void test_pruned_list_entries(void **state)
+{
+	(void)state;
+	static const char *const lists[] = {TEST_DATA "/list/containers.json",
+					    TEST_DATA "/list/containers-26.json"};
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		json_t *list = json_load_file(lists[l], 0, NULL);
+		assert_true(json_array_size(list) >= 12);
+		json_t *entry;
+		size_t i;
+		json_array_foreach (list, i, entry) {
+			char *text = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			struct strbuf cut = STRBUF_INIT;
+			assert_true(json_prune(text, strlen(text), &list_entry_fields_read, &cut));
+			strbuf_release(&cut);
+			expect_entry_same(text, strlen(text));
+			free(text);
+		}
+		json_decref(list);
+	}
+	static const char *const odd[] = {
+		"",
+		"7",
+		"[]",
+		"\"x\"",
+		"{}",
+		"{\"Id\":\"a\"} x",
+		"{\"Id\":\"a b\"}",
+		"{\"Id\":\"a\",\"Names\":\"/n\",\"Image\":{\"x\":1},\"State\":[\"s\"]}",
+		"{\"Id\":\"a\",\"id\":\"b\"}",
+		"{\"Id\":\"a\",\"Names\":[{\"n\":1},\"/m\"]}",
+		"{\"Id\":\"a\",\"Names\":[\"/\\u00e9\"],\"Labels\":{\"k\":\"\xc3\xa9\"}}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(odd); i++)
+		expect_entry_same(odd[i], strlen(odd[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -913,6 +963,7 @@ int main(void)
 		cmocka_unit_test(test_pruned_reads_as_whole_real),
 		cmocka_unit_test(test_pruned_is_small),
 		cmocka_unit_test(test_pruned_reads_as_whole_odd),
+		cmocka_unit_test(test_pruned_list_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
