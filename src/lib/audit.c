@@ -42,9 +42,16 @@ static bool matches_any(const struct strv *globs, const char *s)
 	return false;
 }
 
+/* GET /containers/{id}/json, the id escaped for the path. */
+static char *inspect_path(const char *id)
+{
+	_cleanup_free_ char *esc = url_escape(id);
+	return xasprintf("/containers/%s/json", esc);
+}
+
 struct list_state {
 	const struct audit_query *q;
-	struct strv ids;
+	struct strv paths; /* inspect_path() of each container selected */
 };
 
 static int on_list_entry(const char *text, size_t len, void *userdata, struct rl_error *err)
@@ -55,7 +62,7 @@ static int on_list_entry(const char *text, size_t len, void *userdata, struct rl
 	if (r < 0)
 		return r;
 	if (matches_any(&st->q->name_globs, le.name) && matches_any(&st->q->image_globs, le.image))
-		strv_push(&st->ids, steal_pointer(&le.id));
+		strv_push(&st->paths, inspect_path(le.id));
 	list_entry_release(&le);
 	return 0;
 }
@@ -220,36 +227,30 @@ static void audit_engine_facts(struct engine *e, struct audit_set *set,
 }
 
 /*
- * Inspect each of ids, then what the rule needs besides: exec sessions, engine
- * facts. GET /info (when known has not read it and there are ids) is asked
- * beside the inspects, so that the engine works on it meanwhile.
+ * Inspect each of paths (inspect_path(); released here), then what the rule
+ * needs besides: exec sessions, engine facts. GET /info (when known has not
+ * read it and there are paths) is asked beside the inspects, so that the
+ * engine works on it meanwhile.
  */
-static int inspect_ids(struct engine *e, const struct strv *ids, const struct audit_set *known,
-		       audit_progress_fn progress, void *userdata, struct audit_set *ret,
-		       struct rl_error *err)
+static int inspect_paths(struct engine *e, struct strv *paths, const struct audit_set *known,
+			 audit_progress_fn progress, void *userdata, struct audit_set *ret,
+			 struct rl_error *err)
 {
-	struct audit_set set = {.n = ids->n};
+	struct audit_set set = {.n = paths->n};
 	set.items = xcalloc(set.n, sizeof(*set.items));
 	bool ask_info = set.n && !(known && known->info_read);
-	size_t n_paths = set.n + ask_info;
-	char **paths = xcalloc(n_paths + 1, sizeof(char *));
-	const struct json_prune_spec **keep = xcalloc(n_paths + 1, sizeof(*keep));
-	for (size_t i = 0; i < set.n; i++) {
-		_cleanup_free_ char *id = url_escape(ids->v[i]);
-		paths[i] = xasprintf("/containers/%s/json", id);
+	if (ask_info)
+		strv_add(paths, "/info");
+	const struct json_prune_spec **keep = xcalloc(paths->n + 1, sizeof(*keep));
+	for (size_t i = 0; i < set.n; i++)
 		keep[i] = &inspect_fields_read;
-	}
-	if (ask_info) {
-		paths[set.n] = xstrdup("/info");
+	if (ask_info)
 		keep[set.n] = &info_fields_read;
-	}
 	struct strv exec_ids = STRV_INIT;
 	struct inspect_state st = {
 		.set = &set, .exec_ids = &exec_ids, .progress = progress, .userdata = userdata};
-	int r = engine_get_many_pruned(e, paths, n_paths, keep, on_inspected, &st, err);
-	for (size_t i = 0; i < n_paths; i++)
-		free(paths[i]);
-	free(paths);
+	int r = engine_get_many_pruned(e, paths->v, paths->n, keep, on_inspected, &st, err);
+	strv_release(paths);
 	free(keep);
 	if (r == 0)
 		r = audit_exec_sessions(e, &set, &exec_ids, st.exec_owner, err);
@@ -280,23 +281,19 @@ int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_
 		if (r == RL_EPARSE)
 			rl_error_prefix(err, "the engine at %s sent a bad container list",
 					engine_host(e));
-		strv_release(&ls.ids);
+		strv_release(&ls.paths);
 		return r == RL_EPARSE ? RL_EENGINE : r;
 	}
 
-	r = inspect_ids(e, &ls.ids, NULL, progress, userdata, ret, err);
-	strv_release(&ls.ids);
-	return r;
+	return inspect_paths(e, &ls.paths, NULL, progress, userdata, ret, err);
 }
 
 int audit_collect_one(struct engine *e, const char *id, const struct audit_set *known_root,
 		      struct audit_set *ret, struct rl_error *err)
 {
-	struct strv ids = STRV_INIT;
-	strv_add(&ids, id);
-	int r = inspect_ids(e, &ids, known_root, NULL, NULL, ret, err);
-	strv_release(&ids);
-	return r;
+	struct strv paths = STRV_INIT;
+	strv_push(&paths, inspect_path(id));
+	return inspect_paths(e, &paths, known_root, NULL, NULL, ret, err);
 }
 
 /* label=KEY[=VALUE] filters, as the engine applies them to containers, on Spec.Labels. */

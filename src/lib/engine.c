@@ -603,6 +603,7 @@ struct slot {
 	size_t index;
 	int attempts; /* connection retries for the current request */
 	bool busy;
+	bool set_up; /* options set: a later request changes only the URL */
 };
 
 int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_fn done,
@@ -645,8 +646,14 @@ int engine_get_many_pruned(struct engine *e, char *const *paths, size_t n,
 				continue;
 			_cleanup_free_ char *url = versioned_url(e, paths[next]);
 			body_reset(&s->body);
-			setup_handle(e, s->h, url, &s->body);
-			curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+			/* The same options for every request: setting them all again costs. */
+			if (s->set_up) {
+				curl_easy_setopt(s->h, CURLOPT_URL, url);
+			} else {
+				setup_handle(e, s->h, url, &s->body);
+				curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+				s->set_up = true;
+			}
 			s->index = next++;
 			s->busy = true;
 			curl_multi_add_handle(multi, s->h);

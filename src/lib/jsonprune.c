@@ -44,6 +44,12 @@ static bool prune_hex4(const char *p, unsigned *ret)
 	return true;
 }
 
+/* Printable ASCII but '"' and '\\': what a value's string holds mostly, skipped in one go. */
+static bool plain_char(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 /* A string at s->p, not copied; key: no escapes, and its folded name and hash. */
 static bool prune_string(struct pruner *s, bool key, char *name, unsigned long long *hash)
 {
@@ -51,6 +57,9 @@ static bool prune_string(struct pruner *s, bool key, char *name, unsigned long l
 	unsigned long long h = HASH_INIT;
 	size_t n = 0;
 	for (;;) {
+		if (!key)
+			while (p < end && plain_char((unsigned char)*p))
+				p++;
 		if (p >= end)
 			return false;
 		unsigned char c = (unsigned char)*p;
