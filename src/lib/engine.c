@@ -546,9 +546,51 @@ int api_version_cmp(const char *a, const char *b)
 	return amin < bmin ? -1 : amin > bmin;
 }
 
-int engine_negotiate(struct engine *e, struct rl_error *err)
+/* Every wanted header of a terminated array, from one header line. */
+static size_t header_lines(char *data, size_t size, size_t nmemb, void *userdata)
 {
-	/* /version is unversioned so that any engine can answer it. */
+	for (struct header_want *w = userdata; w->name; w++)
+		header_line(data, size, nmemb, w);
+	return size * nmemb;
+}
+
+/*
+ * What GET /_ping's headers say: the API version, Podman's Libpod-Api-Version,
+ * the Server ("Docker/26.1.5 (linux)"). 0 only when it named an API version.
+ */
+static int ping_headers(struct engine *e, char **api, char **libpod, char **server,
+			struct rl_error *err)
+{
+	/* Unversioned, so that any engine can answer it. */
+	_cleanup_free_ char *url = xasprintf("%s/_ping", e->ep.base_url);
+	struct body b = {.max = 4096};
+	struct header_want want[] = {{.name = "Api-Version"},
+				     {.name = "Libpod-Api-Version"},
+				     {.name = "Server"},
+				     {.name = NULL}};
+	setup_handle(e, e->curl, url, &b);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, header_lines);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, (void *)want);
+	CURLcode rc = curl_easy_perform(e->curl);
+	long status = 0;
+	int r = 0;
+	if (rc != CURLE_OK)
+		r = transfer_error(e, e->curl, rc, &b, "GET", "/_ping", err);
+	else
+		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+	strbuf_release(&b.buf);
+	if (r == 0 && (status < 200 || status > 299 || !want[0].value))
+		r = RL_EENGINE; /* not said here: /version may say it */
+	*api = want[0].value;
+	*libpod = want[1].value;
+	*server = want[2].value;
+	return r;
+}
+
+/* GET /version, the long way: it asks containerd and the kernel too (~40 ms). */
+static int version_answer(struct engine *e, char **api, bool *podman, char **server_version,
+			  struct rl_error *err)
+{
 	_cleanup_free_ char *url = xasprintf("%s/version", e->ep.base_url);
 	struct body b = {.max = 1 << 20};
 	json_t *v = NULL;
@@ -558,40 +600,69 @@ int engine_negotiate(struct engine *e, struct rl_error *err)
 	strbuf_release(&b.buf);
 	if (r < 0)
 		return r;
-	const char *server_api = json_string_value(json_object_get(v, "ApiVersion"));
+	const char *a = json_string_value(json_object_get(v, "ApiVersion"));
 	const char *version = json_string_value(json_object_get(v, "Version"));
-	/* Negotiated again (watch, after the engine restarted): what it says now. */
-	free(e->server_version);
-	e->server_version = version ? xstrdup(version) : NULL;
-	e->podman = false;
+	*api = a ? xstrdup(a) : NULL;
+	*server_version = version ? xstrdup(version) : NULL;
 	/* Podman names itself in Components ("Podman Engine"); Docker says "Engine". */
 	json_t *component;
 	size_t i;
 	json_array_foreach (json_object_get(v, "Components"), i, component) {
 		const char *name = json_string_value(json_object_get(component, "Name"));
 		if (name && str_startswith(name, "Podman"))
-			e->podman = true;
+			*podman = true;
 	}
+	json_decref(v);
+	return 0;
+}
+
+int engine_negotiate(struct engine *e, struct rl_error *err)
+{
+	/*
+	 * /_ping's headers answer in a millisecond where /version takes tens
+	 * (a fixed cost of every command); /version is asked only when they do
+	 * not name the API version (an old or odd engine, a TLS port asked in
+	 * plain HTTP: its answer then says why).
+	 */
+	_cleanup_free_ char *server_api = NULL, *libpod = NULL, *server = NULL;
+	struct rl_error ping_err = {0};
+	bool podman = false;
+	char *version = NULL;
+	int r = ping_headers(e, &server_api, &libpod, &server, &ping_err);
+	if (r == 0) {
+		podman = libpod != NULL;
+		/* "Docker/26.1.5+dfsg1 (linux)": the version between "/" and " ". */
+		const char *slash = server ? strchr(server, '/') : NULL;
+		if (slash)
+			version = xstrndup(slash + 1, strcspn(slash + 1, " "));
+	} else if (ping_err.msg[0]) {
+		*err = ping_err; /* no answer at all: /version would fare no better */
+		return r;
+	} else {
+		free(server_api);
+		server_api = NULL;
+		if ((r = version_answer(e, &server_api, &podman, &version, err)) < 0)
+			return r;
+	}
+	/* Negotiated again (watch, after the engine restarted): what it says now. */
+	free(e->server_version);
+	e->server_version = version;
+	e->podman = podman;
 	if (!server_api || sscanf(server_api, "%*u.%*u") != 0 ||
 	    strspn(server_api, "0123456789.") != strlen(server_api) || strlen(server_api) > 10) {
-		json_decref(v);
 		return rl_error_set(err, RL_EENGINE,
 				    "the engine at %s did not say which API version it speaks; "
 				    "is it a Docker engine?",
 				    e->ep.host);
 	}
-	if (api_version_cmp(server_api, ENGINE_MIN_API_VERSION) < 0) {
-		rl_error_set(err, RL_EENGINE,
-			     "the engine at %s speaks API %s; rootlock needs %s or newer",
-			     e->ep.host, server_api, ENGINE_MIN_API_VERSION);
-		json_decref(v);
-		return RL_EENGINE;
-	}
+	if (api_version_cmp(server_api, ENGINE_MIN_API_VERSION) < 0)
+		return rl_error_set(err, RL_EENGINE,
+				    "the engine at %s speaks API %s; rootlock needs %s or newer",
+				    e->ep.host, server_api, ENGINE_MIN_API_VERSION);
 	snprintf(e->api_version, sizeof(e->api_version), "%s",
 		 api_version_cmp(server_api, ENGINE_CLIENT_API_VERSION) < 0
 			 ? server_api
 			 : ENGINE_CLIENT_API_VERSION);
-	json_decref(v);
 	return 0;
 }
 

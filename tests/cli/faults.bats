@@ -46,6 +46,20 @@ teardown() { stop_fake_engine; }
 	[[ "$output" == *'"verdict":"pass"'* ]]
 }
 
+@test "the API version is negotiated from /_ping's headers; /version only when they do not say it" {
+	# /version is broken on this one: /_ping alone must do.
+	start_fake_engine ping-headers
+	run rootlock audit -H "unix://$FAKE_SOCK" --format jsonl
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"name":"one"'* && "$output" == *'"name":"two"'* ]]
+	stop_fake_engine
+	# This one's /_ping says nothing in its headers: /version is asked.
+	start_fake_engine gone
+	run rootlock audit -H "unix://$FAKE_SOCK" --format jsonl
+	[[ "$output" == *'"name":"two"'* ]]
+}
+
 @test "a container removed between list and inspect is skipped quietly" {
 	start_fake_engine gone
 	run rootlock audit -H "unix://$FAKE_SOCK" --format json
