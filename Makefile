@@ -66,16 +66,22 @@ fuzz: build-fuzz
 # completions (see meson.build for where). meson reads a relative DESTDIR
 # from the build dir, make's is from here: hand it an absolute one.
 MESON_DESTDIR = $(if $(DESTDIR),--destdir "$(abspath $(DESTDIR))")
+# The build dir's prefix becomes PREFIX; only when it differs, as every
+# configure makes ninja regenerate.
+SET_PREFIX = python3 -c 'import json, sys; \
+	sys.exit(any(o["name"] == "prefix" and o["value"] == sys.argv[2] for o in json.load(open(sys.argv[1]))) ^ 1)' \
+	$(BUILD)/meson-info/intro-buildoptions.json "$(PREFIX)" 2>/dev/null || \
+	{ echo "meson configure $(BUILD) -Dprefix=$(PREFIX)"; meson configure $(BUILD) -Dprefix="$(PREFIX)"; }
 
 install: deps $(BUILD)/build.ninja
-	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	@$(SET_PREFIX)
 	ninja -C $(BUILD)
 	meson install -C $(BUILD) --no-rebuild $(MESON_DESTDIR)
 
 # What install puts there with the same PREFIX and DESTDIR, as meson lists it
 # (a dry run), file by file; directories stay, as they may hold others' files.
 uninstall: deps $(BUILD)/build.ninja
-	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	@$(SET_PREFIX)
 	ninja -C $(BUILD)
 	meson install -C $(BUILD) --no-rebuild --dry-run --quiet $(MESON_DESTDIR) >/dev/null
 	@grep -v '^#' $(BUILD)/meson-logs/install-log.txt | while IFS= read -r f; do \
