@@ -7,12 +7,15 @@
 _rootlock_containers()
 {
 	type -P docker >/dev/null || return
-	local -a engine=()
+	# The line as typed, split at blanks only: readline splits an address
+	# such as unix:///x.sock at its colon.
+	local -a typed engine=()
+	read -ra typed <<<"${COMP_LINE:0:COMP_POINT}"
 	local i
-	for ((i = 2; i < cword; i++)); do
-		case ${words[i]} in
-		-H | --host | --context) engine+=("${words[i]}" "${words[i + 1]}") ;;
-		--host=* | --context=*) engine+=("${words[i]}") ;;
+	for ((i = 2; i < ${#typed[@]}; i++)); do
+		case ${typed[i]} in
+		-H | --host | --context) engine+=("${typed[i]}" "${typed[i + 1]}") ;;
+		--host=* | --context=*) engine+=("${typed[i]}") ;;
 		esac
 	done
 	local names

@@ -26,10 +26,10 @@ run_once() {
 }
 
 # make install's build dir: made here without the unit tests, which install
-# does not need, to keep the compile short.
+# does not need, and unoptimised, to keep the compile short.
 install_build() {
 	local b=$PKG_TMP/build
-	[ -f "$b/build.ninja" ] || meson setup "$b" -Dtests=false >/dev/null
+	[ -f "$b/build.ninja" ] || meson setup "$b" -Dtests=false -Dbuildtype=plain >/dev/null
 	echo "$b"
 }
 
@@ -301,6 +301,61 @@ help_options() {
 			fi
 		done
 	done
+}
+
+# A docker client that records its arguments and lists three containers.
+fake_docker() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/docker" <<-EOF
+		#!/bin/sh
+		echo "\$*" >>"$BATS_TEST_TMPDIR/docker-args"
+		printf '%s\n' web worker db
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/docker"
+	export PATH=$BATS_TEST_TMPDIR/bin:$PATH
+}
+
+@test "completion: plan, try and fix complete container names from docker ps, of the engine -H names" {
+	run_once
+	fake_docker
+	if [ -f /usr/share/bash-completion/bash_completion ]; then
+		run bash_complete "rootlock plan w"
+		[ "$output" = "$(printf '%s\n' web worker)" ]
+		run bash_complete "rootlock try -H unix:///run/other.sock d"
+		[ "$output" = db ]
+		run bash_complete "rootlock fix --write --context=prod "
+		[ "$output" = "$(printf '%s\n' db web worker)" ]
+		diff - "$BATS_TEST_TMPDIR/docker-args" <<-'EOF'
+			ps -a --format {{.Names}}
+			-H unix:///run/other.sock ps -a --format {{.Names}}
+			--context=prod ps -a --format {{.Names}}
+		EOF
+		rm "$BATS_TEST_TMPDIR/docker-args"
+	fi
+	if command -v zsh >/dev/null; then
+		run timeout 60 "$REPO/tests/helpers/zsh-complete" "$REPO/completions" \
+			"rootlock plan w" "rootlock try -H unix:///run/other.sock d"
+		[ "$status" -eq 0 ]
+		diff <(echo "$output") - <<-'EOF'
+			== rootlock plan w
+			web
+			worker
+			== rootlock try -H unix:///run/other.sock d
+			db
+		EOF
+		diff - "$BATS_TEST_TMPDIR/docker-args" <<-'EOF'
+			ps -a --format {{.Names}}
+			-H unix:///run/other.sock ps -a --format {{.Names}}
+		EOF
+	fi
+	# Where there is no docker client, nothing is offered, and nothing fails.
+	PATH=/usr/bin:/bin
+	[ -f /usr/share/bash-completion/bash_completion ] || return 0
+	if ! type -P docker >/dev/null; then
+		run bash_complete "rootlock plan w"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	fi
 }
 
 @test "completion: zsh completes the commands, their options and the values they take" {
