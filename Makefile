@@ -12,13 +12,17 @@ DESTDIR ?=
 DEB_OUT ?= $(BUILD)/deb
 SOURCES = $(wildcard src/*.c src/*.h src/lib/*.c src/lib/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c fuzz/*.h bench/*.c)
 
-.PHONY: all deps build build-asan build-fuzz run test bench fuzz format format-check clean \
+.PHONY: all deps deps-build build build-asan build-fuzz run test bench fuzz format format-check clean \
 	install uninstall deb
 
 all: build
 
 deps:
 	@scripts/install-deps
+
+# make install needs what builds, not the test tools.
+deps-build:
+	@scripts/install-deps --build-only
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) >/dev/null
@@ -73,14 +77,14 @@ SET_PREFIX = python3 -c 'import json, sys; \
 	$(BUILD)/meson-info/intro-buildoptions.json "$(PREFIX)" 2>/dev/null || \
 	{ echo "meson configure $(BUILD) -Dprefix=$(PREFIX)"; meson configure $(BUILD) -Dprefix="$(PREFIX)"; }
 
-install: deps $(BUILD)/build.ninja
+install: deps-build $(BUILD)/build.ninja
 	@$(SET_PREFIX)
 	ninja -C $(BUILD)
 	meson install -C $(BUILD) --no-rebuild $(MESON_DESTDIR)
 
 # What install puts there with the same PREFIX and DESTDIR, as meson lists it
 # (a dry run), file by file; directories stay, as they may hold others' files.
-uninstall: deps $(BUILD)/build.ninja
+uninstall: deps-build $(BUILD)/build.ninja
 	@$(SET_PREFIX)
 	ninja -C $(BUILD)
 	meson install -C $(BUILD) --no-rebuild --dry-run --quiet $(MESON_DESTDIR) >/dev/null
@@ -91,6 +95,7 @@ uninstall: deps $(BUILD)/build.ninja
 # The Debian package, built by dpkg-buildpackage from a copy of the tree
 # (nothing is written beside the checkout, nothing taken from ./build).
 deb:
+	@scripts/install-deps --deb
 	@scripts/build-deb "$(DEB_OUT)"
 
 format:
