@@ -29,8 +29,10 @@ static const char audit_usage[] =
 	"                           (labels must all match; any name or image glob may)\n"
 	"      --config FILE        exemptions: {\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
 	"Output:\n"
-	"      --format FORMAT      table (default), json, jsonl, sarif, junit, csv\n"
-	"  -o, --output FILE        write the report to FILE instead of stdout\n"
+	"      --format FORMAT      table (default), text (as lint's), json, jsonl, sarif,\n"
+	"                           junit, csv\n"
+	"  -o, --output FILE        write the report to FILE instead of stdout (whole or\n"
+	"                           not at all; - is stdout)\n"
 	"      --color WHEN         auto (default), always, never; NO_COLOR is honoured\n"
 	"      --strict             a warn fails the audit too (exit 1)\n"
 	"Engine:\n"
@@ -156,8 +158,8 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 			if (!reporter_find(optarg))
 				return usage_error(
 					"audit",
-					"--format '%s' is not one of table, json, jsonl, sarif, "
-					"junit, csv",
+					"--format '%s' is not one of table, text, json, jsonl, "
+					"sarif, junit, csv",
 					optarg);
 			a->format = optarg;
 			break;
@@ -220,7 +222,7 @@ static bool want_color(const char *when, const char *output)
 {
 	if (streq(when, "always"))
 		return true;
-	if (streq(when, "never") || output)
+	if (streq(when, "never") || (output && !streq(output, "-")))
 		return false;
 	const char *no_color = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
@@ -258,13 +260,9 @@ static int write_report(const struct audit_args *a, const char *source, bool per
 			struct audit_set *const *sets, size_t n_sets, const struct exemptions *ex)
 {
 	_cleanup_free_ char *tmp_path = NULL;
-	FILE *out = output_open(a->output, &tmp_path);
-	if (!out) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write '%s': %s", tmp_path, strerror(errno));
-		report_error("audit", msg);
+	FILE *out = command_output_open("audit", a->output, &tmp_path);
+	if (!out)
 		return RL_EXIT_ERROR;
-	}
 	const struct reporter *rep = reporter_find(a->format);
 	struct report r = {
 		.out = out,
@@ -280,13 +278,8 @@ static int write_report(const struct audit_args *a, const char *source, bool per
 	for (size_t i = 0; i < n_sets; i++)
 		report_set(rep, &r, sets[i], ex, &summary, &errors);
 	rep->end(&r, &summary);
-	if (output_close(out, a->output, tmp_path) < 0) {
-		_cleanup_free_ char *msg =
-			xasprintf("cannot write the report to '%s': %s",
-				  a->output ? a->output : "stdout", strerror(errno));
-		report_error("audit", msg);
+	if (command_output_close("audit", out, a->output, tmp_path))
 		return RL_EXIT_ERROR;
-	}
 	if (errors)
 		return RL_EXIT_ERROR;
 	if (summary.counts[VERDICT_FAIL] || (a->strict && summary.counts[VERDICT_WARN]))

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -22,24 +23,28 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	return RL_EXIT_USAGE;
 }
 
-FILE *output_open(const char *path, char **tmp_path)
+FILE *command_output_open(const char *cmd, const char *path, char **tmp_path)
 {
-	if (!path)
-		return stdout;
-	*tmp_path = xasprintf("%s.tmp", path);
-	return fopen(*tmp_path, "w");
+	FILE *out = output_open(path, tmp_path);
+	if (!out) {
+		_cleanup_free_ char *msg =
+			xasprintf("cannot write '%s': %s", path, strerror(errno));
+		report_error(cmd, msg);
+	}
+	return out;
 }
 
-int output_close(FILE *out, const char *path, const char *tmp_path)
+int command_output_close(const char *cmd, FILE *out, const char *path, const char *tmp_path)
 {
-	if (!path)
-		return fflush(out) == 0 && !ferror(out) ? 0 : -1;
-	bool ok = !ferror(out);
-	ok = fclose(out) == 0 && ok;
-	if (ok && rename(tmp_path, path) == 0)
+	if (output_close(out, path, tmp_path) == 0)
 		return 0;
-	unlink(tmp_path);
-	return -1;
+	_cleanup_free_ char *msg =
+		path && !streq(path, "-")
+			? xasprintf("cannot write the report to '%s': %s", path, strerror(errno))
+			: xasprintf("cannot write the report to standard output: %s",
+				    strerror(errno));
+	report_error(cmd, msg);
+	return RL_EXIT_ERROR;
 }
 
 bool parse_seconds(const char *s, double max, double *ret)
@@ -115,4 +120,11 @@ void print_plan_notes(FILE *out, const char *lead, const struct plan_note *v, si
 		_cleanup_free_ char *why = term_sanitize(v[i].why);
 		fprintf(out, "%s%s: %s\n", lead, path, why);
 	}
+}
+
+void print_lines(FILE *out, const char *indent, const char *text)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	strbuf_add_sanitized_lines(&sb, indent, text);
+	fputs(strbuf_str(&sb), out);
 }

@@ -60,7 +60,10 @@ static const char fix_usage[] =
 	"      --write              apply the change: a temp file in the same directory,\n"
 	"                           mode and owner kept, renamed over the file (a\n"
 	"                           symlink's target); refused when the file changed\n"
-	"                           after it was read, or is not writable\n" ENGINE_USAGE "\n"
+	"                           after it was read, or is not writable\n"
+	"  -o, --output FILE        write the diff to FILE instead of stdout (whole or\n"
+	"                           not at all); with --write, the diff of what was\n"
+	"                           written\n" ENGINE_USAGE "\n"
 	"Exit codes: 0 nothing to change, 1 changes shown or written, 2 usage error,\n"
 	"3 engine, I/O or parse error (nothing is written then). See rootlock-fix(1).\n";
 
@@ -86,6 +89,7 @@ static const struct option fix_options[] = {
 	{"drop-in", no_argument, NULL, OPT_DROP_IN},
 	{"override", required_argument, NULL, OPT_OVERRIDE},
 	{"write", no_argument, NULL, OPT_WRITE},
+	{"output", required_argument, NULL, 'o'},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -95,6 +99,7 @@ struct fix_args {
 	struct strv engine_argv; /* the engine options as given, for try */
 	bool try, drop_in, write;
 	const char *exec, *plan_file, *file, *service, *image, *override;
+	const char *output; /* -o: the diff's file */
 	char **refs;
 	int n_refs;
 };
@@ -405,6 +410,19 @@ static int fix_file_direct(const struct fix_args *a, struct fix_files *fs, struc
 
 /* --- options and the whole run ------------------------------------------------------ */
 
+/* The unified diff of each file that changes (or, after --write, was written). */
+static void write_diffs(FILE *out, const struct fix_files *fs, bool written_only)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct fix_file *f = &fs->v[i];
+		if (!f->changes || (written_only && !f->written))
+			continue;
+		_cleanup_free_ char *diff =
+			fix_unified_diff(f->old, f->old_len, f->text, f->len, f->shown);
+		fputs(diff, out);
+	}
+}
+
 static int parse_args(int argc, char **argv, struct fix_args *a)
 {
 	a->ea.timeout_s = ENGINE_DEFAULT_TIMEOUT_S;
@@ -413,7 +431,7 @@ static int parse_args(int argc, char **argv, struct fix_args *a)
 	optind = 1;
 	for (;;) {
 		int before = optind;
-		if ((c = getopt_long(argc, argv, ":hH:f:", fix_options, NULL)) == -1)
+		if ((c = getopt_long(argc, argv, ":hH:f:o:", fix_options, NULL)) == -1)
 			break;
 		int r = engine_option("fix", c, optarg, &a->ea);
 		if (r > 0)
@@ -457,6 +475,9 @@ static int parse_args(int argc, char **argv, struct fix_args *a)
 		case OPT_WRITE:
 			a->write = true;
 			break;
+		case 'o':
+			a->output = optarg;
+			break;
 		case ':':
 			return usage_error("fix", "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -498,6 +519,13 @@ int cmd_fix(int argc, char **argv)
 		strv_release(&a.engine_argv);
 		return rc;
 	}
+	/* A diff that cannot be written is known before anything is read or run. */
+	_cleanup_free_ char *tmp_path = NULL;
+	FILE *out = command_output_open("fix", a.output, &tmp_path);
+	if (!out) {
+		strv_release(&a.engine_argv);
+		return RL_EXIT_ERROR;
+	}
 	struct fix_files fs = {0};
 	struct rl_error err = {0};
 	int r = 0;
@@ -506,6 +534,7 @@ int cmd_fix(int argc, char **argv)
 	} else {
 		_cleanup_engine_ struct engine *engine = NULL;
 		if ((rc = engine_connect("fix", &a.ea, &engine))) {
+			output_discard(out, a.output, tmp_path);
 			strv_release(&a.engine_argv);
 			return rc;
 		}
@@ -528,17 +557,13 @@ int cmd_fix(int argc, char **argv)
 			_cleanup_free_ char *safe = term_sanitize(fs.v[i].shown);
 			fprintf(stderr, "rootlock fix: wrote %s\n", safe);
 		}
+		/* With -o, the record of what was written; stdout stays quiet as before. */
+		if (r == 0 && a.output)
+			write_diffs(out, &fs, true);
 	} else if (r == 0) {
 		/* Which file and why, before the diff. */
 		notes_flush(true);
-		for (size_t i = 0; i < fs.n; i++) {
-			if (!fs.v[i].changes)
-				continue;
-			_cleanup_free_ char *diff =
-				fix_unified_diff(fs.v[i].old, fs.v[i].old_len, fs.v[i].text,
-						 fs.v[i].len, fs.v[i].shown);
-			fputs(diff, stdout);
-		}
+		write_diffs(out, &fs, false);
 	}
 	notes_flush(r == 0);
 	if (r < 0) {
@@ -554,9 +579,11 @@ int cmd_fix(int argc, char **argv)
 	}
 	fix_files_release(&fs);
 	strv_release(&a.engine_argv);
-	if (fflush(stdout) != 0) {
-		report_error("fix", "cannot write the diff to standard output");
-		return RL_EXIT_ERROR;
+	/* A failed run leaves no diff file behind: it would show a change that was not made. */
+	if (r < 0) {
+		output_discard(out, a.output, tmp_path);
+		return rc;
 	}
-	return rc;
+	int w = command_output_close("fix", out, a.output, tmp_path);
+	return w ? w : rc;
 }

@@ -28,13 +28,15 @@ static const char plan_usage[] =
 	"                           json: {\"plans\":[...]} (see rootlock-plan(1))\n" ENGINE_USAGE
 	"\n"
 	"Exit codes: 0 a plan covers every write, 1 some write no mount can serve (a\n"
-	"blocker), 2 usage error, 3 engine error or no such container. See rootlock-plan(1).\n";
+	"blocker), 2 usage error, 3 engine or I/O error, or no such container. See\n"
+	"rootlock-plan(1).\n";
 
 enum { OPT_FORMAT = 256 };
 
 static const struct option plan_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"format", required_argument, NULL, OPT_FORMAT},
+	{"output", required_argument, NULL, 'o'},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -160,10 +162,11 @@ int cmd_plan(int argc, char **argv)
 {
 	struct engine_args ea = {.timeout_s = ENGINE_DEFAULT_TIMEOUT_S};
 	const char *format = "text";
+	const char *output = NULL;
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hH:", plan_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hH:o:", plan_options, NULL)) != -1) {
 		int r = engine_option("plan", c, optarg, &ea);
 		if (r > 0)
 			return r;
@@ -183,6 +186,9 @@ int cmd_plan(int argc, char **argv)
 					optarg);
 			format = optarg;
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		case ':':
 			return usage_error("plan", "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -192,30 +198,40 @@ int cmd_plan(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("plan", "name at least one container to plan for");
 
+	/* A file that cannot be written is known before the engine is asked anything. */
+	_cleanup_free_ char *tmp_path = NULL;
+	FILE *out = command_output_open("plan", output, &tmp_path);
+	if (!out)
+		return RL_EXIT_ERROR;
 	_cleanup_engine_ struct engine *engine = NULL;
 	int r = engine_connect("plan", &ea, &engine);
-	if (r)
+	if (r) {
+		output_discard(out, output, tmp_path);
 		return r;
+	}
 	json_t *plans = json_array();
-	int worst = RL_EXIT_CLEAN;
+	int worst = RL_EXIT_CLEAN, planned = 0;
 	for (int i = optind; i < argc; i++) {
 		if (i > optind && streq(format, "text"))
-			fputc('\n', stdout);
-		int one = plan_one(engine, argv[i], format, stdout, plans);
+			fputc('\n', out);
+		int one = plan_one(engine, argv[i], format, out, plans);
 		if (one > worst)
 			worst = one;
+		planned += one < RL_EXIT_USAGE;
 	}
 	if (streq(format, "json")) {
 		json_t *doc = json_pack("{s:o}", "plans", plans);
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		json_dumpf(doc, out, JSON_INDENT(2));
+		fputc('\n', out);
 		json_decref(doc);
 	} else {
 		json_decref(plans);
 	}
-	if (fflush(stdout) != 0) {
-		report_error("plan", "cannot write the plan to standard output");
-		return RL_EXIT_ERROR;
+	/* As audit: what was planned is written even when another container failed. */
+	if (!planned) {
+		output_discard(out, output, tmp_path);
+		return worst;
 	}
-	return worst;
+	r = command_output_close("plan", out, output, tmp_path);
+	return r ? r : worst;
 }

@@ -50,11 +50,14 @@ static const char try_usage[] =
 	"                           the original's; for an IMAGE, none)\n"
 	"      --strict             a pass that only started (no HEALTHCHECK, no --exec)\n"
 	"                           fails too (exit 1)\n"
-	"      --format FORMAT      text (default) or json\n" ENGINE_USAGE "\n"
+	"      --format FORMAT      text (default) or json\n"
+	"  -o, --output FILE        write the report to FILE instead of stdout (whole or\n"
+	"                           not at all)\n" ENGINE_USAGE "\n"
 	"Exit codes: 0 the clone ran read-only (pass; with --strict, proven by a\n"
-	"HEALTHCHECK or --exec), 1 it did not (fail), 2 usage error, 3 engine error,\n"
-	"no such container or image, or something try made could not be removed (it is\n"
-	"listed with the commands that remove it), 130 interrupted (after cleaning up).\n"
+	"HEALTHCHECK or --exec), 1 it did not (fail), 2 usage error, 3 engine or I/O\n"
+	"error, no such container or image, or something try made could not be removed\n"
+	"(it is listed with the commands that remove it), 130 interrupted (after\n"
+	"cleaning up).\n"
 	"See rootlock-try(1).\n";
 
 enum {
@@ -76,6 +79,7 @@ static const struct option try_options[] = {
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"strict", no_argument, NULL, OPT_STRICT},
+	{"output", required_argument, NULL, 'o'},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -87,6 +91,7 @@ struct try_args {
 	const char *exec;
 	const char *network;
 	const char *format;
+	const char *output;
 	const char *ref;
 	bool strict;
 };
@@ -462,10 +467,9 @@ static void print_round(FILE *out, int n, const struct round *r)
 			      : r->proof == PROOF_STARTED ? "pass (started only)"
 							  : "pass";
 	fprintf(out, "round %d: %s: %s\n", n, verdict, outcome);
-	for (size_t i = 0; i < r->evidence.n; i++) {
-		_cleanup_free_ char *line = term_sanitize(r->evidence.v[i]);
-		fprintf(out, "  | %s\n", line);
-	}
+	/* A command's output or a log line may span lines: shown as lines, not as \x0a. */
+	for (size_t i = 0; i < r->evidence.n; i++)
+		print_lines(out, "  | ", r->evidence.v[i]);
 }
 
 static json_t *round_to_json(int n, const struct round *r)
@@ -512,7 +516,7 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hH:", try_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hH:o:", try_options, NULL)) != -1) {
 		int r = engine_option("try", c, optarg, &a->ea);
 		if (r > 0)
 			return r;
@@ -553,9 +557,12 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 			break;
 		case OPT_FORMAT:
 			if (!streq(optarg, "text") && !streq(optarg, "json"))
-				return usage_error("try", "--format '%s' must be text or json",
+				return usage_error("try", "--format '%s' is not one of text, json",
 						   optarg);
 			a->format = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
 			break;
 		case ':':
 			return usage_error("try", "option '%s' needs a value", argv[optind - 1]);
@@ -606,9 +613,16 @@ int cmd_try(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
+	/* A report that cannot be written is known before anything is made. */
+	_cleanup_free_ char *tmp_path = NULL;
+	FILE *out = command_output_open("try", a.output, &tmp_path);
+	if (!out)
+		return RL_EXIT_ERROR;
 	_cleanup_engine_ struct engine *engine = NULL;
-	if ((rc = engine_connect("try", &a.ea, &engine)))
+	if ((rc = engine_connect("try", &a.ea, &engine))) {
+		output_discard(out, a.output, tmp_path);
 		return rc;
+	}
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -627,6 +641,7 @@ int cmd_try(int argc, char **argv)
 	_cleanup_strv_ struct strv argv_run = STRV_INIT;
 	_cleanup_free_ struct run_mount *mounts = NULL;
 	int exit_code = RL_EXIT_ERROR;
+	bool reported = false;
 
 	int kind = identify(engine, a.ref, &err);
 	if (kind < 0)
@@ -711,23 +726,24 @@ int cmd_try(int argc, char **argv)
 		json_object_set_new(doc, "run",
 				    run_line ? json_string_safe(run_line) : json_null());
 		json_object_set_new(doc, "evidence", ev);
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		json_dumpf(doc, out, JSON_INDENT(2));
+		fputc('\n', out);
 		json_decref(doc);
 	} else {
 		for (int i = 0; i < nrounds; i++)
-			print_round(stdout, i + 1, &rounds[i]);
+			print_round(out, i + 1, &rounds[i]);
 		_cleanup_free_ char *safe_ref = term_sanitize(a.ref);
-		fprintf(stdout, "%s: %s read-only with:\n  %s\n", safe_ref, verdict_words(proof),
+		fprintf(out, "%s: %s read-only with:\n  %s\n", safe_ref, verdict_words(proof),
 			run_line ? run_line : "?");
 		if (proof == PROOF_STARTED)
-			fprintf(stdout, "  It only started and stayed up: nothing exercised it. To "
-					"prove it "
-					"works, give\n  --exec 'a command that uses it' (a "
-					"request, a query) "
-					"or give the image a HEALTHCHECK.\n");
-		print_plan_notes(stdout, "  BLOCKER ", p.blockers, p.n_blockers);
+			fprintf(out, "  It only started and stayed up: nothing exercised it. To "
+				     "prove it "
+				     "works, give\n  --exec 'a command that uses it' (a "
+				     "request, a query) "
+				     "or give the image a HEALTHCHECK.\n");
+		print_plan_notes(out, "  BLOCKER ", p.blockers, p.n_blockers);
 	}
+	reported = true;
 	exit_code =
 		pass && !(a.strict && proof == PROOF_STARTED) ? RL_EXIT_CLEAN : RL_EXIT_FINDINGS;
 	goto out;
@@ -742,6 +758,11 @@ out:
 		fprintf(stderr, "rootlock try: interrupted; removed what it had made\n");
 		exit_code = 128 + interrupted;
 	}
+	/* The report is whole once written; a failed run leaves no file behind. */
+	if (!reported)
+		output_discard(out, a.output, tmp_path);
+	else if (command_output_close("try", out, a.output, tmp_path))
+		exit_code = RL_EXIT_ERROR;
 	leftovers_release(&l);
 	for (int i = 0; i < a.rounds; i++)
 		round_release(&rounds[i]);
@@ -749,6 +770,5 @@ out:
 	plan_release(&p);
 	plan_release(&next);
 	plan_input_release(&in);
-	fflush(stdout);
 	return exit_code;
 }

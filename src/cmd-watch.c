@@ -31,27 +31,34 @@ static const char watch_usage[] =
 	"\n"
 	"      --format FORMAT      text (default) or jsonl: one JSON object per line\n"
 	"      --once               print one audit as JSON (audit --format json) and exit\n"
+	"  -o, --output FILE        with --once: write it to FILE instead of stdout (whole\n"
+	"                           or not at all)\n"
 	"      --listen ADDR        serve Prometheus metrics on /metrics and /healthz:\n"
 	"                           HOST:PORT, [ADDRESS]:PORT, :PORT or unix:PATH\n"
 	"      --config FILE        exemptions: "
 	"{\"exempt\":[{\"name\":GLOB,\"reason\":TEXT}]}\n"
 	"      --ping-after SECONDS a silent event stream is checked with /_ping after\n"
-	"                           (default 30); no answer within 5 s: reconnect\n" ENGINE_USAGE
-	"\n"
+	"                           (default 30); no answer within 5 s: reconnect\n"
+	"      --resync SECONDS     list every container again this long after the last\n"
+	"                           full list (default 300; 0: never), in case the event\n"
+	"                           stream fell silent while the engine still "
+	"answers\n" ENGINE_USAGE "\n"
 	"Each line: time, engine, container name and id, old verdict -> new verdict\n"
 	"('-' when first seen, 'removed' when gone), what caused it, and the reasons.\n"
 	"Exit codes: 0 stopped by a signal (--once: nothing failed), 1 --once found a fail,\n"
 	"2 usage error, 3 I/O error (--once: engine unreachable). See rootlock-watch(1).\n";
 
-enum { OPT_FORMAT = 256, OPT_ONCE, OPT_LISTEN, OPT_CONFIG, OPT_PING_AFTER };
+enum { OPT_FORMAT = 256, OPT_ONCE, OPT_LISTEN, OPT_CONFIG, OPT_PING_AFTER, OPT_RESYNC };
 
 static const struct option watch_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"once", no_argument, NULL, OPT_ONCE},
+	{"output", required_argument, NULL, 'o'},
 	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"ping-after", required_argument, NULL, OPT_PING_AFTER},
+	{"resync", required_argument, NULL, OPT_RESYNC},
 	ENGINE_LONG_OPTIONS,
 	{0},
 };
@@ -61,7 +68,9 @@ struct watch_args {
 	struct strv audit_argv; /* --once: the engine options and --config, for audit */
 	const char *config_path;
 	const char *listen;
+	const char *output;
 	double ping_after_s;
+	double resync_s;
 	bool jsonl;
 	bool once;
 };
@@ -91,10 +100,11 @@ static void pass_on(struct strv *argv, int c, const char *arg)
 static int parse_args(int argc, char **argv, struct watch_args *a)
 {
 	a->engine.timeout_s = ENGINE_DEFAULT_TIMEOUT_S;
+	a->resync_s = 300;
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hH:", watch_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hH:o:", watch_options, NULL)) != -1) {
 		int r = engine_option("watch", c, optarg, &a->engine);
 		if (r > 0)
 			return r;
@@ -108,12 +118,16 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 			return RL_EXIT_CLEAN;
 		case OPT_FORMAT:
 			if (!streq(optarg, "text") && !streq(optarg, "jsonl"))
-				return usage_error("watch", "--format '%s' is not text or jsonl",
-						   optarg);
+				return usage_error(
+					"watch", "--format '%s' is not one of text, jsonl", optarg);
 			a->jsonl = streq(optarg, "jsonl");
 			break;
 		case OPT_ONCE:
 			a->once = true;
+			break;
+		case 'o':
+			a->output = optarg;
+			pass_on(&a->audit_argv, c, optarg);
 			break;
 		case OPT_LISTEN:
 			if (str_empty(optarg))
@@ -132,6 +146,14 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 						   "(0.1 to 86400)",
 						   optarg);
 			break;
+		case OPT_RESYNC:
+			if (!parse_seconds(optarg, 86400, &a->resync_s) ||
+			    (a->resync_s > 0 && a->resync_s < 1))
+				return usage_error("watch",
+						   "--resync '%s' must be 0 (never) or a number of "
+						   "seconds (1 to 86400)",
+						   optarg);
+			break;
 		case ':':
 			return usage_error("watch", "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -143,6 +165,11 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 				   argv[optind]);
 	if (a->once && a->listen)
 		return usage_error("watch", "--once prints one audit; it serves no --listen");
+	/* A stream that never ends cannot be renamed into place whole. */
+	if (a->output && !a->once)
+		return usage_error("watch",
+				   "-o FILE is for --once; watch's lines go to stdout (redirect "
+				   "them to keep them)");
 	return -1;
 }
 
@@ -322,6 +349,7 @@ static int run_watch(struct watch_args *a)
 		.tick = on_tick,
 		.userdata = &st,
 		.ping_after_ms = (long)(a->ping_after_s * 1000),
+		.resync_ms = (long)(a->resync_s * 1000),
 	};
 	struct watch *w = NULL;
 	int r = watch_new(engine, &ex, &wo, &w, &err);

@@ -17,17 +17,19 @@ void report_error(const char *cmd, const char *msg);
 
 #include "endpoint.h"
 #include "engine.h"
+#include "fileio.h"
 #include "util.h"
 
 /* One line naming the problem, one pointing at --help; returns exit code 2. */
 _printf_(2, 3) int usage_error(const char *cmd, const char *fmt, ...);
 
 /*
- * The report goes to PATH.tmp and is renamed when complete, so a failed run
- * never clobbers the last good report. NULL path: stdout. close: 0 or -1.
+ * -o FILE as every command takes it (output_open() in fileio.h: written
+ * whole or not at all; NULL path: stdout). open reports the error and
+ * returns NULL; close reports it and returns RL_EXIT_ERROR, or 0.
  */
-FILE *output_open(const char *path, char **tmp_path);
-int output_close(FILE *out, const char *path, const char *tmp_path);
+FILE *command_output_open(const char *cmd, const char *path, char **tmp_path);
+int command_output_close(const char *cmd, FILE *out, const char *path, const char *tmp_path);
 
 /* A number of seconds from 0 to max. */
 bool parse_seconds(const char *s, double max, double *ret);
@@ -76,3 +78,7 @@ int engine_connect(const char *cmd, struct engine_args *ea, struct engine **ret)
 /* A plan's blockers or covered writes, one line each after lead, made safe for a terminal. */
 struct plan_note;
 void print_plan_notes(FILE *out, const char *lead, const struct plan_note *v, size_t n);
+
+/* Text of several lines (command output, log lines), each after indent, made safe for a terminal.
+ */
+void print_lines(FILE *out, const char *indent, const char *text);

@@ -78,3 +78,46 @@ int read_file_limited(const char *path, size_t max, struct strbuf *sb, struct rl
 	}
 	return 0;
 }
+
+/* "-" is stdout, as "-" is stdin where a command reads a file. */
+static bool is_stdout(const char *path)
+{
+	return !path || streq(path, "-");
+}
+
+FILE *output_open(const char *path, char **tmp_path)
+{
+	if (is_stdout(path))
+		return stdout;
+	*tmp_path = xasprintf("%s.tmp", path);
+	return fopen(*tmp_path, "w");
+}
+
+int output_close(FILE *out, const char *path, const char *tmp_path)
+{
+	if (is_stdout(path))
+		return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+	bool ok = !ferror(out);
+	int saved = ok ? 0 : EIO;
+	if (fclose(out) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (ok && rename(tmp_path, path) == 0)
+		return 0;
+	if (ok)
+		saved = errno;
+	unlink(tmp_path);
+	errno = saved;
+	return -1;
+}
+
+void output_discard(FILE *out, const char *path, const char *tmp_path)
+{
+	if (is_stdout(path)) {
+		fflush(out);
+		return;
+	}
+	fclose(out);
+	unlink(tmp_path);
+}

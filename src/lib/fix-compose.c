@@ -462,6 +462,13 @@ static int compose_edit(struct yedit *ye, const char *service, const struct plan
 				    services->line);
 	if ((r = twice(ye, services, "service", service, err)) < 0)
 		return r;
+	/* A service under a "?" key may sit on a line of its own making: not ours to guess. */
+	const struct yenode *complex = services->flow ? NULL : yedit_explicit_key(ye, services);
+	if (complex)
+		return rl_error_set(err, RL_EPARSE,
+				    "%s:%d: an explicit (?) or non-scalar key among the services: "
+				    "rootlock does not write beside it",
+				    file, complex->line);
 	struct yenode *svc = yenode_get(services, service);
 	const struct yenode *svc_via = NULL;
 	if (!svc && yenode_get_merged(services, service, &svc_via))

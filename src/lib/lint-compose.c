@@ -34,7 +34,7 @@
 #include "inspect.h"
 #include "yamldoc.h"
 
-#define COMPOSE_MAX_BYTES (64u << 20) /* as cmd-lint reads files */
+#define COMPOSE_MAX_BYTES LINT_MAX_FILE_BYTES /* as the walk reads files */
 #define ENV_FILE_MAX_BYTES (1u << 20)
 #define EXTENDS_MAX_DEPTH 16
 #define INCLUDE_MAX_DEPTH 16

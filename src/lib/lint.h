@@ -10,8 +10,12 @@
  * defined (file, line and column of the key to change, or of the
  * service/container when the key is missing), plus stand-alone findings that
  * are not a container's verdict (e.g. a pod-level field that has no effect).
- * Every parser appends here; cmd-lint judges, suppresses and reports.
+ * Every parser appends here; lint_judge() (lint-suppress.h) judges and
+ * suppresses, lint_seen_first() (lint-dedup.h) drops a finding met twice.
  */
+
+/* lint reads no file bigger than this (a file read for its suppressions neither). */
+#define LINT_MAX_FILE_BYTES (64u << 20)
 
 struct lint_finding {
 	struct workload w; /* the workload; for a stand-alone finding only origin is set */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
 #include "term.h"
 
 #include <string.h>
@@ -59,6 +60,22 @@ void strbuf_add_sanitized(struct strbuf *sb, const char *s)
 		p += n;
 	}
 	strbuf_add(sb, "", 0); /* an empty input still yields a terminated string */
+}
+
+void strbuf_add_sanitized_lines(struct strbuf *sb, const char *indent, const char *s)
+{
+	for (const char *line = s ? s : ""; *line;) {
+		const char *end = strchrnul(line, '\n');
+		size_t len = (size_t)(end - line);
+		if (*end && len && line[len - 1] == '\r')
+			len--;
+		_cleanup_free_ char *one = xstrndup(line, len);
+		strbuf_addstr(sb, indent);
+		strbuf_add_sanitized(sb, one);
+		strbuf_addch(sb, '\n');
+		line = *end ? end + 1 : end;
+	}
+	strbuf_add(sb, "", 0);
 }
 
 char *term_sanitize(const char *s)

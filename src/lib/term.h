@@ -12,5 +12,13 @@
 char *term_sanitize(const char *s);
 void strbuf_add_sanitized(struct strbuf *sb, const char *s);
 
+/*
+ * Text of several lines (a command's output, log lines) as a terminal should
+ * show it: each line after indent, sanitized as above, ended by "\n". "\r\n"
+ * ends a line as "\n" does; a final line break adds no empty line, and empty
+ * text adds nothing. Any other control byte (a lone "\r" too) stays escaped.
+ */
+void strbuf_add_sanitized_lines(struct strbuf *sb, const char *indent, const char *s);
+
 /* Display width in columns of a sanitized string (UTF-8 aware, approx). */
 size_t term_width(const char *s);

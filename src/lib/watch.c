@@ -51,7 +51,8 @@ struct watch {
 	/* the stream in progress */
 	struct events_parser parser;
 	long long last_byte_ms;
-	bool stream_dead; /* the ping failed: end the stream and reconnect */
+	bool stream_dead; /* end the stream and reconnect, for the reason in stream_err */
+	struct rl_error stream_err;
 	bool stopping;
 };
 
@@ -444,9 +445,8 @@ static bool ask_tick(struct watch *w)
  * The engine sends nothing while nothing happens, so silence alone proves
  * nothing: after a while of it, ask the engine whether it is still there.
  */
-static bool stream_tick(void *userdata)
+static bool ping_when_silent(struct watch *w)
 {
-	struct watch *w = userdata;
 	if (!ask_tick(w))
 		return false;
 	if (now_ms() - w->last_byte_ms < w->opt.ping_after_ms)
@@ -459,10 +459,36 @@ static bool stream_tick(void *userdata)
 	engine_set_timeout(w->engine, saved);
 	w->last_byte_ms = now_ms();
 	if (r < 0) {
+		rl_error_set(&w->stream_err, RL_ENOANSWER,
+			     "the engine at %s stopped answering /_ping", engine_host(w->engine));
 		w->stream_dead = true;
 		return false;
 	}
 	return true;
+}
+
+/*
+ * A stream can fall silent while the engine still answers (a stuck events
+ * goroutine, a proxy that buffers): listing everything now and then bounds
+ * how long a change can go unseen.
+ */
+static bool resync_due(struct watch *w)
+{
+	if (w->opt.resync_ms <= 0 || wall_ms() - w->last_sync_ms < w->opt.resync_ms)
+		return true;
+	struct rl_error err = {0};
+	if (watch_sync(w, "periodic", &err) == 0)
+		return true;
+	rl_error_set(&w->stream_err, err.code ? err.code : RL_EENGINE,
+		     "the periodic re-list failed: %s", err.msg);
+	w->stream_dead = true;
+	return false;
+}
+
+static bool stream_tick(void *userdata)
+{
+	struct watch *w = userdata;
+	return ping_when_silent(w) && resync_due(w);
 }
 
 static char *events_path(struct watch *w, long long since_nano)
@@ -486,11 +512,13 @@ static int follow(struct watch *w, long long since_nano, struct rl_error *err)
 	events_parser_init(&w->parser, EVENT_MAX_BYTES, on_event, w);
 	w->last_byte_ms = now_ms();
 	w->stream_dead = false;
+	rl_error_clear(&w->stream_err);
 	int r = engine_get_stream_ticking(w->stream, path, stream_sink, stream_tick, w, err);
 	events_parser_release(&w->parser);
-	if (w->stream_dead)
-		return rl_error_set(err, RL_ENOANSWER, "the engine at %s stopped answering /_ping",
-				    engine_host(w->engine));
+	if (w->stream_dead) {
+		*err = w->stream_err;
+		return err->code;
+	}
 	if (r == 0 && !w->stopping)
 		return rl_error_set(err, RL_ENOANSWER, "the engine at %s ended its event stream",
 				    engine_host(w->engine));

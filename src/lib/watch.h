@@ -54,6 +54,8 @@ struct watch_options {
 	long backoff_min_ms; /* first wait before a reconnect (default 250) */
 	long backoff_max_ms; /* the longest (default 5000) */
 	long ping_after_ms;  /* a silent stream is checked with /_ping after (default 30000) */
+	long resync_ms;	     /* every container listed again this long after the last sync
+			      * (0: never), as the stream may miss what the engine does */
 };
 
 /*

@@ -854,7 +854,7 @@ static bool fragment_is_scalar(const struct fragment *f)
 }
 
 /* A key written with "?", or one that is not a scalar: its column is not the mapping's. */
-static const struct yenode *explicit_key(const struct yedit *ye, const struct yenode *map)
+const struct yenode *yedit_explicit_key(const struct yedit *ye, const struct yenode *map)
 {
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct yenode *k = map->kids[i];
@@ -883,7 +883,7 @@ int yedit_map_add(struct yedit *ye, struct yenode *map, const char *key, const c
 	if (!map || map->kind != YE_MAP)
 		return rl_error_set(err, RL_EPARSE, "%s: cannot add %s: not a mapping",
 				    ye->filename, key);
-	const struct yenode *complex = map->flow ? NULL : explicit_key(ye, map);
+	const struct yenode *complex = map->flow ? NULL : yedit_explicit_key(ye, map);
 	if (complex)
 		return rl_error_set(err, RL_EPARSE,
 				    "%s:%d: an explicit (?) or non-scalar key in this mapping: "
@@ -960,7 +960,7 @@ int yedit_replace_value(struct yedit *ye, struct yenode *map, struct yenode *val
 		return rl_error_set(err, RL_EPARSE,
 				    "%s:%d: cannot replace a block collection in place",
 				    ye->filename, value->line);
-	const struct yenode *complex = map->flow ? NULL : explicit_key(ye, map);
+	const struct yenode *complex = map->flow ? NULL : yedit_explicit_key(ye, map);
 	if (complex)
 		return rl_error_set(err, RL_EPARSE,
 				    "%s:%d: an explicit (?) or non-scalar key in this mapping: "

@@ -98,6 +98,9 @@ size_t yenode_content_end(const struct yedit *ye, const struct yenode *n);
 /* Is n (an anchored node) named by an alias anywhere? Returns the first such alias. */
 const struct yenode *yedit_alias_of(const struct yedit *ye, const struct yenode *n);
 
+/* A key of block mapping map written with "?", or not a scalar; NULL when none. */
+const struct yenode *yedit_explicit_key(const struct yedit *ye, const struct yenode *map);
+
 /*
  * s as a YAML scalar: plain when that reads back as the same string (in
  * flow context when flow), else double-quoted.

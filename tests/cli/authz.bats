@@ -41,16 +41,6 @@ plugin_pid() {
 	echo "$pid"
 }
 
-# wait_until CMD...: poll a condition, bounded (10 s).
-wait_until() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for: $*" >&2
-	return 1
-}
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 plugin_answers() {
 	[ -S "$PSOCK" ] &&
@@ -62,7 +52,7 @@ stop_plugin() {
 	local pid
 	if pid=$(plugin_pid); then
 		kill -TERM "$pid"
-		wait_until pid_gone "$pid"
+		wait_until 100 pid_gone "$pid"
 	fi
 	rm -f "$PLUGIN_PID" "$AUTHZ_ENGINE/plugin.args"
 }
@@ -80,7 +70,7 @@ use_plugin() {
 		</dev/null 2>>"$BATS_FILE_TMPDIR/plugin.err" 3>&- &
 	echo $! >"$PLUGIN_PID"
 	echo "$args" >"$AUTHZ_ENGINE/plugin.args"
-	wait_until plugin_answers
+	wait_until 100 plugin_answers
 }
 
 policy() {
@@ -524,7 +514,7 @@ teardown_file() {
 	local sock=$BATS_TEST_TMPDIR/s/p.sock pid
 	"$ROOTLOCK" authz serve --socket "$sock" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
-	wait_until test -S "$sock"
+	wait_until 100 test -S "$sock"
 	[ "$(stat -c %a "$sock")" = 660 ]
 	run --separate-stderr "$ROOTLOCK" authz serve --socket "$sock"
 	[ "$status" -eq 3 ]
@@ -537,8 +527,8 @@ teardown_file() {
 	[ -S "$sock" ]
 	"$ROOTLOCK" authz serve --socket "$sock" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
-	wait_until test -S "$sock"
-	wait_until curl -sf --unix-socket "$sock" -X POST http://p/Plugin.Activate -o /dev/null
+	wait_until 100 test -S "$sock"
+	wait_until 100 curl -sf --unix-socket "$sock" -X POST http://p/Plugin.Activate -o /dev/null
 	kill -INT "$pid"
 	wait "$pid"
 	[ ! -e "$sock" ]

@@ -17,6 +17,27 @@ wait_for_file() {
 	return 1
 }
 
+# wait_until TENTHS CMD...: CMD until it succeeds, at most TENTHS tenths of a
+# second. On timeout a file's diagnose_timeout (when it has one) says more.
+wait_until() {
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for: $*" >&2
+	! declare -F diagnose_timeout >/dev/null || diagnose_timeout >&2
+	return 1
+}
+
+# remove_labelled VALUE: every container with rootlock.test=VALUE on the engine d talks to.
+remove_labelled() {
+	local ids
+	ids=$(d ps -aq --filter "label=rootlock.test=$1" 2>/dev/null) || true
+	[ -z "$ids" ] || d rm -f $ids >/dev/null 2>&1 || true
+}
+
 # Start the fake engine in MODE on a fresh socket; sets FAKE_SOCK and FAKE_PID.
 start_fake_engine() {
 	FAKE_SOCK=$BATS_TEST_TMPDIR/fake.sock

@@ -12,23 +12,7 @@ IMAGE_ENGINE=${ROOTLOCK_IMAGE_ENGINE_DIR:-$(versioned_dir /var/tmp/rootlock-imag
 eng() { ROOTLOCK_ENGINE_DIR=$IMAGE_ENGINE ROOTLOCK_ENGINE_VERSION=$(engine_version) "$REPO/scripts/engine" "$@"; }
 d() { "$DOCKER" -H "unix://$IMAGE_ENGINE/docker.sock" "$@"; }
 
-# wait_until TENTHS CMD...: CMD until it succeeds, at most TENTHS tenths of a second.
-wait_until() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $*" >&2
-	return 1
-}
-
-remove_ours() {
-	local ids
-	ids=$(d ps -aq --filter label=rootlock.test=image 2>/dev/null) || true
-	[ -z "$ids" ] || d rm -f $ids >/dev/null 2>&1 || true
-}
+remove_ours() { remove_labelled image; }
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"

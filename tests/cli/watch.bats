@@ -12,18 +12,9 @@ eng() { ROOTLOCK_ENGINE_DIR=$WATCH_ENGINE "$REPO/scripts/engine" "$@"; }
 d() { "$DOCKER" -H "unix://$WATCH_ENGINE/docker.sock" "$@"; }
 # Containers run with --network none: the engine has no bridge (scripts/engine).
 
-# wait_until TENTHS CMD...: CMD until it succeeds, at most TENTHS tenths of a second.
-wait_until() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $*" >&2
-	# What the watcher said, for the diagnosis.
-	[ ! -f "${OUT:-}" ] || { echo "--- its output:"; cat "$OUT"; echo "--- its stderr:"; cat "$DIRW/err"; } >&2
-	return 1
+# What the watcher said, when a wait timed out.
+diagnose_timeout() {
+	[ ! -f "${OUT:-}" ] || { echo "--- its output:"; cat "$OUT"; echo "--- its stderr:"; cat "$DIRW/err"; }
 }
 
 metrics() { curl -sSf --max-time 5 --unix-socket "$MSOCK" http://localhost/metrics; }
@@ -32,11 +23,7 @@ has_line() { jq -se --arg n "$1" --argjson v "$2" 'any(.[]; .name == $n and .new
 line_of() { jq -c --arg n "$1" --argjson v "$2" 'select(.name == $n and .new_verdict == $v)' "$OUT" | tail -1; }
 metric_has() { metrics | grep -qF -- "$1"; }
 
-remove_ours() {
-	local ids
-	ids=$(d ps -aq --filter label=rootlock.test=watch 2>/dev/null) || true
-	[ -z "$ids" ] || d rm -f $ids >/dev/null 2>&1 || true
-}
+remove_ours() { remove_labelled watch; }
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "starting a dockerd needs root"
@@ -299,3 +286,25 @@ churn_in_metrics() {
 	wait "$pid"
 	stop_fake_engine
 }
+
+@test "watch: a stream that falls silent while /_ping answers: the periodic re-list reports what it missed" {
+	# The fake engine answers /_ping but its stream never tells of the third
+	# container, which its second list has.
+	start_fake_engine events-mute
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	"$ROOTLOCK" watch -H "unix://$FAKE_SOCK" --format jsonl --ping-after 0.5 --resync 2 >"$out" 2>"$err" 3>&- &
+	local pid=$!
+	OUT=$out wait_until 50 has_line one '"fail"'
+	OUT=$out wait_until 200 has_line three '"fail"'
+	[ "$(OUT=$out line_of three '"fail"' | jq -r .cause)" = periodic ]
+	# It stayed on the stream: no reconnect was needed.
+	! grep -q "reconnect" "$err"
+	kill -TERM "$pid"
+	wait "$pid"
+	stop_fake_engine
+
+	run "$ROOTLOCK" watch --resync 0.5
+	[ "$status" -eq 2 ]
+	[[ $output == *"--resync '0.5' must be 0 (never) or a number of seconds"* ]]
+}
+

@@ -456,6 +456,9 @@ static void test_errors(void **state)
 		"1)");
 	fix_bad("services:\n  ?\n    db\n  : {}\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:3: an explicit (?) or non-scalar key");
+	/* Found by fuzz-fixcompose: a service under "?" with a mapping on the ":" line. */
+	fix_bad("services:\n  ?\n  : {image: a}\n  ? web\n  : image: b\n", "web", 0,
+		"compose.yaml:2: an explicit (?) or non-scalar key among the services");
 	fix_bad("x: &top\n  services:\n    web:\n      image: a\n<<: *top\n", "web", 0,
 		"compose.yaml:1: the top-level services comes through a merge key from &top");
 	fix_bad("services:\n  web:\n    tmpfs:\n      !!str /run\n", "web", 0,

@@ -183,6 +183,50 @@ static void test_width(void **state)
 	free(s);
 }
 
+/* What a terminal would receive for text of several lines after indent. */
+static void expect_lines(const char *in, const char *indent, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_sanitized_lines(&sb, indent, in);
+	const char *got = strbuf_str(&sb);
+	if (strcmp(got, want) != 0) {
+		char *shown = term_sanitize(got);
+		strbuf_release(&sb);
+		fail_msg("strbuf_add_sanitized_lines gave \"%s\"", shown);
+	}
+	strbuf_release(&sb);
+}
+
+static void test_lines_split(void **state)
+{
+	(void)state;
+	/* Each line its own, after the indent; the final newline adds no empty line. */
+	expect_lines("a\nb\n", "  | ", "  | a\n  | b\n");
+	expect_lines("a\nb", "  | ", "  | a\n  | b\n");
+	/* A blank line inside the text stays, as the program printed it. */
+	expect_lines("a\n\nb\n", "> ", "> a\n> \n> b\n");
+	expect_lines("", "> ", "");
+	expect_lines(NULL, "> ", "");
+	expect_lines("\n", "> ", "> \n");
+}
+
+static void test_lines_crlf(void **state)
+{
+	(void)state;
+	/* CRLF ends a line; a lone CR could overwrite what the line showed, so it stays escaped. */
+	expect_lines("a\r\nb\r\n", "  ", "  a\n  b\n");
+	expect_lines("a\rb\n", "  ", "  a\\x0db\n");
+	expect_lines("a\r", "  ", "  a\\x0d\n");
+}
+
+static void test_lines_sanitized(void **state)
+{
+	(void)state;
+	/* Every line is sanitized on its own: an ESC in the second line is escaped. */
+	expect_lines("ok\n\x1b[2Jgone\n", "  | ", "  | ok\n  | \\x1b[2Jgone\n");
+	expect_lines("tab\there\n", "", "tab\\x09here\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +240,9 @@ int main(void)
 		cmocka_unit_test(test_null_and_append),
 		cmocka_unit_test(test_no_control_byte_survives),
 		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_lines_split),
+		cmocka_unit_test(test_lines_crlf),
+		cmocka_unit_test(test_lines_sanitized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
