@@ -57,29 +57,29 @@ _rootlock()
 	local cmd=${words[1]} opts="" formats="" action=""
 	case $cmd in
 	audit)
-		opts="--help -o --output --running --filter --config --format --color --colour
+		opts="-h --help -o --output --running --filter --config --format --color --colour
 			--strict --parallel --all-contexts $engine"
 		formats="table json jsonl sarif junit csv"
 		;;
 	lint)
-		opts="--help -f --file -o --output --env-file --exclude --config --format --strict"
+		opts="-h --help -f --file -o --output --env-file --exclude --config --format --strict"
 		formats="text json jsonl sarif junit csv"
 		;;
 	plan)
-		opts="--help -o --output --format $engine"
+		opts="-h --help -o --output --format $engine"
 		formats="text run compose json"
 		;;
 	try)
-		opts="--help -o --output --rounds --settle --wait --exec --network --format --strict
+		opts="-h --help -o --output --rounds --settle --wait --exec --network --format --strict
 			$engine"
 		formats="text json"
 		;;
 	fix)
-		opts="--help -o --output --try --exec --plan -f --file --service --image --drop-in
+		opts="-h --help -o --output --try --exec --plan -f --file --service --image --drop-in
 			--override --write $engine"
 		;;
 	watch)
-		opts="--help -o --output --format --once --listen --config --ping-after $engine"
+		opts="-h --help -o --output --format --once --listen --config --ping-after --resync $engine"
 		formats="text jsonl"
 		;;
 	authz)
@@ -89,8 +89,8 @@ _rootlock()
 			return
 		fi
 		case $action in
-		serve) opts="--help --socket --policy --mode --log" ;;
-		install) opts="--help --socket --spec-dir --unit-dir --policy --print" ;;
+		serve) opts="-h --help --socket --policy --mode --log" ;;
+		install) opts="-h --help --socket --spec-dir --unit-dir --policy --print" ;;
 		*) return ;;
 		esac
 		;;
@@ -121,7 +121,7 @@ _rootlock()
 		;;
 	-H | --host | --context | --filter | --exclude | --parallel | --rounds | --settle | \
 		--wait | --exec | --network | --service | --image | --listen | --ping-after | \
-		--timeout)
+		--resync | --timeout)
 		# A value of the user's own: nothing to offer.
 		return
 		;;
