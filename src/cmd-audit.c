@@ -322,7 +322,7 @@ static int run_audit(struct audit_args *a)
 		goto out;
 	}
 	/* On a Swarm manager, its services beside the containers. */
-	if (audit_services_or_none(engine, &a->query, &services, &err) < 0) {
+	if (audit_services_after(engine, &a->query, &set, &services, &err) < 0) {
 		report_error("audit", err.msg);
 		goto out;
 	}

@@ -42,9 +42,16 @@ static bool matches_any(const struct strv *globs, const char *s)
 	return false;
 }
 
+/* GET /containers/{id}/json, the id escaped for the path. */
+static char *inspect_path(const char *id)
+{
+	_cleanup_free_ char *esc = url_escape(id);
+	return xasprintf("/containers/%s/json", esc);
+}
+
 struct list_state {
 	const struct audit_query *q;
-	struct strv ids;
+	struct strv paths; /* inspect_path() of each container selected */
 };
 
 static int on_list_entry(const char *text, size_t len, void *userdata, struct rl_error *err)
@@ -55,7 +62,7 @@ static int on_list_entry(const char *text, size_t len, void *userdata, struct rl
 	if (r < 0)
 		return r;
 	if (matches_any(&st->q->name_globs, le.name) && matches_any(&st->q->image_globs, le.image))
-		strv_push(&st->ids, steal_pointer(&le.id));
+		strv_push(&st->paths, inspect_path(le.id));
 	list_entry_release(&le);
 	return 0;
 }
@@ -82,6 +89,26 @@ static char *list_path(const struct audit_query *q)
 		strbuf_addf(&sb, "%sfilters=%s", q->running_only ? "?" : "&", esc);
 	}
 	return strbuf_detach(&sb);
+}
+
+/* What audit reads of GET /info: the engine's data root, and whether it is a Swarm manager. */
+static const struct json_prune_field swarm_fields[] = {
+	{"controlavailable", JSON_PRUNE_KEEP, NULL},
+};
+static const struct json_prune_spec swarm_read = {swarm_fields, ARRAY_SIZE(swarm_fields)};
+static const struct json_prune_field info_fields[] = {
+	{"dockerrootdir", JSON_PRUNE_KEEP, NULL},
+	{"swarm", JSON_PRUNE_INTO, &swarm_read},
+};
+static const struct json_prune_spec info_fields_read = {info_fields, ARRAY_SIZE(info_fields)};
+
+static void note_info(struct audit_set *set, json_t *info)
+{
+	const char *root = json_string_value(json_object_get(info, "DockerRootDir"));
+	set->info_read = true;
+	set->data_root = str_empty(root) ? NULL : xstrdup(root);
+	set->swarm_manager =
+		json_is_true(json_object_get(json_object_get(info, "Swarm"), "ControlAvailable"));
 }
 
 struct inspect_state {
@@ -117,6 +144,12 @@ static void on_inspected(size_t index, json_t *answer, const struct rl_error *it
 			 void *userdata)
 {
 	struct inspect_state *st = userdata;
+	/* GET /info, asked beside the inspects (the last path); unanswered, it is not known. */
+	if (index == st->set->n) {
+		if (answer)
+			note_info(st->set, answer);
+		return;
+	}
 	struct audit_item *item = &st->set->items[index];
 	if (answer) {
 		struct rl_error err = {0};
@@ -180,17 +213,7 @@ static void audit_engine_facts(struct engine *e, struct audit_set *set,
 	if (known && known->info_read) {
 		set->info_read = true;
 		set->data_root = known->data_root ? xstrdup(known->data_root) : NULL;
-	} else if (set->n) {
-		json_t *info = NULL;
-		struct rl_error ignored = {0};
-		if (engine_get_json(e, "/info", &info, &ignored) == 0) {
-			const char *root =
-				json_string_value(json_object_get(info, "DockerRootDir"));
-			set->info_read = true;
-			set->data_root = str_empty(root) ? NULL : xstrdup(root);
-		}
-		json_decref(info);
-		rl_error_clear(&ignored);
+		set->swarm_manager = known->swarm_manager;
 	}
 	const char *host = engine_host(e);
 	const char *sock = str_startswith(host, "unix://") ? host + strlen("unix://") : NULL;
@@ -203,25 +226,32 @@ static void audit_engine_facts(struct engine *e, struct audit_set *set,
 	}
 }
 
-/* Inspect each of ids, then what the rule needs besides: exec sessions, engine facts. */
-static int inspect_ids(struct engine *e, const struct strv *ids, const struct audit_set *known,
-		       audit_progress_fn progress, void *userdata, struct audit_set *ret,
-		       struct rl_error *err)
+/*
+ * Inspect each of paths (inspect_path(); released here), then what the rule
+ * needs besides: exec sessions, engine facts. GET /info (when known has not
+ * read it and there are paths) is asked beside the inspects, so that the
+ * engine works on it meanwhile.
+ */
+static int inspect_paths(struct engine *e, struct strv *paths, const struct audit_set *known,
+			 audit_progress_fn progress, void *userdata, struct audit_set *ret,
+			 struct rl_error *err)
 {
-	struct audit_set set = {.n = ids->n};
+	struct audit_set set = {.n = paths->n};
 	set.items = xcalloc(set.n, sizeof(*set.items));
-	char **paths = xcalloc(set.n + 1, sizeof(char *));
-	for (size_t i = 0; i < set.n; i++) {
-		_cleanup_free_ char *id = url_escape(ids->v[i]);
-		paths[i] = xasprintf("/containers/%s/json", id);
-	}
+	bool ask_info = set.n && !(known && known->info_read);
+	if (ask_info)
+		strv_add(paths, "/info");
+	const struct json_prune_spec **keep = xcalloc(paths->n + 1, sizeof(*keep));
+	for (size_t i = 0; i < set.n; i++)
+		keep[i] = &inspect_fields_read;
+	if (ask_info)
+		keep[set.n] = &info_fields_read;
 	struct strv exec_ids = STRV_INIT;
 	struct inspect_state st = {
 		.set = &set, .exec_ids = &exec_ids, .progress = progress, .userdata = userdata};
-	int r = engine_get_many(e, paths, set.n, on_inspected, &st, err);
-	for (size_t i = 0; i < set.n; i++)
-		free(paths[i]);
-	free(paths);
+	int r = engine_get_many_pruned(e, paths->v, paths->n, keep, on_inspected, &st, err);
+	strv_release(paths);
+	free(keep);
 	if (r == 0)
 		r = audit_exec_sessions(e, &set, &exec_ids, st.exec_owner, err);
 	if (r == 0)
@@ -251,23 +281,19 @@ int audit_collect(struct engine *e, const struct audit_query *q, audit_progress_
 		if (r == RL_EPARSE)
 			rl_error_prefix(err, "the engine at %s sent a bad container list",
 					engine_host(e));
-		strv_release(&ls.ids);
+		strv_release(&ls.paths);
 		return r == RL_EPARSE ? RL_EENGINE : r;
 	}
 
-	r = inspect_ids(e, &ls.ids, NULL, progress, userdata, ret, err);
-	strv_release(&ls.ids);
-	return r;
+	return inspect_paths(e, &ls.paths, NULL, progress, userdata, ret, err);
 }
 
 int audit_collect_one(struct engine *e, const char *id, const struct audit_set *known_root,
 		      struct audit_set *ret, struct rl_error *err)
 {
-	struct strv ids = STRV_INIT;
-	strv_add(&ids, id);
-	int r = inspect_ids(e, &ids, known_root, NULL, NULL, ret, err);
-	strv_release(&ids);
-	return r;
+	struct strv paths = STRV_INIT;
+	strv_push(&paths, inspect_path(id));
+	return inspect_paths(e, &paths, known_root, NULL, NULL, ret, err);
 }
 
 /* label=KEY[=VALUE] filters, as the engine applies them to containers, on Spec.Labels. */
@@ -319,16 +345,24 @@ void audit_services_from_json(json_t *services, const struct audit_query *q, str
 	*ret = set;
 }
 
-int audit_collect_services(struct engine *e, const struct audit_query *q, bool *ret_manager,
-			   struct audit_set *ret, struct rl_error *err)
+/* audit_collect_services(), knowing from known (when it read /info) whether e is a manager. */
+static int collect_services(struct engine *e, const struct audit_query *q,
+			    const struct audit_set *known, bool *ret_manager, struct audit_set *ret,
+			    struct rl_error *err)
 {
-	json_t *info = NULL;
-	int r = engine_get_json(e, "/info", &info, err);
-	if (r < 0)
-		return r;
-	bool manager =
-		json_is_true(json_object_get(json_object_get(info, "Swarm"), "ControlAvailable"));
-	json_decref(info);
+	bool manager;
+	int r;
+	if (known && known->info_read) {
+		manager = known->swarm_manager;
+	} else {
+		json_t *info = NULL;
+		r = engine_get_json(e, "/info", &info, err);
+		if (r < 0)
+			return r;
+		manager = json_is_true(
+			json_object_get(json_object_get(info, "Swarm"), "ControlAvailable"));
+		json_decref(info);
+	}
 	if (ret_manager)
 		*ret_manager = manager;
 	json_t *services = NULL;
@@ -350,6 +384,12 @@ int audit_collect_services(struct engine *e, const struct audit_query *q, bool *
 	return 0;
 }
 
+int audit_collect_services(struct engine *e, const struct audit_query *q, bool *ret_manager,
+			   struct audit_set *ret, struct rl_error *err)
+{
+	return collect_services(e, q, NULL, ret_manager, ret, err);
+}
+
 void audit_engine_release(struct audit_engine *e)
 {
 	if (!e)
@@ -364,9 +404,16 @@ void audit_engine_release(struct audit_engine *e)
 int audit_services_or_none(struct engine *e, const struct audit_query *q, struct audit_set *ret,
 			   struct rl_error *err)
 {
+	return audit_services_after(e, q, NULL, ret, err);
+}
+
+int audit_services_after(struct engine *e, const struct audit_query *q,
+			 const struct audit_set *containers, struct audit_set *ret,
+			 struct rl_error *err)
+{
 	bool manager = false;
 	struct audit_set set = {0};
-	int r = audit_collect_services(e, q, &manager, &set, err);
+	int r = collect_services(e, q, containers, &manager, &set, err);
 	if (r < 0 && manager)
 		return r;
 	if (r < 0) {
@@ -397,7 +444,7 @@ static void *audit_one_engine(void *userdata)
 	if (t->status == 0)
 		t->status = audit_collect(e, job->q, NULL, NULL, &t->set, &t->err);
 	if (t->status == 0)
-		t->status = audit_services_or_none(e, job->q, &t->services, &t->err);
+		t->status = audit_services_after(e, job->q, &t->set, &t->services, &t->err);
 	if (t->status == 0) {
 		t->podman = engine_is_podman(e);
 		for (size_t i = 0; i < t->set.n; i++) {

@@ -28,8 +28,9 @@ struct audit_item {
 struct audit_set {
 	struct audit_item *items; /* in the engine's list order */
 	size_t n;
-	bool info_read;	 /* GET /info answered (it is asked only when there are items) */
-	char *data_root; /* then: its DockerRootDir, or NULL */
+	bool info_read;	    /* GET /info answered (it is asked only when there are items) */
+	char *data_root;    /* then: its DockerRootDir, or NULL */
+	bool swarm_manager; /* then: Swarm.ControlAvailable */
 };
 
 /* Called after each inspect answer: done of total. */
@@ -71,6 +72,14 @@ void audit_services_from_json(json_t *services, const struct audit_query *q, str
  */
 int audit_services_or_none(struct engine *e, const struct audit_query *q, struct audit_set *ret,
 			   struct rl_error *err);
+/*
+ * The same after audit_collect(): where that set read GET /info, whether the
+ * engine is a manager is taken from it instead of asking /info again (slow
+ * on a busy engine); else as audit_services_or_none().
+ */
+int audit_services_after(struct engine *e, const struct audit_query *q,
+			 const struct audit_set *containers, struct audit_set *ret,
+			 struct rl_error *err);
 
 /*
  * One engine of an audit of several. label names it in every result

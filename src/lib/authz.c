@@ -63,6 +63,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "inspect.h"
+#include "jsonprune.h"
 #include "report.h"
 #include "rule.h"
 #include "workload.h"
@@ -976,297 +977,31 @@ static bool read_service(struct reader *r, json_t *body, struct workload *w)
 /* ---- the body, pruned: a fast path in front of jansson ---- */
 
 /*
- * jansson builds every object of a body (a docker CLI create has ~100 keys,
- * most of them zero values) only for the decision to read a dozen. When the
- * body is plain enough that the answer cannot depend on what is dropped,
- * prune_body() writes a copy that keeps, in every object, only the keys
- * the decision may read, and those in their order, with the contents of
- * containers it never looks into emptied ({} or [], so the type stays);
- * jansson then parses that. "Plain enough", checked over the whole body:
- * valid JSON that jansson accepts for certain (ASCII only, no exponent or
- * long numbers, no \u0000, paired surrogates, depth <= 64, only whitespace
- * after it), an object at the top, no escapes in keys, and in no object two
- * keys with the same folded hash, so read_fields() would find neither a
- * duplicate nor a case variant in the full objects either. Anything else
- * returns false and the whole body goes to jansson as before: the decision
- * is the same either way, only its cost differs.
+ * Only these fields (folded) are kept of a body before jansson parses it
+ * (json_prune()); hostconfig, labels, tasktemplate and containerspec are
+ * gone into at any depth, any other object is kept only for its type. A
+ * body too odd to prune is parsed whole: the decision is the same.
  */
-#define PRUNE_MAX_DEPTH 64
-#define PRUNE_MAX_KEYS 256
-
-struct pruner {
-	const char *p, *end;
-	struct strbuf *out; /* NULL while skipping */
+static const struct json_prune_spec body_fields;
+static const struct json_prune_field body_field_list[] = {
+	{"hostconfig", JSON_PRUNE_INTO, &body_fields},
+	{"labels", JSON_PRUNE_INTO, &body_fields},
+	{"tasktemplate", JSON_PRUNE_INTO, &body_fields},
+	{"containerspec", JSON_PRUNE_INTO, &body_fields},
+	{"image", JSON_PRUNE_KEEP, NULL},
+	{"readonlyrootfs", JSON_PRUNE_KEEP, NULL},
+	{"privileged", JSON_PRUNE_KEEP, NULL},
+	{"capadd", JSON_PRUNE_KEEP, NULL},
+	{"securityopt", JSON_PRUNE_KEEP, NULL},
+	{"name", JSON_PRUNE_KEEP, NULL},
+	{"readonly", JSON_PRUNE_KEEP, NULL},
+	{"capabilityadd", JSON_PRUNE_KEEP, NULL},
+	{LABEL_EXEMPT, JSON_PRUNE_KEEP, NULL},
+	{"binds", JSON_PRUNE_KEEP, NULL},
+	{"mounts", JSON_PRUNE_KEEP, NULL},
+	{"pidmode", JSON_PRUNE_KEEP, NULL},
 };
-
-static bool prune_value(struct pruner *s, int depth, bool descend);
-
-static void prune_ws(struct pruner *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-		s->p++;
-}
-
-static bool prune_hex4(const char *p, unsigned *ret)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
-		if (h < 0)
-			return false;
-		v = v << 4 | (unsigned)h;
-	}
-	*ret = v;
-	return true;
-}
-
-/* A string at s->p, not copied; key: no escapes, and its folded name and hash. */
-static bool prune_string(struct pruner *s, bool key, char *name, size_t name_cap,
-			 unsigned long long *hash)
-{
-	const char *p = s->p + 1, *end = s->end;
-	unsigned long long h = HASH_INIT;
-	size_t n = 0;
-	for (;;) {
-		if (p >= end)
-			return false;
-		unsigned char c = (unsigned char)*p;
-		if (c == '"')
-			break;
-		if (c < 0x20 || c >= 0x80)
-			return false;
-		if (c == '\\') {
-			if (key || p + 1 >= end)
-				return false;
-			char e = p[1];
-			if (e == 'u') {
-				unsigned cp, lo;
-				if (end - p < 6 || !prune_hex4(p + 2, &cp) || cp == 0 ||
-				    (cp >= 0xdc00 && cp < 0xe000))
-					return false;
-				p += 6;
-				if (cp >= 0xd800 && cp < 0xdc00) {
-					if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-					    !prune_hex4(p + 2, &lo) || lo < 0xdc00 || lo >= 0xe000)
-						return false;
-					p += 6;
-				}
-				continue;
-			}
-			if (!strchr("\"\\/bfnrt", e) || e == '\0')
-				return false;
-			p += 2;
-			continue;
-		}
-		if (key) {
-			char f = c >= 'A' && c <= 'Z' ? (char)(c + 32) : (char)c;
-			h = (h ^ (unsigned char)f) * 1099511628211ULL;
-			if (n + 1 < name_cap)
-				name[n] = f;
-			n++;
-		}
-		p++;
-	}
-	if (key) {
-		h = (h ^ 0xff) * 1099511628211ULL;
-		*hash = h ? h : 1; /* as hashset_add() stores it */
-		name[n < name_cap ? n : 0] = '\0';
-		if (n >= name_cap)
-			name[0] = '\0'; /* too long to be a field name */
-	}
-	s->p = p + 1;
-	return true;
-}
-
-static bool prune_number(struct pruner *s)
-{
-	const char *p = s->p, *end = s->end;
-	if (p < end && *p == '-')
-		p++;
-	const char *digits = p;
-	if (p < end && *p == '0') {
-		p++;
-	} else {
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	size_t int_len = (size_t)(p - digits);
-	if (int_len == 0)
-		return false;
-	bool real = false;
-	if (p < end && *p == '.') {
-		const char *f = ++p;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-		if (p == f)
-			return false;
-		real = true;
-	}
-	/* Exponents and long numbers may overflow, which jansson refuses: not here. */
-	if (p < end && (*p == 'e' || *p == 'E'))
-		return false;
-	if (real ? int_len > 300 : int_len > 18)
-		return false;
-	s->p = p;
-	return true;
-}
-
-/* Fields the decision reads, folded; the objects among them it reads into. */
-static bool prune_keeps(const char *name, bool *descend)
-{
-	static const char *const into[] = {"hostconfig", "labels", "tasktemplate", "containerspec"};
-	static const char *const read[] = {
-		"image",    "readonlyrootfs", "privileged", "capadd", "securityopt", "name",
-		"readonly", "capabilityadd",  LABEL_EXEMPT, "binds",  "mounts",	     "pidmode"};
-	*descend = false;
-	for (size_t i = 0; i < ARRAY_SIZE(into); i++)
-		if (name[0] == into[i][0] && streq(name, into[i]))
-			return *descend = true;
-	for (size_t i = 0; i < ARRAY_SIZE(read); i++)
-		if (name[0] == read[i][0] && streq(name, read[i]))
-			return true;
-	return false;
-}
-
-static bool prune_object(struct pruner *s, int depth)
-{
-	unsigned long long hashes[PRUNE_MAX_KEYS];
-	size_t n = 0;
-	struct strbuf *out = s->out;
-	bool first = true;
-	if (out)
-		strbuf_addch(out, '{');
-	s->p++;
-	prune_ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		goto done;
-	}
-	for (;;) {
-		if (s->p >= s->end || *s->p != '"' || n == PRUNE_MAX_KEYS)
-			return false;
-		const char *key = s->p;
-		char name[32];
-		if (!prune_string(s, true, name, sizeof(name), &hashes[n]))
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (hashes[i] == hashes[n])
-				return false;
-		size_t key_len = (size_t)(s->p - key);
-		n++;
-		prune_ws(s);
-		if (s->p >= s->end || *s->p++ != ':')
-			return false;
-		prune_ws(s);
-		bool descend = false;
-		bool keep = out && prune_keeps(name, &descend);
-		if (keep) {
-			if (!first)
-				strbuf_addch(out, ',');
-			first = false;
-			strbuf_add(out, key, key_len);
-			strbuf_addch(out, ':');
-		}
-		s->out = keep ? out : NULL;
-		if (!prune_value(s, depth + 1, descend))
-			return false;
-		s->out = out;
-		prune_ws(s);
-		if (s->p >= s->end)
-			return false;
-		if (*s->p == '}') {
-			s->p++;
-			break;
-		}
-		if (*s->p++ != ',')
-			return false;
-		prune_ws(s);
-	}
-done:
-	if (out)
-		strbuf_addch(out, '}');
-	return true;
-}
-
-static bool prune_array(struct pruner *s, int depth)
-{
-	s->p++;
-	prune_ws(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
-		return true;
-	}
-	for (;;) {
-		if (!prune_value(s, depth + 1, false))
-			return false;
-		prune_ws(s);
-		if (s->p >= s->end)
-			return false;
-		if (*s->p == ']') {
-			s->p++;
-			return true;
-		}
-		if (*s->p++ != ',')
-			return false;
-		prune_ws(s);
-	}
-}
-
-/*
- * A value at s->p. Written to s->out when set: scalars and lists as they
- * are; objects pruned when descend, else as {} (read only for their type).
- */
-static bool prune_value(struct pruner *s, int depth, bool descend)
-{
-	if (depth > PRUNE_MAX_DEPTH || s->p >= s->end)
-		return false;
-	struct strbuf *out = s->out;
-	const char *start = s->p;
-	char c = *s->p;
-	bool ok;
-	if (c == '{') {
-		if (out && !descend) {
-			s->out = NULL;
-			ok = prune_object(s, depth);
-			s->out = out;
-			strbuf_addstr(out, "{}");
-			return ok;
-		}
-		return prune_object(s, depth);
-	}
-	if (c == '[') {
-		s->out = NULL;
-		ok = prune_array(s, depth);
-		s->out = out;
-	} else if (c == '"') {
-		ok = prune_string(s, false, NULL, 0, NULL);
-	} else if (c == 't' && s->end - s->p >= 4 && memcmp(s->p, "true", 4) == 0) {
-		s->p += 4;
-		ok = true;
-	} else if (c == 'f' && s->end - s->p >= 5 && memcmp(s->p, "false", 5) == 0) {
-		s->p += 5;
-		ok = true;
-	} else if (c == 'n' && s->end - s->p >= 4 && memcmp(s->p, "null", 4) == 0) {
-		s->p += 4;
-		ok = true;
-	} else {
-		ok = prune_number(s);
-	}
-	if (ok && out)
-		strbuf_add(out, start, (size_t)(s->p - start));
-	return ok;
-}
-
-/* The pruned body in out, or false: then use the whole body. */
-static bool prune_body(const char *body, size_t len, struct strbuf *out)
-{
-	struct pruner s = {body, body + len, out};
-	prune_ws(&s);
-	if (s.p >= s.end || *s.p != '{' || !prune_object(&s, 1))
-		return false;
-	prune_ws(&s);
-	return s.p == s.end;
-}
+static const struct json_prune_spec body_fields = {body_field_list, ARRAY_SIZE(body_field_list)};
 
 /* ---- the plugin request ---- */
 
@@ -1750,7 +1485,7 @@ static void judge_request(const struct authz_policy *p, struct outer_field *b64,
 		goto out;
 	}
 
-	if (prune_body(body, body_len, &pruned)) {
+	if (json_prune(body, body_len, &body_fields, &pruned)) {
 		free(body);
 		body_len = pruned.len;
 		body = strbuf_detach(&pruned);

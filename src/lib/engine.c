@@ -298,14 +298,21 @@ static int transfer_error(struct engine *e, CURL *h, CURLcode rc, const struct b
 	}
 }
 
-/* Check status and parse; the body must be complete. */
-static int parse_answer(struct engine *e, CURL *h, const struct body *b, const char *method,
-			const char *path, json_t **ret, struct rl_error *err)
+/*
+ * Check status and parse; the body must be complete. keep (may be NULL):
+ * a successful answer is first cut down to those fields, in scratch.
+ */
+static int parse_answer_pruned(struct engine *e, CURL *h, const struct body *b, const char *method,
+			       const char *path, const struct json_prune_spec *keep,
+			       struct strbuf *scratch, json_t **ret, struct rl_error *err)
 {
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	json_error_t jerr;
-	json_t *root = json_loadb(strbuf_str(&b->buf), b->buf.len, JSON_DECODE_ANY, &jerr);
+	/* An error's message is read from the whole answer. */
+	bool ok = status >= 200 && status <= 299;
+	json_t *root = json_load_pruned(strbuf_str(&b->buf), b->buf.len, JSON_DECODE_ANY,
+					ok ? keep : NULL, scratch, &jerr);
 	if (status == 400 && !e->ep.tls && strstr(strbuf_str(&b->buf), "HTTPS server")) {
 		json_decref(root);
 		return rl_error_set(err, RL_EENGINE,
@@ -335,6 +342,12 @@ static int parse_answer(struct engine *e, CURL *h, const struct body *b, const c
 				    e->ep.host, method, path, jerr.text, jerr.position);
 	*ret = root;
 	return 0;
+}
+
+static int parse_answer(struct engine *e, CURL *h, const struct body *b, const char *method,
+			const char *path, json_t **ret, struct rl_error *err)
+{
+	return parse_answer_pruned(e, h, b, method, path, NULL, NULL, ret, err);
 }
 
 static char *versioned_url(const struct engine *e, const char *path)
@@ -590,10 +603,18 @@ struct slot {
 	size_t index;
 	int attempts; /* connection retries for the current request */
 	bool busy;
+	bool set_up; /* options set: a later request changes only the URL */
 };
 
 int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_fn done,
 		    void *userdata, struct rl_error *err)
+{
+	return engine_get_many_pruned(e, paths, n, NULL, done, userdata, err);
+}
+
+int engine_get_many_pruned(struct engine *e, char *const *paths, size_t n,
+			   const struct json_prune_spec *const *keep, engine_done_fn done,
+			   void *userdata, struct rl_error *err)
 {
 	size_t nslots = (size_t)e->opt.parallel < n ? (size_t)e->opt.parallel : n;
 	if (nslots == 0)
@@ -606,6 +627,7 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 	struct slot *slots = xcalloc(nslots, sizeof(*slots));
 	int r = 0;
 	size_t next = 0, finished = 0;
+	struct strbuf pruned = STRBUF_INIT;
 
 	for (size_t i = 0; i < nslots; i++) {
 		slots[i].h = curl_easy_init();
@@ -624,8 +646,14 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 				continue;
 			_cleanup_free_ char *url = versioned_url(e, paths[next]);
 			body_reset(&s->body);
-			setup_handle(e, s->h, url, &s->body);
-			curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+			/* The same options for every request: setting them all again costs. */
+			if (s->set_up) {
+				curl_easy_setopt(s->h, CURLOPT_URL, url);
+			} else {
+				setup_handle(e, s->h, url, &s->body);
+				curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+				s->set_up = true;
+			}
 			s->index = next++;
 			s->busy = true;
 			curl_multi_add_handle(multi, s->h);
@@ -674,7 +702,9 @@ int engine_get_many(struct engine *e, char *const *paths, size_t n, engine_done_
 					goto out;
 				}
 			} else {
-				parse_answer(e, s->h, &s->body, "GET", path, &answer, &item_err);
+				parse_answer_pruned(e, s->h, &s->body, "GET", path,
+						    keep ? keep[s->index] : NULL, &pruned, &answer,
+						    &item_err);
 			}
 			done(s->index, answer, &item_err, userdata);
 			json_decref(answer);
@@ -692,6 +722,7 @@ out:
 		strbuf_release(&slots[i].body.buf);
 	}
 	free(slots);
+	strbuf_release(&pruned);
 	curl_multi_cleanup(multi);
 	return r;
 }

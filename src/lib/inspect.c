@@ -99,6 +99,52 @@ static void read_labels(json_t *labels, struct workload *w)
 	w->origin.compose_workdir = dup_or_null(json_object_get(labels, LABEL_COMPOSE_WORKDIR));
 }
 
+/*
+ * Keep these in step with what the functions above and below read: a field
+ * read but not kept reads as absent in a pruned answer (test-inspect checks
+ * every fixture both ways).
+ */
+static const struct json_prune_field state_fields[] = {
+	{"status", JSON_PRUNE_KEEP, NULL},
+};
+static const struct json_prune_field label_fields[] = {
+	{LABEL_EXEMPT, JSON_PRUNE_KEEP, NULL},
+	{LABEL_COMPOSE_PROJECT, JSON_PRUNE_KEEP, NULL},
+	{LABEL_COMPOSE_SERVICE, JSON_PRUNE_KEEP, NULL},
+	{LABEL_COMPOSE_FILES, JSON_PRUNE_KEEP, NULL},
+	{LABEL_COMPOSE_WORKDIR, JSON_PRUNE_KEEP, NULL},
+};
+static const struct json_prune_spec labels_read = {label_fields, ARRAY_SIZE(label_fields)};
+static const struct json_prune_field config_fields[] = {
+	{"image", JSON_PRUNE_KEEP, NULL},
+	{"labels", JSON_PRUNE_INTO, &labels_read},
+};
+static const struct json_prune_field host_config_fields[] = {
+	{"readonlyrootfs", JSON_PRUNE_KEEP, NULL},
+	{"privileged", JSON_PRUNE_KEEP, NULL},
+	{"capadd", JSON_PRUNE_KEEP, NULL},
+	{"pidmode", JSON_PRUNE_KEEP, NULL},
+	{"securityopt", JSON_PRUNE_KEEP, NULL},
+	{"mounts", JSON_PRUNE_KEEP, NULL}, /* an array: kept whole */
+	{"tmpfs", JSON_PRUNE_WHOLE, NULL}, /* path: options, every one */
+};
+static const struct json_prune_spec state_read = {state_fields, ARRAY_SIZE(state_fields)};
+static const struct json_prune_spec config_read = {config_fields, ARRAY_SIZE(config_fields)};
+static const struct json_prune_spec host_config_read = {host_config_fields,
+							ARRAY_SIZE(host_config_fields)};
+static const struct json_prune_field inspect_fields[] = {
+	{"id", JSON_PRUNE_KEEP, NULL},
+	{"name", JSON_PRUNE_KEEP, NULL},
+	{"image", JSON_PRUNE_KEEP, NULL},
+	{"state", JSON_PRUNE_INTO, &state_read},
+	{"config", JSON_PRUNE_INTO, &config_read},
+	{"hostconfig", JSON_PRUNE_INTO, &host_config_read},
+	{"apparmorprofile", JSON_PRUNE_KEEP, NULL},
+	{"mounts", JSON_PRUNE_KEEP, NULL},
+	{"execids", JSON_PRUNE_KEEP, NULL},
+};
+const struct json_prune_spec inspect_fields_read = {inspect_fields, ARRAY_SIZE(inspect_fields)};
+
 int workload_from_inspect(json_t *c, struct workload *ret, struct rl_error *err)
 {
 	if (!json_is_object(c))
@@ -174,27 +220,43 @@ void list_entry_release(struct list_entry *le)
 	memset(le, 0, sizeof(*le));
 }
 
+/* What list_entry_from_json() reads of an entry: jansson parses only that. */
+static const struct json_prune_field list_entry_fields[] = {
+	{"id", JSON_PRUNE_KEEP, NULL},
+	{"names", JSON_PRUNE_KEEP, NULL},
+	{"image", JSON_PRUNE_KEEP, NULL},
+	{"state", JSON_PRUNE_KEEP, NULL},
+};
+const struct json_prune_spec list_entry_fields_read = {list_entry_fields,
+						       ARRAY_SIZE(list_entry_fields)};
+
 int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struct rl_error *err)
 {
 	json_error_t jerr;
-	json_t *o = json_loadb(text, len, 0, &jerr);
+	struct strbuf scratch = STRBUF_INIT;
+	json_t *o = json_load_pruned(text, len, 0, &list_entry_fields_read, &scratch, &jerr);
+	strbuf_release(&scratch);
 	if (!o)
 		return rl_error_set(err, RL_EPARSE, "invalid container list entry: %s", jerr.text);
+	int r = list_entry_from_json(o, ret, err);
+	json_decref(o);
+	return r;
+}
+
+int list_entry_from_json(json_t *o, struct list_entry *ret, struct rl_error *err)
+{
 	const char *id = json_string_value(json_object_get(o, "Id"));
 	/* The id goes into request paths: accept only what engines produce. */
 	if (str_empty(id) || strlen(id) > 128 ||
 	    strspn(id, "0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz_-") !=
-		    strlen(id)) {
-		json_decref(o);
+		    strlen(id))
 		return rl_error_set(err, RL_EPARSE, "container list entry has no valid Id");
-	}
 	struct list_entry le = {.id = xstrdup(id)};
 	const char *name = json_string_value(json_array_get(json_object_get(o, "Names"), 0));
 	if (name)
 		le.name = xstrdup(name[0] == '/' ? name + 1 : name);
 	le.image = dup_or_null(json_object_get(o, "Image"));
 	le.state = dup_or_null(json_object_get(o, "State"));
-	json_decref(o);
 	*ret = le;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "jsonprune.h"
 #include "workload.h"
 
 /*
@@ -11,6 +12,13 @@
  * or Podman) into the normalized description the rule reads.
  */
 int workload_from_inspect(json_t *inspect, struct workload *ret, struct rl_error *err);
+
+/*
+ * The fields of an inspect answer that workload_from_inspect() reads, and
+ * ExecIDs, which audit reads beside it: audit has jansson parse only these
+ * (json_prune()), never the rest of each answer.
+ */
+extern const struct json_prune_spec inspect_fields_read;
 
 /*
  * Whether an answer of GET /exec/{id}/json is a privileged exec session
@@ -26,6 +34,9 @@ struct list_entry {
 	char *state;
 };
 int list_entry_parse(const char *text, size_t len, struct list_entry *ret, struct rl_error *err);
+/* The same from an entry jansson parsed already; the fields it reads (for json_prune()): */
+int list_entry_from_json(json_t *entry, struct list_entry *ret, struct rl_error *err);
+extern const struct json_prune_spec list_entry_fields_read;
 void list_entry_release(struct list_entry *le);
 
 /* Labels that change the verdict or the advice. */

@@ -5,8 +5,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <string.h>
 
+#include "../../fuzz/prunecheck.h"
+#include "fileio.h"
 #include "inspect.h"
 #include "rule.h"
 
@@ -770,6 +773,164 @@ static void test_seccomp_custom(void **state)
 	}
 }
 
+/* --- the pruned parse audit uses: the same reading as the whole answer --- */
+
+/* Whether text reads the same pruned and whole; returns whether it was pruned. */
+static bool expect_same_reading(const char *what, const char *text, size_t len)
+{
+	struct strbuf whole = STRBUF_INIT, cut = STRBUF_INIT;
+	bool pruned = false;
+	prunecheck_read(&whole, text, len, false, NULL);
+	prunecheck_read(&cut, text, len, true, &pruned);
+	if (!streq(strbuf_str(&whole), strbuf_str(&cut)))
+		fail_msg("%s reads otherwise pruned:\n%s\nwhole:\n%s", what, strbuf_str(&cut),
+			 strbuf_str(&whole));
+	strbuf_release(&whole);
+	strbuf_release(&cut);
+	return pruned;
+}
+
+/* Every real answer in dir (files ending in suffix): the same both ways, and pruned. */
+static size_t expect_dir_same(const char *dir, const char *suffix)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, dir);
+	DIR *d = opendir(path);
+	if (!d)
+		fail_msg("cannot open %s", path);
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t nl = strlen(de->d_name), sl = strlen(suffix);
+		if (nl <= sl || !streq(de->d_name + nl - sl, suffix))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", TEST_DATA, dir, de->d_name);
+		struct strbuf sb = STRBUF_INIT;
+		struct rl_error err = {0};
+		if (read_file_limited(path, 1 << 20, &sb, &err) < 0)
+			fail_msg("%s: %s", path, err.msg);
+		/* A real engine's answer is plain: it must take the fast path. */
+		if (!expect_same_reading(path, strbuf_str(&sb), sb.len))
+			fail_msg("%s was not pruned", path);
+		strbuf_release(&sb);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void test_pruned_reads_as_whole_real(void **state)
+{
+	(void)state;
+	/* Docker 20.10 (API 1.41) and Docker 26 (API 1.45). */
+	assert_true(expect_dir_same("inspect", ".json") >= 14);
+	assert_true(expect_dir_same("inspect-26", ".json") >= 8);
+	assert_true(expect_dir_same("runline", "-container.json") >= 5);
+}
+
+/* The pruned copy is much smaller than the answer: the point of it. */
+static void test_pruned_is_small(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT, cut = STRBUF_INIT;
+	struct rl_error err = {0};
+	assert_int_equal(read_file_limited(TEST_DATA "/inspect/shop-cart.json", 1 << 20, &sb, &err),
+			 0);
+	assert_true(json_prune(strbuf_str(&sb), sb.len, &inspect_fields_read, &cut));
+	assert_true(cut.len * 4 < sb.len);
+	assert_non_null(strstr(strbuf_str(&cut), "\"com.docker.compose.project\":\"shop\""));
+	strbuf_release(&sb);
+	strbuf_release(&cut);
+}
+
+/* Odd answers, some pruned, some refused (then read whole): the same reading. */
+static void test_pruned_reads_as_whole_odd(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+		"{\"Id\": \"abc\", \"Name\": \"/\","
+		" \"HostConfig\": {\"ReadonlyRootfs\": \"yes\", \"Privileged\": 1,"
+		"  \"CapAdd\": \"SYS_ADMIN\", \"SecurityOpt\": [\"seccomp\", null, \"apparmor\"],"
+		"  \"Tmpfs\": {\"/a\": 5, \"/b\": null, \"/c\": \"exec\"}, \"Mounts\": {\"x\": 1}},"
+		" \"Config\": {\"Image\": \"img\", \"Labels\": \"rootlock.exempt\"},"
+		" \"Mounts\": [7, {\"Type\": \"tmpfs\"}, {\"Destination\": \"/nowhere\"},"
+		"  {\"Type\": \"volume\", \"Destination\": \"/v\", \"Name\": \"short\"},"
+		"  {\"Type\": \"tmpfs\", \"Destination\": \"/t\", \"RW\": \"no\"}],"
+		" \"State\": {\"Status\": 3}}",
+		/* Objects where strings are read, kept for their type: still not strings. */
+		"{\"Id\":{\"a\":1},\"HostConfig\":{}}",
+		"{\"Id\":\"x\",\"Name\":{\"a\":1},\"Image\":{},\"State\":{\"Status\":{}},"
+		"\"HostConfig\":{\"PidMode\":{\"host\":1},\"Tmpfs\":{\"/t\":\"exec\"}},"
+		"\"Config\":{\"Labels\":{\"rootlock.exempt\":{\"why\":\"x\"}}}}",
+		/* The fields in another case are not the fields. */
+		"{\"Id\":\"x\",\"hostconfig\":{\"ReadonlyRootfs\":true}}",
+		"{\"id\":\"x\",\"HostConfig\":{\"readonlyrootfs\":true,\"ReadonlyRootfs\":false}}",
+		/* Duplicates: jansson reads the last; refused, then read whole. */
+		"{\"Id\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":true},\"HostConfig\":{}}",
+		/* Not plain (non-ASCII, an exponent): read whole. */
+		"{\"Id\":\"x\",\"HostConfig\":{},\"Config\":{\"Labels\":"
+		"{\"rootlock.exempt\":\"caf\xc3\xa9\"}},\"SizeRw\":1e3}",
+		/* Not JSON, or not an object, or more after it. */
+		"",
+		"[{\"Id\":\"x\",\"HostConfig\":{}}]",
+		"{\"Id\":\"x\",\"HostConfig\":{}} {}",
+		"{\"Id\":\"x\",\"HostConfig\":{\"ReadonlyRootfs\":tru}}",
+		"{\"Id\":\"x\",\"HostConfig\":{},\"Junk\":\"\\u0000\"}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++)
+		expect_same_reading(docs[i], docs[i], strlen(docs[i]));
+}
+
+/* Each entry of a real list, and odd ones: the same read pruned as whole. */
+static void expect_entry_same(const char *text, size_t len)
+{
+	struct strbuf whole = STRBUF_INIT, cut = STRBUF_INIT;
+	prunecheck_list_entry(&whole, text, len, false);
+	prunecheck_list_entry(&cut, text, len, true);
+	if (!streq(strbuf_str(&whole), strbuf_str(&cut)))
+		fail_msg("%.*s reads otherwise pruned:\n%s\nwhole:\n%s", (int)len, text,
+			 strbuf_str(&cut), strbuf_str(&whole));
+	strbuf_release(&whole);
+	strbuf_release(&cut);
+}
+
+static void test_pruned_list_entries(void **state)
+{
+	(void)state;
+	static const char *const lists[] = {TEST_DATA "/list/containers.json",
+					    TEST_DATA "/list/containers-26.json"};
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		json_t *list = json_load_file(lists[l], 0, NULL);
+		assert_true(json_array_size(list) >= 12);
+		json_t *entry;
+		size_t i;
+		json_array_foreach (list, i, entry) {
+			char *text = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			struct strbuf cut = STRBUF_INIT;
+			assert_true(json_prune(text, strlen(text), &list_entry_fields_read, &cut));
+			strbuf_release(&cut);
+			expect_entry_same(text, strlen(text));
+			free(text);
+		}
+		json_decref(list);
+	}
+	static const char *const odd[] = {
+		"",
+		"7",
+		"[]",
+		"\"x\"",
+		"{}",
+		"{\"Id\":\"a\"} x",
+		"{\"Id\":\"a b\"}",
+		"{\"Id\":\"a\",\"Names\":\"/n\",\"Image\":{\"x\":1},\"State\":[\"s\"]}",
+		"{\"Id\":\"a\",\"id\":\"b\"}",
+		"{\"Id\":\"a\",\"Names\":[{\"n\":1},\"/m\"]}",
+		"{\"Id\":\"a\",\"Names\":[\"/\\u00e9\"],\"Labels\":{\"k\":\"\xc3\xa9\"}}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(odd); i++)
+		expect_entry_same(odd[i], strlen(odd[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -799,6 +960,10 @@ int main(void)
 		cmocka_unit_test(test_pid_host_ptrace),
 		cmocka_unit_test(test_exec_session_privileged),
 		cmocka_unit_test(test_seccomp_custom),
+		cmocka_unit_test(test_pruned_reads_as_whole_real),
+		cmocka_unit_test(test_pruned_is_small),
+		cmocka_unit_test(test_pruned_reads_as_whole_odd),
+		cmocka_unit_test(test_pruned_list_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -433,6 +433,8 @@ struct swarm_fake {
 	bool manager;
 	bool services_fail; /* a manager that cannot list them */
 	int services_asked;
+	int info_asked;
+	bool containers; /* one container, web-writable, in /containers/json */
 };
 
 static bool url_ends(const char *url, const char *tail)
@@ -447,7 +449,14 @@ static void swarm_engine(const struct httpd_request *req, struct httpd_response 
 	struct swarm_fake *fake = userdata;
 	struct strbuf sb = STRBUF_INIT;
 	struct rl_error err = {0};
-	if (url_ends(req->url, "/info")) {
+	if (fake->containers && url_ends(req->url, "/containers/json")) {
+		strbuf_addstr(&sb, "[{\"Id\":\"c0ffee\",\"Names\":[\"/web-writable\"]}]");
+	} else if (fake->containers && url_ends(req->url, "/containers/c0ffee/json")) {
+		assert_int_equal(read_file_limited(TEST_DATA "/inspect/web-writable.json", 1 << 20,
+						   &sb, &err),
+				 0);
+	} else if (url_ends(req->url, "/info")) {
+		fake->info_asked++;
 		strbuf_addf(&sb,
 			    "{\"DockerRootDir\":\"/var/lib/docker\",\"Swarm\":{"
 			    "\"LocalNodeState\":\"active\",\"ControlAvailable\":%s}}",
@@ -464,6 +473,55 @@ static void swarm_engine(const struct httpd_request *req, struct httpd_response 
 	resp->len = sb.len;
 	resp->body = strbuf_detach(&sb);
 	resp->content_type = "application/json";
+}
+
+/*
+ * audit asks GET /info once, beside the inspects, for the data root and
+ * whether the engine is a manager; the services come without asking again.
+ */
+static void test_audit_asks_info_once(void **state)
+{
+	char dir[] = "/tmp/rootlock-swarm-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *addr = xasprintf("unix:%s/engine.sock", dir);
+	_cleanup_free_ char *host = xasprintf("unix://%s/engine.sock", dir);
+	struct swarm_fake fake = {.manager = true, .containers = true};
+	struct httpd *server = NULL;
+	struct rl_error err = {0};
+	assert_int_equal(httpd_start(addr, NULL, swarm_engine, &fake, &server, &err), 0);
+	struct endpoint ep = {0};
+	assert_int_equal(endpoint_resolve(&(struct endpoint_options){.host = host}, &ep, &err), 0);
+	struct engine_options opt = {.timeout_ms = 5000, .parallel = 4};
+	struct engine *e = NULL;
+	assert_int_equal(engine_open(&ep, &opt, &e, &err), 0);
+
+	for (int manager = 1; manager >= 0; manager--) {
+		fake.manager = manager;
+		fake.info_asked = 0;
+		fake.services_asked = 0;
+		struct audit_query q = {0};
+		struct audit_set set = {0}, services = {0};
+		assert_int_equal(audit_collect(e, &q, NULL, NULL, &set, &err), 0);
+		assert_int_equal(set.n, 1);
+		assert_int_equal(set.items[0].status, AUDIT_ITEM_OK);
+		assert_string_equal(set.items[0].w.name, "web-writable");
+		assert_string_equal(set.items[0].w.engine_data_root, "/var/lib/docker");
+		assert_true(set.info_read);
+		assert_int_equal(set.swarm_manager, manager);
+		assert_int_equal(audit_services_after(e, &q, &set, &services, &err), 0);
+		assert_int_equal(services.n, manager ? 3 : 0);
+		assert_int_equal(fake.info_asked, 1);
+		assert_int_equal(fake.services_asked, manager);
+		audit_set_release(&services);
+		audit_set_release(&set);
+	}
+
+	engine_free(e);
+	endpoint_release(&ep);
+	httpd_stop(server);
+	_cleanup_free_ char *sock = xasprintf("%s/engine.sock", dir);
+	unlink(sock);
+	rmdir(dir);
 }
 
 /* What audit and watch list: a manager's services, none (and no /services) elsewhere. */
@@ -672,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_collect_services),
+		cmocka_unit_test(test_audit_asks_info_once),
 		cmocka_unit_test(test_gone_before_inspect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
