@@ -107,3 +107,19 @@ load helpers
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"missing.json"* ]]
 }
+
+@test "every option a command takes is in its --help and its man page" {
+	local cmd o missing=""
+	for cmd in audit lint plan try fix watch authz; do
+		local help man
+		help=$(help_options "$cmd")
+		man=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$REPO/man/rootlock-$cmd.1")
+		for o in $(source_options "$cmd"); do
+			# Everyone's -h; audit's --colour is --color spelled the other way.
+			[[ $o != -h && $o != --help && $o != --colour ]] || continue
+			grep -qxF -- "$o" <<<"$help" || missing+="$cmd --help: $o"$'\n'
+			grep -qE -- "(^|[^a-z-])$o([^a-z-]|$)" <<<"$man" || missing+="rootlock-$cmd.1: $o"$'\n'
+		done
+	done
+	[ -z "$missing" ] || { echo "$missing"; false; }
+}

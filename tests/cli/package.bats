@@ -232,11 +232,6 @@ bash_complete() {
 		printf "%s\n" "${COMPREPLY[@]}" | sort -u' - "$REPO/completions/rootlock.bash" "$line"
 }
 
-# The options a command's --help lists (option lines are indented at most six).
-help_options() {
-	"$ROOTLOCK" "$@" --help | grep -E '^ {2,6}-' | sed -E 's/^ +//; s/ {3,}.*//' |
-		grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z-]*' | tr -d ' ,' | sort -u
-}
 
 @test "completion: bash completes the commands, their options and the values they take" {
 	run_once
@@ -265,22 +260,6 @@ help_options() {
 	[ "$output" = reports/audit.json ]
 }
 
-# The options src/cmd-CMD.c accepts: each name in its getopt_long table (the
-# engine's from ENGINE_LONG_OPTIONS in commands.h when the table has them) as
-# --name, and each letter of its short-option string as -x.
-source_options() {
-	local src=$REPO/src/cmd-$1.c table
-	table=$(awk '/^static const struct option [a-z_]+\[\] = \{/,/^\};/' "$src")
-	{
-		grep -oE '\{"[a-z-]+"' <<<"$table" | sed 's/{"/--/; s/"$//'
-		if grep -q ENGINE_LONG_OPTIONS <<<"$table"; then
-			awk '/^#define ENGINE_LONG_OPTIONS/,/^$/' "$REPO/src/commands.h" |
-				grep -oE '"[a-z-]+", (no|required)_argument' | sed -E 's/^"/--/; s/",.*//'
-		fi
-		grep -oE 'getopt_long\(argc, argv, "[^"]*"' "$src" | sed -E 's/.*"(.*)"/\1/' |
-			tr -d ':' | grep -oE '[a-zA-Z]' | sed 's/^/-/'
-	} | sort -u
-}
 
 @test "completion: bash and zsh offer every option of each command's option table and --help" {
 	run_once
