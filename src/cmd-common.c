@@ -150,18 +150,26 @@ static void try_note(void *ctx, const char *msg)
 	fprintf(stderr, "rootlock %s: %s\n", (const char *)ctx, safe);
 }
 
+static const int try_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction try_old_actions[ARRAY_SIZE(try_signals)];
+
 void try_command_begin(const char *cmd, struct try_options *o)
 {
 	struct sigaction sa = {.sa_handler = try_on_signal};
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(try_signals); i++)
+		sigaction(try_signals[i], &sa, &try_old_actions[i]);
 	o->interrupted = &try_interrupted;
 	o->stop_waiting = &try_stop_waiting;
 	o->cleaning = &try_cleaning;
 	o->note = try_note;
 	o->note_ctx = (void *)cmd;
+}
+
+void try_command_end(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(try_signals); i++)
+		sigaction(try_signals[i], &try_old_actions[i], NULL);
 }
 
 void report_try_leftovers(const char *cmd, const struct leftovers *l, const char *why)

@@ -9,10 +9,6 @@
 #include "term.h"
 #include "try.h"
 
-#define DEFAULT_ROUNDS 3
-#define DEFAULT_SETTLE_S 5
-#define DEFAULT_WAIT_S 60
-
 static const char try_usage[] =
 	"usage: rootlock try [OPTIONS] CONTAINER|IMAGE\n"
 	"\n"
@@ -127,9 +123,9 @@ static void print_text(FILE *out, const struct try_result *res)
 static int parse_args(int argc, char **argv, struct try_args *a)
 {
 	a->ea.timeout_s = ENGINE_DEFAULT_TIMEOUT_S;
-	a->o.rounds = DEFAULT_ROUNDS;
-	a->o.settle_s = DEFAULT_SETTLE_S;
-	a->o.wait_s = DEFAULT_WAIT_S;
+	a->o.rounds = TRY_DEFAULT_ROUNDS;
+	a->o.settle_s = TRY_DEFAULT_SETTLE_S;
+	a->o.wait_s = TRY_DEFAULT_WAIT_S;
 	a->format = "text";
 	int c;
 	opterr = 0;

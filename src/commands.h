@@ -91,6 +91,8 @@ void print_lines(FILE *out, const char *indent, const char *text);
  */
 struct try_options;
 void try_command_begin(const char *cmd, struct try_options *o);
+/* The signals as they were before try_command_begin(). */
+void try_command_end(void);
 /* What try could not remove, and the commands that remove it, on stderr. */
 struct leftovers;
 void report_try_leftovers(const char *cmd, const struct leftovers *l, const char *why);

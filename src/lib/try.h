@@ -46,6 +46,11 @@ struct try_round {
 
 void try_round_release(struct try_round *r);
 
+/* try's defaults: rounds, settle and wait seconds. */
+#define TRY_DEFAULT_ROUNDS 3
+#define TRY_DEFAULT_SETTLE_S 5
+#define TRY_DEFAULT_WAIT_S 60
+
 struct try_options {
 	const char *ref;     /* a container or an image */
 	long rounds;	     /* at least 1 */

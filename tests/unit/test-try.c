@@ -263,6 +263,30 @@ static void test_same_mounts(void **state)
 	assert_false(try_same_mounts(&pa, &pb));
 }
 
+/* A path from a clone's logs that no Compose entry or unit line can hold: fix writes no such plan.
+ */
+static void test_plan_check_refuses_what_cannot_be_written(void **state)
+{
+	struct plan_mount m[] = {
+		{.type = PLAN_TMPFS, .target = "/var/cache/app", .options = "mode=0755"},
+		{.type = PLAN_VOLUME, .target = "/data", .volume = "web-data"}};
+	struct plan p = {.mounts = m, .n_mounts = 2};
+	struct rl_error err = {0};
+	assert_int_equal(plan_check(&p, "rootlock try", &err), 0);
+	m[0].target = "/var/cache/a:b";
+	assert_int_equal(plan_check(&p, "rootlock try", &err), RL_EPARSE);
+	assert_non_null(strstr(err.msg, "rootlock try: mount 1"));
+	m[0].target = "/var/cache/a\nb";
+	assert_int_equal(plan_check(&p, "rootlock try", &err), RL_EPARSE);
+	m[0].target = "/var/cache/app";
+	m[0].options = "mode=0755 ,exec";
+	assert_int_equal(plan_check(&p, "rootlock try", &err), RL_EPARSE);
+	m[0].options = NULL;
+	m[1].volume = "../x";
+	assert_int_equal(plan_check(&p, "rootlock try", &err), RL_EPARSE);
+	assert_non_null(strstr(err.msg, "mount 2 (/data)"));
+}
+
 /* --- the report ------------------------------------------------------------------ */
 
 static void test_result_to_json(void **state)
@@ -335,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_last_lines),
 		cmocka_unit_test(test_amend_stops_when_nothing_is_new),
 		cmocka_unit_test(test_same_mounts),
+		cmocka_unit_test(test_plan_check_refuses_what_cannot_be_written),
 		cmocka_unit_test(test_result_to_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
