@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What every command does the same way: usage errors and the report file. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "error.h"
 #include "plan.h"
 #include "term.h"
+#include "try.h"
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -127,4 +129,67 @@ void print_lines(FILE *out, const char *indent, const char *text)
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	strbuf_add_sanitized_lines(&sb, indent, text);
 	fputs(strbuf_str(&sb), out);
+}
+
+/* --- try's machinery, as try and fix --try drive it ----------------------------------- */
+
+static volatile sig_atomic_t try_interrupted, try_cleaning, try_stop_waiting;
+
+static void try_on_signal(int sig)
+{
+	/* A signal while cleaning up stops the waiting; what remains is then listed. */
+	if (try_cleaning)
+		try_stop_waiting = 1;
+	if (!try_interrupted)
+		try_interrupted = sig;
+}
+
+static void try_note(void *ctx, const char *msg)
+{
+	_cleanup_free_ char *safe = term_sanitize(msg);
+	fprintf(stderr, "rootlock %s: %s\n", (const char *)ctx, safe);
+}
+
+static const int try_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction try_old_actions[ARRAY_SIZE(try_signals)];
+
+void try_command_begin(const char *cmd, struct try_options *o)
+{
+	struct sigaction sa = {.sa_handler = try_on_signal};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(try_signals); i++)
+		sigaction(try_signals[i], &sa, &try_old_actions[i]);
+	o->interrupted = &try_interrupted;
+	o->stop_waiting = &try_stop_waiting;
+	o->cleaning = &try_cleaning;
+	o->note = try_note;
+	o->note_ctx = (void *)cmd;
+}
+
+void try_command_end(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(try_signals); i++)
+		sigaction(try_signals[i], &try_old_actions[i], NULL);
+}
+
+void report_try_leftovers(const char *cmd, const struct leftovers *l, const char *why)
+{
+	_cleanup_free_ char *safe_why = term_sanitize(why);
+	fprintf(stderr,
+		"rootlock %s: could not remove everything it made (%s); still there, or still "
+		"being made by the engine:\n",
+		cmd, safe_why);
+	for (size_t i = 0; i < l->containers.n; i++)
+		fprintf(stderr, "  container %s%s\n", l->containers.v[i],
+			strv_contains(&l->unsure, l->containers.v[i])
+				? " (its create got no answer: the engine may still make it)"
+				: "");
+	for (size_t i = 0; i < l->volumes.n; i++)
+		fprintf(stderr, "  volume %s\n", l->volumes.v[i]);
+	_cleanup_strbuf_ struct strbuf cmds = STRBUF_INIT;
+	leftovers_commands(l, engine_host(l->engine), &cmds);
+	/* shell_join() never writes a control byte: safe as it is. */
+	fprintf(stderr,
+		"remove them with these commands (the last lists anything else of this run):\n%s",
+		strbuf_str(&cmds));
 }

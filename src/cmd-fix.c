@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -19,9 +14,8 @@
 #include "fix.h"
 #include "plan.h"
 #include "term.h"
+#include "try.h"
 #include "yamldoc.h"
-
-extern char **environ;
 
 static const char fix_usage[] =
 	"usage: rootlock fix [OPTIONS] CONTAINER...\n"
@@ -96,7 +90,6 @@ static const struct option fix_options[] = {
 
 struct fix_args {
 	struct engine_args ea;
-	struct strv engine_argv; /* the engine options as given, for try */
 	bool try, drop_in, write;
 	const char *exec, *plan_file, *file, *service, *image, *override;
 	const char *output; /* -o: the diff's file */
@@ -138,86 +131,49 @@ static void file_take(struct fix_file *f, struct fix_edit *e)
 
 /* --- the plan ------------------------------------------------------------------- */
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
-
 /*
- * try's plan: `rootlock try --format json` run as a child (its signals, its
- * cleanup and its exit codes are its own), its answer read back. Ctrl-C
- * reaches the child too (one process group): fix waits while it removes
- * what it made, and writes nothing.
+ * try's plan, proven here as `rootlock try` proves it (its rounds, its
+ * signals, its cleanup): nothing to write unless it passed. Ctrl-C stops
+ * it; what it made is removed, and fix writes nothing.
  */
-static int plan_by_try(const struct fix_args *a, const char *ref, struct plan *p, char **image,
-		       struct rl_error *err)
+static int plan_by_try(struct engine *engine, const struct fix_args *a, const char *ref,
+		       struct plan *p, char **image, struct rl_error *err)
 {
-	_cleanup_strv_ struct strv argv = STRV_INIT;
-	strv_add(&argv, "rootlock");
-	strv_add(&argv, "try");
-	strv_add(&argv, "--format");
-	strv_add(&argv, "json");
-	if (a->exec) {
-		strv_add(&argv, "--exec");
-		strv_add(&argv, a->exec);
-	}
-	for (size_t i = 0; i < a->engine_argv.n; i++)
-		strv_add(&argv, a->engine_argv.v[i]);
-	strv_add(&argv, "--");
-	strv_add(&argv, ref);
-	strv_push(&argv, NULL);
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return rl_error_set(err, RL_EIO, "pipe: %s", strerror(errno));
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	/* Caught, not ignored: exec gives the child the default back. */
-	struct sigaction sa = {.sa_handler = on_signal}, old[3];
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	pid_t pid;
-	int e = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv.v, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	argv.n--; /* the NULL is no string to free */
-	if (e) {
-		close(pipefd[0]);
-		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-			sigaction(sigs[i], &old[i], NULL);
-		return rl_error_set(err, RL_EIO, "cannot run rootlock try: %s", strerror(e));
-	}
-	struct strbuf out = STRBUF_INIT;
-	char chunk[65536];
-	ssize_t n;
-	while ((n = read(pipefd[0], chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		strbuf_add(&out, chunk, (size_t)n);
-	}
-	close(pipefd[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &old[i], NULL);
-	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	int r;
-	if (interrupted)
+	struct try_options o = {
+		.ref = ref,
+		.rounds = TRY_DEFAULT_ROUNDS,
+		.settle_s = TRY_DEFAULT_SETTLE_S,
+		.wait_s = TRY_DEFAULT_WAIT_S,
+		.exec = a->exec,
+		.timeout_s = a->ea.timeout_s,
+	};
+	try_command_begin("fix", &o);
+	struct try_result res = {0};
+	int r = try_run(engine, &o, &res, err);
+	if (r < 0)
+		rl_error_prefix(err, "try");
+	struct rl_error rm = {0};
+	bool left = try_remove(&res, &o, &rm) < 0;
+	/* Shown now: fix's notes wait for a success that will not come. */
+	if (left)
+		report_try_leftovers("fix", &res.made, rm.msg);
+	/* Ctrl-C stops fix as it did before try (a write is atomic either way). */
+	try_command_end();
+	if (*o.interrupted)
 		r = rl_error_set(err, RL_EIO, "interrupted: nothing written");
-	else if (code != 0 && code != 1)
-		r = rl_error_set(err, RL_EENGINE, "rootlock try exited with %d: nothing written",
-				 code);
-	else
-		r = plan_from_json(out.buf ? out.buf : "", out.len, "rootlock try", NULL, p, image,
-				   err);
-	strbuf_release(&out);
+	else if (r == 0 && left)
+		r = rl_error_set(err, RL_EENGINE,
+				 "try could not remove everything it made: nothing written");
+	else if (r == 0 && !res.pass)
+		r = rl_error_set(err, RL_EUSAGE,
+				 "rootlock try: try did not prove this plan (verdict fail): "
+				 "nothing to write until `rootlock try` passes");
+	else if (r == 0 && (r = plan_check(&res.plan, "rootlock try", err)) == 0) {
+		*p = res.plan;
+		memset(&res.plan, 0, sizeof(res.plan));
+		*image = steal_pointer(&res.image);
+	}
+	try_result_release(&res);
 	return r;
 }
 
@@ -286,7 +242,7 @@ static int fix_container(struct engine *engine, const struct fix_args *a, const 
 		if (a->plan_file)
 			r = plan_from_file(a->plan_file, ref, &p, &image, err);
 		else if (a->try)
-			r = plan_by_try(a, ref, &p, &image, err);
+			r = plan_by_try(engine, a, ref, &p, &image, err);
 		else if ((r = plan_gather(engine, ref, &in, err)) == 0)
 			r = plan_build(&in, &p, err);
 	}
@@ -429,19 +385,12 @@ static int parse_args(int argc, char **argv, struct fix_args *a)
 	int c;
 	opterr = 0;
 	optind = 1;
-	for (;;) {
-		int before = optind;
-		if ((c = getopt_long(argc, argv, ":hH:f:o:", fix_options, NULL)) == -1)
-			break;
+	while ((c = getopt_long(argc, argv, ":hH:f:o:", fix_options, NULL)) != -1) {
 		int r = engine_option("fix", c, optarg, &a->ea);
 		if (r > 0)
 			return r;
-		if (r == 0) {
-			/* Handed on to try as given. */
-			for (int i = before; i < optind; i++)
-				strv_add(&a->engine_argv, argv[i]);
+		if (r == 0)
 			continue;
-		}
 		switch (c) {
 		case 'h':
 			fputs(fix_usage, stdout);
@@ -515,17 +464,13 @@ int cmd_fix(int argc, char **argv)
 {
 	struct fix_args a = {0};
 	int rc = parse_args(argc, argv, &a);
-	if (rc >= 0) {
-		strv_release(&a.engine_argv);
+	if (rc >= 0)
 		return rc;
-	}
 	/* A diff that cannot be written is known before anything is read or run. */
 	_cleanup_free_ char *tmp_path = NULL;
 	FILE *out = command_output_open("fix", a.output, &tmp_path);
-	if (!out) {
-		strv_release(&a.engine_argv);
+	if (!out)
 		return RL_EXIT_ERROR;
-	}
 	struct fix_files fs = {0};
 	struct rl_error err = {0};
 	int r = 0;
@@ -535,7 +480,6 @@ int cmd_fix(int argc, char **argv)
 		_cleanup_engine_ struct engine *engine = NULL;
 		if ((rc = engine_connect("fix", &a.ea, &engine))) {
 			output_discard(out, a.output, tmp_path);
-			strv_release(&a.engine_argv);
 			return rc;
 		}
 		for (int i = 0; i < a.n_refs && r == 0; i++)
@@ -578,7 +522,6 @@ int cmd_fix(int argc, char **argv)
 		rc = RL_EXIT_FINDINGS;
 	}
 	fix_files_release(&fs);
-	strv_release(&a.engine_argv);
 	/* A failed run leaves no diff file behind: it would show a change that was not made. */
 	if (r < 0) {
 		output_discard(out, a.output, tmp_path);

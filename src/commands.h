@@ -82,3 +82,17 @@ void print_plan_notes(FILE *out, const char *lead, const struct plan_note *v, si
 /* Text of several lines (command output, log lines), each after indent, made safe for a terminal.
  */
 void print_lines(FILE *out, const char *indent, const char *text);
+
+/*
+ * try's machinery (try.h) as try and fix --try drive it: SIGINT, SIGTERM and
+ * SIGHUP caught (the first stops the run, one while removing stops the
+ * waiting; *o->interrupted holds the first signal's number), progress notes
+ * on stderr after "rootlock CMD: ".
+ */
+struct try_options;
+void try_command_begin(const char *cmd, struct try_options *o);
+/* The signals as they were before try_command_begin(). */
+void try_command_end(void);
+/* What try could not remove, and the commands that remove it, on stderr. */
+struct leftovers;
+void report_try_leftovers(const char *cmd, const struct leftovers *l, const char *why);

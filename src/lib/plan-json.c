@@ -44,6 +44,43 @@ static int notes_from_json(const json_t *a, struct plan_note **ret, size_t *n)
 	return 0;
 }
 
+/* What a mount must be to be written back into a Compose entry or a unit line. */
+static int mount_check(bool is_volume, const char *target, const char *options, const char *volume,
+		       size_t i, const char *source, struct rl_error *err)
+{
+	if (!target || target[0] != '/' || has_control(target) || strchr(target, ':'))
+		return rl_error_set(err, RL_EPARSE,
+				    "%s: mount %zu: \"target\" must be an absolute path without a "
+				    "colon or control character",
+				    source, i + 1);
+	if (options && (has_control(options) || strpbrk(options, ": ")))
+		return rl_error_set(
+			err, RL_EPARSE,
+			"%s: mount %zu (%s): \"options\" must be a comma-separated list "
+			"without spaces or colons",
+			source, i + 1, target);
+	if (is_volume && (str_empty(volume) || has_control(volume) || strpbrk(volume, ":/ ")))
+		return rl_error_set(
+			err, RL_EPARSE,
+			"%s: mount %zu (%s): a volume needs a \"volume\" name (letters, "
+			"digits, - _ .)",
+			source, i + 1, target);
+	return 0;
+}
+
+int plan_check(const struct plan *p, const char *source, struct rl_error *err)
+{
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct plan_mount *m = &p->mounts[i];
+		int r = mount_check(m->type == PLAN_VOLUME, m->target,
+				    m->type == PLAN_TMPFS ? m->options : NULL, m->volume, i, source,
+				    err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int mount_from_json(const json_t *o, size_t i, const char *source, struct plan_mount *m,
 			   struct rl_error *err)
 {
@@ -56,24 +93,9 @@ static int mount_from_json(const json_t *o, size_t i, const char *source, struct
 		return rl_error_set(err, RL_EPARSE,
 				    "%s: mount %zu: \"type\" must be \"tmpfs\" or \"volume\"",
 				    source, i + 1);
-	if (!target || target[0] != '/' || has_control(target) || strchr(target, ':'))
-		return rl_error_set(err, RL_EPARSE,
-				    "%s: mount %zu: \"target\" must be an absolute path without a "
-				    "colon or control character",
-				    source, i + 1);
-	if (options && (has_control(options) || strpbrk(options, ": ")))
-		return rl_error_set(
-			err, RL_EPARSE,
-			"%s: mount %zu (%s): \"options\" must be a comma-separated list "
-			"without spaces or colons",
-			source, i + 1, target);
-	if (streq(type, "volume") &&
-	    (str_empty(volume) || has_control(volume) || strpbrk(volume, ":/ ")))
-		return rl_error_set(
-			err, RL_EPARSE,
-			"%s: mount %zu (%s): a volume needs a \"volume\" name (letters, "
-			"digits, - _ .)",
-			source, i + 1, target);
+	int r = mount_check(streq(type, "volume"), target, options, volume, i, source, err);
+	if (r < 0)
+		return r;
 	m->type = streq(type, "tmpfs") ? PLAN_TMPFS : PLAN_VOLUME;
 	m->basis = streq(basis, "seen") ? PLAN_SEEN : PLAN_PREDICTED;
 	m->target = xstrdup(target);

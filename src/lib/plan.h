@@ -128,6 +128,14 @@ int plan_from_json(const char *buf, size_t len, const char *source, const char *
 		   struct plan *out, char **ret_image, struct rl_error *err);
 
 /*
+ * Can every mount of p be written back (what plan_from_json() checks of a
+ * file's plan): absolute targets and volume names, options without a
+ * colon, space or control byte? Paths named in a container's logs end up in
+ * try's plans. An error names the mount, after source.
+ */
+int plan_check(const struct plan *p, const char *source, struct rl_error *err);
+
+/*
  * Which of /etc/hosts, /etc/hostname, /etc/resolv.conf the app rewrote: the
  * diff never shows them, so look at their contents against what Docker
  * writes (hosts, hostname) and at their times (resolv.conf).

@@ -62,6 +62,17 @@ wait_clone_created() {
 	return 1
 }
 
+# Wait (40 s at most) until file $1 has a line matching $2.
+wait_for_file_line() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -q "$2" "$1" && return 0
+		sleep 0.1
+	done
+	cat "$1" >&2
+	return 1
+}
+
 @test "slow engine: the dead plugin lives only in the engine's own plugin directory" {
 	[ -S "$SLOW_ENGINE/plugins/rl-dead.sock" ]
 	[ ! -e /run/docker/plugins/rl-dead.sock ]
@@ -89,16 +100,7 @@ wait_clone_created() {
 	out=$BATS_TEST_TMPDIR/out
 	"$ROOTLOCK" try -H "unix://$SOCK" --timeout 5 --settle 1 slow-orig >"$out" 2>&1 &
 	pid=$!
-	wait_for_file_line() {
-		local i
-		for ((i = 0; i < 400; i++)); do
-			grep -q "$1" "$out" && return 0
-			sleep 0.1
-		done
-		cat "$out" >&2
-		return 1
-	}
-	wait_for_file_line "waiting up to"
+	wait_for_file_line "$out" "waiting up to"
 	# Ctrl-C while it waits for the engine: it stops waiting and says what remains.
 	kill -INT "$pid"
 	status=0
@@ -118,4 +120,40 @@ wait_clone_created() {
 		DOCKER_CONFIG=$DOCKER_CONFIG sh -c "$line" >/dev/null
 	done
 	assert_no_leftovers
+}
+
+@test "fix --try: what try could not remove fix names, with the commands that remove it; nothing written, exit 3" {
+	need_slow_creates
+	local dir=$BATS_TEST_TMPDIR/proj out=$BATS_TEST_TMPDIR/out
+	mkdir -p "$dir"
+	printf 'services:\n  app:\n    image: %s\n    volumes:\n      - slow-data:/data\nvolumes:\n  slow-data:\n    external: true\n' \
+		"$BUSYBOX" >"$dir/compose.yaml"
+	cp "$dir/compose.yaml" "$dir/before.yaml"
+	# A container as Compose labels it, on the volume the engine already knows.
+	d run -d --network none --name slow-compose --label rootlock.test=slow \
+		--label com.docker.compose.project=slow --label com.docker.compose.service=app \
+		--label "com.docker.compose.project.config_files=$dir/compose.yaml" \
+		--label "com.docker.compose.project.working_dir=$dir" -v slow-data:/data \
+		"$BUSYBOX" sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null
+	t0=$(date +%s)
+	"$ROOTLOCK" fix -H "unix://$SOCK" --timeout 5 --try --write slow-compose >"$out" 2>&1 &
+	pid=$!
+	wait_for_file_line "$out" "^rootlock fix: .*waiting up to"
+	# Ctrl-C while it waits for the engine: try runs in fix itself, which stops waiting.
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	cat "$out"
+	[ "$status" -eq 3 ]
+	grep -q "^rootlock fix: could not remove everything it made" "$out"
+	grep -q "^  container rootlock-try-$pid-1 (its create got no answer" "$out"
+	grep -q "^docker -H unix://$SOCK rm --force --volumes rootlock-try-$pid-1$" "$out"
+	grep -q "^rootlock fix: interrupted: nothing written" "$out"
+	cmp "$dir/compose.yaml" "$dir/before.yaml"
+	wait_clone_created "$t0"
+	grep -E '^docker -H .* (rm|volume rm) ' "$out" | while read -r line; do
+		DOCKER_CONFIG=$DOCKER_CONFIG sh -c "$line" >/dev/null
+	done
+	assert_no_leftovers
+	d rm -f slow-compose >/dev/null
 }
