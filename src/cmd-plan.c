@@ -27,8 +27,7 @@ static const char plan_usage[] =
 	"                           compose: a Compose service with the same settings;\n"
 	"                           json: {\"plans\":[...]} (see rootlock-plan(1))\n"
 	"  -o, --output FILE        write the report to FILE instead of stdout (whole or\n"
-	"                           not at all)\n" ENGINE_USAGE
-	"\n"
+	"                           not at all)\n" ENGINE_USAGE "\n"
 	"Exit codes: 0 a plan covers every write, 1 some write no mount can serve (a\n"
 	"blocker), 2 usage error, 3 engine or I/O error, or no such container. See\n"
 	"rootlock-plan(1).\n";
