@@ -313,6 +313,12 @@ int yedit_load(struct yedit *ye, const char *buf, size_t len, const char *filena
 					    "%s:%d: a line break other than \\n or \\r\\n (a lone "
 					    "carriage return or a Unicode line separator)",
 					    filename, line);
+		/* libyaml counts one there as a column where the editor counts three bytes. */
+		if (i >= l.bom && len - i >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+			return rl_error_set(err, RL_EPARSE,
+					    "%s:%d: a byte-order mark inside the file (U+FEFF): "
+					    "remove it, then run rootlock fix again",
+					    filename, line);
 	}
 	if (!yaml_parser_initialize(&l.parser))
 		die_oom();

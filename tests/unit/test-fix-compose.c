@@ -456,6 +456,11 @@ static void test_errors(void **state)
 		"1)");
 	fix_bad("services:\n  ?\n    db\n  : {}\n", "web", FIX_COMPOSE_CREATE_SERVICE,
 		"compose.yaml:3: an explicit (?) or non-scalar key");
+	/* Found by fuzz-fixcompose: a BOM past the start shifts libyaml's columns. */
+	fix_bad("\xef\xbb\xbf\xef\xbb\xbfx: 1\n/a:\n", "web", FIX_COMPOSE_CREATE_SERVICE,
+		"compose.yaml:1: a byte-order mark inside the file");
+	fix_bad("services:\n  web:\n    image: \"a\xef\xbb\xbf\"\n", "web", 0,
+		"compose.yaml:3: a byte-order mark inside the file");
 	/* Found by fuzz-fixcompose: a service under "?" with a mapping on the ":" line. */
 	fix_bad("services:\n  ?\n  : {image: a}\n  ? web\n  : image: b\n", "web", 0,
 		"compose.yaml:2: an explicit (?) or non-scalar key among the services");
