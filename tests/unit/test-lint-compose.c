@@ -13,7 +13,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "lint.h"
+#include "scratch.h"
 #include "rule.h"
 #include "yamldoc.h"
 
@@ -36,22 +36,12 @@ struct fixture {
 	struct rl_error err;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	if (!fx || !getcwd(fx->old_cwd, sizeof(fx->old_cwd)))
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/rootlock-compose-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(fx->dir) || chdir(fx->dir) < 0)
+	if (scratch_dir_make(fx->dir, "compose") < 0 || chdir(fx->dir) < 0)
 		return -1;
 	/* Only what a test sets: nothing from the developer's shell. */
 	fx->env.use_process_env = true;
@@ -66,7 +56,7 @@ static int teardown(void **state)
 	strv_release(&fx->env.vars);
 	if (chdir(fx->old_cwd) < 0)
 		return -1;
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -74,18 +64,7 @@ static int teardown(void **state)
 /* Write path (directories made as needed) with the given text. */
 static void put(const char *path, const char *text)
 {
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = strchr(buf, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (*buf)
-			mkdir(buf, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	scratch_put(".", path, text);
 }
 
 /* Lint files (NULL-terminated list); asserts success. */

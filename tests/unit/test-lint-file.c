@@ -11,13 +11,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
+#include "scratch.h"
 #include "lint-file.h"
 #include "lint-suppress.h"
 #include "yamldoc.h"
@@ -29,22 +29,12 @@ struct fixture {
 	struct rl_error err;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/rootlock-lintfile-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(fx->dir))
+	if (scratch_dir_make(fx->dir, "lintfile") < 0)
 		return -1;
 	*state = fx;
 	return 0;
@@ -54,18 +44,14 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	lint_results_release(&fx->out);
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(fx->dir);
 	free(fx);
 	return 0;
 }
 
 static void put(struct fixture *fx, const char *name, const char *text)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", fx->dir, name);
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	scratch_put(fx->dir, name, text);
 }
 
 /* The item the walk hands on for name, read but not parsed; explicit: named by the user. */

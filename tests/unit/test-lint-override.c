@@ -11,35 +11,25 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lint-override.h"
+#include "scratch.h"
 #include "util.h"
 
 struct fixture {
 	char dir[PATH_MAX];
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/rootlock-override-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(fx->dir))
+	if (scratch_dir_make(fx->dir, "override") < 0)
 		return -1;
 	*state = fx;
 	return 0;
@@ -48,7 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -56,10 +46,7 @@ static int teardown(void **state)
 static char *touch(struct fixture *fx, const char *name)
 {
 	char *path = xasprintf("%s/%s", fx->dir, name);
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs("services: {}\n", fp);
-	fclose(fp);
+	scratch_put(fx->dir, name, "services: {}\n");
 	return path;
 }
 

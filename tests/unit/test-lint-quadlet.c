@@ -7,12 +7,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lint.h"
+#include "scratch.h"
 #include "rule.h"
 
 /* Not in lint.h: only the fuzz target and these tests use it. */
@@ -34,8 +34,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rootlock-quadlet-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (scratch_dir_make(f->dir, "quadlet") < 0) {
 		free(f);
 		return -1;
 	}
@@ -43,19 +42,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	lint_results_release(&f->res);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -68,19 +59,7 @@ static char *path_in(struct fixture *f, const char *rel)
 /* Write rel (creating its .d directory) with the given text. */
 static void write_unit(struct fixture *f, const char *rel, const char *text)
 {
-	_cleanup_free_ char *p = path_in(f, rel);
-	char *slash = strrchr(p, '/');
-	if (slash > p + strlen(f->dir)) {
-		*slash = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", p, strerror(errno));
-		*slash = '/';
-	}
-	FILE *fp = fopen(p, "w");
-	if (!fp)
-		fail_msg("cannot write %s: %s", p, strerror(errno));
-	fputs(text, fp);
-	fclose(fp);
+	scratch_put(f->dir, rel, text);
 }
 
 /* Lint dir/rel, expect success and exactly one workload, return it (borrowed). */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lint-walk.h"
+#include "scratch.h"
 #include "yamldoc.h"
 
 struct fixture {
@@ -58,9 +59,7 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/rootlock-walk-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(fx->dir))
+	if (scratch_dir_make(fx->dir, "walk") < 0)
 		return -1;
 	lint_walk_options_init(&fx->o);
 	fx->o.paths = &fx->paths;
@@ -94,17 +93,7 @@ static int teardown(void **state)
 /* Make rel under the fixture's directory, its parent directories too. */
 static void put(struct fixture *fx, const char *rel, const char *text)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", fx->dir, rel);
-	for (char *p = path + strlen(fx->dir) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	scratch_put(fx->dir, rel, text);
 }
 
 static void link_to(struct fixture *fx, const char *target, const char *rel)
