@@ -230,25 +230,14 @@ int authz_policy_load(const char *path, struct authz_policy *ret, struct rl_erro
 
 /* ---- the router's view of a URI ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[0..n) into sb; plus_space for query strings. */
 static void percent_decode(struct strbuf *sb, const char *s, size_t n, bool plus_space)
 {
 	strbuf_grow(sb, n);
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = hex_digit(s[i + 1])) >= 0 &&
+		    (lo = hex_digit(s[i + 2])) >= 0) {
 			strbuf_addch(sb, (char)(hi << 4 | lo));
 			i += 2;
 		} else if (plus_space && s[i] == '+') {
@@ -1054,7 +1043,7 @@ static bool scan_hex4(struct scan *s, unsigned *ret)
 		return false;
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(s->p[i]);
+		int h = hex_digit(s->p[i]);
 		if (h < 0)
 			return false;
 		v = v << 4 | (unsigned)h;

@@ -20,17 +20,6 @@ static void prune_ws(struct pruner *s)
 		s->p++;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool prune_hex4(const char *p, unsigned *ret)
 {
 	unsigned v = 0;

@@ -63,6 +63,8 @@ static inline bool streq(const char *a, const char *b)
 bool str_startswith(const char *s, const char *prefix);
 bool str_casestartswith(const char *s, const char *prefix);
 bool str_empty(const char *s);
+/* The value of a hexadecimal digit, or -1. */
+int hex_digit(char c);
 
 /* A growable byte buffer, always NUL-terminated. */
 struct strbuf {
